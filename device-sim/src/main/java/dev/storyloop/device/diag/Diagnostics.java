@@ -1,0 +1,192 @@
+package dev.storyloop.device.diag;
+
+import dev.storyloop.device.exec.Executor;
+import dev.storyloop.device.exec.LoopObserver;
+import dev.storyloop.device.exec.Poll;
+import dev.storyloop.device.exec.TaskView;
+import dev.storyloop.device.exec.WakeSource;
+import org.HdrHistogram.Histogram;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * What tokio-console and Vert.x's blocked-thread checker give, for this loop.
+ *
+ * <ul>
+ *   <li>Lost wakers: at every idle turn, a task that is pending, not queued, and whose waker no
+ *       registration holds can never run again; it is reported once per stall with its name and
+ *       what it last waited on.</li>
+ *   <li>Long polls: a poll that took longer than the threshold on the executor's clock (real time
+ *       live; virtual time spent by {@code VirtualClock.spend} in simulation), with the loop
+ *       thread's stack when a {@link LoopWatchdog} caught it in the act.</li>
+ *   <li>Per task: polls, wakes, self-wakes, total and longest poll; for the loop: poll-duration and
+ *       schedule-delay (wake to poll) histograms.</li>
+ *   <li>{@link #dump()}: one line per task, like a thread dump.</li>
+ * </ul>
+ * Reports are kept up to a bound and counted beyond it. Loop thread only.
+ */
+public final class Diagnostics implements LoopObserver {
+    public static final long LONG_POLL_THRESHOLD_DEFAULT_NANOS = 10_000_000L;
+    public static final int REPORTS_KEPT_MAX = 1000;
+    private static final long HISTOGRAM_MAX_NANOS = 3_600_000_000_000L;
+
+    private final Executor executor;
+    private final long longPollThresholdNanos;
+    private final long[] polls;
+    private final long[] wakes;
+    private final long[] selfWakes;
+    private final long[] pollNanosTotal;
+    private final long[] pollNanosMax;
+    private final long[] lostReportedAtPoll;
+    private final Histogram pollDurations = new Histogram(HISTOGRAM_MAX_NANOS, 2);
+    private final Histogram scheduleDelays = new Histogram(HISTOGRAM_MAX_NANOS, 2);
+    private final List<LostWakerReport> lostWakers = new ArrayList<>();
+    private final List<LongPollReport> longPolls = new ArrayList<>();
+    private long lostWakerCount;
+    private long longPollCount;
+    private long failedTasks;
+    private LoopWatchdog watchdog;
+    private Consumer<Object> reportListener = report -> {};
+    private final Consumer<TaskView> lostWakerCheck = this::checkLostWaker;
+    private long idleNowNanos;
+
+    private Diagnostics(Executor executor, long longPollThresholdNanos) {
+        this.executor = executor;
+        this.longPollThresholdNanos = longPollThresholdNanos;
+        int slots = executor.taskCapacity();
+        this.polls = new long[slots];
+        this.wakes = new long[slots];
+        this.selfWakes = new long[slots];
+        this.pollNanosTotal = new long[slots];
+        this.pollNanosMax = new long[slots];
+        this.lostReportedAtPoll = new long[slots];
+    }
+
+    /** Attaches diagnostics with the default long-poll threshold (10 ms). */
+    public static Diagnostics attach(Executor executor) {
+        return attach(executor, LONG_POLL_THRESHOLD_DEFAULT_NANOS);
+    }
+
+    public static Diagnostics attach(Executor executor, long longPollThresholdNanos) {
+        if (longPollThresholdNanos <= 0) throw new IllegalArgumentException("longPollThresholdNanos must be > 0");
+        Diagnostics diagnostics = new Diagnostics(executor, longPollThresholdNanos);
+        executor.addObserver(diagnostics);
+        return diagnostics;
+    }
+
+    /** Called with each report as it is made (printing it, failing a test). */
+    public Diagnostics onReport(Consumer<Object> listener) {
+        this.reportListener = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    /** Starts a watchdog thread that captures the loop's stack during long polls (real time only). */
+    public LoopWatchdog startWatchdog() {
+        if (executor.clock().isVirtual()) throw new IllegalStateException("a watchdog needs real time");
+        if (watchdog == null) watchdog = LoopWatchdog.start(executor, longPollThresholdNanos);
+        return watchdog;
+    }
+
+    @Override
+    public void onSpawn(TaskView task, long nowNanos) {
+        int slot = task.slot();
+        polls[slot] = 0;
+        wakes[slot] = 0;
+        selfWakes[slot] = 0;
+        pollNanosTotal[slot] = 0;
+        pollNanosMax[slot] = 0;
+        lostReportedAtPoll[slot] = -1;
+    }
+
+    @Override
+    public void onWake(TaskView task, WakeSource source, boolean self, long nowNanos) {
+        wakes[task.slot()]++;
+        if (self) selfWakes[task.slot()]++;
+    }
+
+    @Override
+    public void onPollStart(TaskView task, long wokenAtNanos, long nowNanos) {
+        if (watchdog != null) watchdog.pollStarted(nowNanos);
+        long delay = nowNanos - wokenAtNanos;
+        if (delay >= 0) scheduleDelays.recordValue(Math.min(delay, HISTOGRAM_MAX_NANOS));
+    }
+
+    @Override
+    public void onPollEnd(TaskView task, Poll result, long startNanos, long endNanos) {
+        String stack = watchdog == null ? null : watchdog.pollEnded();
+        int slot = task.slot();
+        long duration = endNanos - startNanos;
+        polls[slot]++;
+        pollNanosTotal[slot] += duration;
+        if (duration > pollNanosMax[slot]) pollNanosMax[slot] = duration;
+        pollDurations.recordValue(Math.min(Math.max(duration, 0), HISTOGRAM_MAX_NANOS));
+        if (duration > longPollThresholdNanos) {
+            longPollCount++;
+            LongPollReport report = new LongPollReport(task.name(), slot, duration, longPollThresholdNanos, startNanos, stack);
+            if (longPolls.size() < REPORTS_KEPT_MAX) longPolls.add(report);
+            reportListener.accept(report);
+        }
+    }
+
+    @Override
+    public void onComplete(TaskView task, Throwable failure, boolean aborted, long nowNanos) {
+        if (failure != null) failedTasks++;
+    }
+
+    @Override
+    public void onIdle(Executor idle, long nowNanos) {
+        idleNowNanos = nowNanos;
+        idle.forEachTask(lostWakerCheck);
+    }
+
+    private void checkLostWaker(TaskView task) {
+        if (task.state() != TaskView.State.PENDING || task.wakerHolders() > 0) return;
+        int slot = task.slot();
+        if (lostReportedAtPoll[slot] == task.polls()) return; // already reported for this stall
+        lostReportedAtPoll[slot] = task.polls();
+        lostWakerCount++;
+        LostWakerReport report = new LostWakerReport(task.name(), slot, task.generation(),
+                String.valueOf(task.waitingOn()), task.polls(), idleNowNanos);
+        if (lostWakers.size() < REPORTS_KEPT_MAX) lostWakers.add(report);
+        reportListener.accept(report);
+    }
+
+    public List<LostWakerReport> lostWakers() { return Collections.unmodifiableList(lostWakers); }
+    public List<LongPollReport> longPolls() { return Collections.unmodifiableList(longPolls); }
+    public long lostWakerCount() { return lostWakerCount; }
+    public long longPollCount() { return longPollCount; }
+    public long failedTasks() { return failedTasks; }
+    public Histogram pollDurations() { return pollDurations; }
+    public Histogram scheduleDelays() { return scheduleDelays; }
+    public long polls(int slot) { return polls[slot]; }
+    public long wakes(int slot) { return wakes[slot]; }
+    public long selfWakes(int slot) { return selfWakes[slot]; }
+
+    /** The share of a task's wakes that came from the task itself during its own poll. */
+    public double selfWakeShare(int slot) {
+        return wakes[slot] == 0 ? 0 : (double) selfWakes[slot] / wakes[slot];
+    }
+
+    /** One line per live task: state, what it waits on, polls, self-wake share, time in state. */
+    public String dump() {
+        StringBuilder out = new StringBuilder();
+        long now = executor.nowNanos();
+        out.append(String.format(Locale.ROOT, "executor '%s' at %.6f s: %d of %d task slots live%n",
+                executor.name(), now / 1e9, executor.liveTasks(), executor.taskCapacity()));
+        executor.forEachTask(task -> {
+            int slot = task.slot();
+            String waiting = task.state() == TaskView.State.PENDING
+                    ? "waiting on " + task.waitingOn() + (task.wakerHolders() == 0 ? " [NO WAKER HELD]" : "")
+                    : "";
+            out.append(String.format(Locale.ROOT, "  #%-3d %-20s %-8s polls=%-8d self-wake=%5.1f%% max-poll=%.3fms for %.6fs %s%n",
+                    slot, task.name(), task.state(), polls[slot], 100 * selfWakeShare(slot), pollNanosMax[slot] / 1e6,
+                    (now - task.sinceNanos()) / 1e9, waiting).stripTrailing()).append('\n');
+        });
+        return out.toString();
+    }
+}

@@ -1,0 +1,456 @@
+package dev.storyloop.device.exec;
+
+import dev.storyloop.device.memory.MemoryBudget;
+import dev.storyloop.device.time.Clock;
+import dev.storyloop.device.time.TimerQueue;
+import dev.storyloop.device.time.VirtualClock;
+
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * A single-threaded executor with Rust-async semantics, in the manner of Embassy's.
+ *
+ * <p>Tasks live in a fixed pool reserved at boot; spawning into a full pool is a {@link SpawnError}
+ * (or an empty {@link #trySpawn}), never growth. A woken task is queued once, however often it is
+ * woken. The run queue is drained in batches: every task queued when a batch starts is polled
+ * once, and tasks woken meanwhile (including a task waking itself) wait for the next batch, so one
+ * busy task cannot starve the others. Wakes from other threads go through a bounded lock-free
+ * interrupt queue and unpark the loop; a loop with nothing to do parks (real time) or jumps to
+ * the next deadline (virtual time).
+ *
+ * <p>The loop can be driven by {@link #runUntil} or step by step ({@link #doWork()},
+ * {@link #nextDeadlineNanos()}), which is how a simulated world runs many devices on one thread.
+ */
+public final class Executor {
+    public static final int TIMERS_PER_TURN_DEFAULT = 1024;
+    private static final long PARK_MAX_NANOS = 100_000_000L; // re-check stop flags at least every 100 ms
+
+    private final String name;
+    private final Clock clock;
+    private final VirtualClock virtualClock; // null in real time
+    private final TimerQueue timers;
+    private final int timersPerTurn;
+    private final IdleStrategy idleStrategy;
+    private final TaskSlot[] slots;
+    private final int[] freeSlots;
+    private int freeCount;
+    private final IntRing runQueue;
+    private final MpscIntQueue interrupts;
+    private LoopObserver observer;
+
+    private volatile Thread loopThread;
+    private volatile boolean parked;
+    private volatile boolean stopRequested;
+    private TaskSlot polling;
+    private long failures;
+    private Throwable lastFailure;
+
+    private Executor(Builder b) {
+        this.name = b.name;
+        this.clock = b.clock;
+        this.virtualClock = b.clock instanceof VirtualClock ? (VirtualClock) b.clock : null;
+        this.timers = new TimerQueue(b.timerCapacity);
+        this.timersPerTurn = b.timersPerTurn;
+        this.idleStrategy = b.idleStrategy;
+        this.slots = new TaskSlot[b.taskCapacity];
+        this.freeSlots = new int[b.taskCapacity];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = new TaskSlot(i);
+            freeSlots[i] = slots.length - 1 - i; // slot 0 is handed out first
+        }
+        this.freeCount = slots.length;
+        this.runQueue = new IntRing(b.taskCapacity);
+        this.interrupts = new MpscIntQueue(b.taskCapacity);
+        this.observer = b.observer;
+    }
+
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    // ---- spawning -------------------------------------------------------------------------
+
+    /** Spawns a task; throws {@link SpawnError} naming the live tasks when the pool is full. */
+    public <T> JoinHandle<T> spawn(String taskName, Future<T> future) {
+        Optional<JoinHandle<T>> handle = trySpawn(taskName, future);
+        if (handle.isEmpty()) {
+            StringBuilder live = new StringBuilder();
+            forEachTask(task -> live.append(live.length() == 0 ? "" : ", ").append(task.name()));
+            throw new SpawnError(name + ": task pool full (" + slots.length + " slots) spawning '" + taskName
+                    + "'; live tasks: " + live);
+        }
+        return handle.get();
+    }
+
+    /** Spawns a task, or returns empty when all task slots are taken. */
+    public <T> Optional<JoinHandle<T>> trySpawn(String taskName, Future<T> future) {
+        Objects.requireNonNull(taskName, "taskName");
+        Objects.requireNonNull(future, "future");
+        assert onLoopThread() : "spawn from outside the loop thread";
+        if (freeCount == 0) return Optional.empty();
+        TaskSlot slot = slots[freeSlots[--freeCount]];
+        int generation = TaskSlot.generationOf(slot.word());
+        JoinHandle<T> handle = new JoinHandle<>(this, taskName);
+        handle.attach(slot, generation);
+        slot.name = taskName;
+        slot.future = future;
+        slot.waker = new Waker(this, slot.index, generation);
+        slot.context = new Context(this, slot, slot.waker);
+        slot.handle = handle;
+        slot.waitingOn = null;
+        slot.polls = 0;
+        slot.sinceNanos = clock.nanos();
+        slot.wokenAtNanos = slot.sinceNanos;
+        slot.setWord(TaskSlot.stateOf(generation, TaskSlot.SPAWNED | TaskSlot.RUN_QUEUED));
+        runQueue.push(slot.index);
+        observer.onSpawn(slot, slot.sinceNanos);
+        return Optional.of(handle);
+    }
+
+    // ---- waking ---------------------------------------------------------------------------
+
+    void wake(Waker waker, WakeSource source) {
+        TaskSlot slot = slots[waker.slot];
+        while (true) {
+            long word = slot.word();
+            if (TaskSlot.generationOf(word) != waker.generation) return; // the task is gone; its slot was reused
+            if ((word & TaskSlot.SPAWNED) == 0) return;                  // finished
+            if ((word & TaskSlot.RUN_QUEUED) != 0) return;               // already queued: wakes coalesce
+            if (slot.casWord(word, word | TaskSlot.RUN_QUEUED)) break;
+        }
+        if (onLoopThread()) {
+            long now = clock.nanos();
+            slot.wokenAtNanos = now;
+            slot.sinceNanos = now;
+            runQueue.push(slot.index);
+            observer.onWake(slot, source, polling == slot, now);
+        } else {
+            if (!clock.isVirtual()) slot.wokenAtNanos = clock.nanos();
+            boolean queued = interrupts.offer(slot.index);
+            assert queued : "interrupt queue sized below the task pool";
+            if (parked) LockSupport.unpark(loopThread);
+        }
+    }
+
+    private boolean onLoopThread() {
+        Thread loop = loopThread;
+        return loop == null || loop == Thread.currentThread();
+    }
+
+    private void drainInterrupts() {
+        int index;
+        while ((index = interrupts.poll()) >= 0) {
+            TaskSlot slot = slots[index];
+            long now = clock.nanos();
+            slot.sinceNanos = now;
+            if (clock.isVirtual()) slot.wokenAtNanos = now;
+            runQueue.push(index);
+            if ((slot.word() & TaskSlot.SPAWNED) != 0) observer.onWake(slot, WakeSource.INTERRUPT, false, now);
+        }
+    }
+
+    // ---- the loop -------------------------------------------------------------------------
+
+    /** One turn: polls one batch of runnable tasks, then fires due timers. Returns the work done. */
+    public int doWork() {
+        return runBatch() + fireTimers();
+    }
+
+    /** Polls every task that is runnable now, each once; returns how many were polled. */
+    public int runBatch() {
+        drainInterrupts();
+        int batch = runQueue.size();
+        int polled = 0;
+        for (int i = 0; i < batch; i++) {
+            TaskSlot slot = slots[runQueue.pop()];
+            if (dequeue(slot)) {
+                pollTask(slot);
+                polled++;
+            }
+        }
+        return polled;
+    }
+
+    /** Fires timers that are due, at most the per-turn limit; returns how many fired. */
+    public int fireTimers() {
+        long now = clock.nanos();
+        if (timers.nextDeadlineNanos() > now) return 0;
+        int fired = timers.fire(now, timersPerTurn);
+        if (fired > 0) observer.onTimersFired(fired, now);
+        return fired;
+    }
+
+    /** Clears RUN_QUEUED for a live task, or frees a zombie slot; returns true when the task should be polled. */
+    private boolean dequeue(TaskSlot slot) {
+        while (true) {
+            long word = slot.word();
+            assert (word & TaskSlot.RUN_QUEUED) != 0 : "slot in run queue without RUN_QUEUED";
+            if ((word & TaskSlot.SPAWNED) == 0) {
+                if (slot.casWord(word, TaskSlot.stateOf(TaskSlot.generationOf(word) + 1, 0))) {
+                    freeSlots[freeCount++] = slot.index;
+                    return false;
+                }
+            } else if (slot.casWord(word, word & ~TaskSlot.RUN_QUEUED)) {
+                return true;
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void pollTask(TaskSlot slot) {
+        long start = clock.nanos();
+        observer.onPollStart(slot, slot.wokenAtNanos, start);
+        slot.waitingOn = null;
+        slot.running = true;
+        polling = slot;
+        Poll result;
+        Throwable failure = null;
+        try {
+            result = slot.future.poll(slot.context);
+        } catch (RuntimeException | AssertionError | StackOverflowError e) {
+            result = Poll.READY;
+            failure = e;
+        } finally {
+            polling = null;
+            slot.running = false;
+        }
+        slot.polls++;
+        long end = clock.nanos();
+        slot.sinceNanos = end;
+        observer.onPollEnd(slot, result, start, end);
+        if (result == Poll.READY) {
+            JoinHandle<Object> handle = (JoinHandle<Object>) slot.handle;
+            if (failure == null) {
+                handle.complete(slot.future.output());
+            } else {
+                failures++;
+                lastFailure = failure;
+                handle.fail(failure);
+            }
+            observer.onComplete(slot, failure, false, end);
+            release(slot);
+        }
+    }
+
+    void abort(TaskSlot slot, int generation) {
+        long word = slot.word();
+        if (TaskSlot.generationOf(word) != generation || (word & TaskSlot.SPAWNED) == 0) return;
+        if (slot.running) throw new IllegalStateException("task '" + slot.name + "' cannot abort itself");
+        slot.future.cancel();
+        slot.handle.cancelled();
+        observer.onComplete(slot, null, true, clock.nanos());
+        release(slot);
+    }
+
+    private void release(TaskSlot slot) {
+        slot.future = null;
+        slot.handle = null;
+        slot.waitingOn = null;
+        while (true) {
+            long word = slot.word();
+            if ((word & TaskSlot.RUN_QUEUED) != 0) {
+                // Still in a queue: becomes a zombie, freed when the loop reaches its entry.
+                if (slot.casWord(word, word & ~TaskSlot.SPAWNED)) return;
+            } else if (slot.casWord(word, TaskSlot.stateOf(TaskSlot.generationOf(word) + 1, 0))) {
+                freeSlots[freeCount++] = slot.index;
+                return;
+            }
+        }
+    }
+
+    /** True when a task is queued to run or an interrupt is waiting to be taken in. */
+    public boolean hasRunnable() {
+        return runQueue.size() > 0 || !interrupts.isEmpty();
+    }
+
+    /** The earliest armed timer's deadline, or {@link Long#MAX_VALUE}. */
+    public long nextDeadlineNanos() {
+        return timers.nextDeadlineNanos();
+    }
+
+    /** Tells the observers that the loop is idle (this is where lost wakers are found). */
+    public void idle() {
+        observer.onIdle(this, clock.nanos());
+    }
+
+    /** Runs until {@code done} holds, or, in virtual time, until nothing can ever run again. */
+    public RunResult runUntil(BooleanSupplier done) {
+        return run(done, Long.MAX_VALUE);
+    }
+
+    /** Runs for {@code durationNanos} of the executor's time (virtual or real). */
+    public RunResult runFor(long durationNanos) {
+        long deadline = clock.nanos() + durationNanos;
+        return run(() -> false, deadline);
+    }
+
+    /** Runs until {@code done} holds or the clock reaches {@code untilNanos}. */
+    public RunResult run(BooleanSupplier done, long untilNanos) {
+        Thread previous = loopThread;
+        if (previous != null && previous != Thread.currentThread()) {
+            throw new IllegalStateException(name + " already runs on thread " + previous.getName());
+        }
+        loopThread = Thread.currentThread();
+        stopRequested = false;
+        try {
+            while (true) {
+                if (done.getAsBoolean()) return RunResult.DONE;
+                if (stopRequested) return RunResult.STOPPED;
+                if (clock.nanos() >= untilNanos) return RunResult.TIME_LIMIT;
+                if (doWork() > 0 || hasRunnable()) continue;
+                idle();
+                if (hasRunnable()) continue;
+                if (done.getAsBoolean()) return RunResult.DONE;
+                long next = Math.min(timers.nextDeadlineNanos(), untilNanos);
+                if (virtualClock != null) {
+                    if (next == Long.MAX_VALUE) return RunResult.STALLED;
+                    virtualClock.advanceTo(next);
+                } else {
+                    idleUntil(next);
+                }
+            }
+        } finally {
+            loopThread = null;
+        }
+    }
+
+    private void idleUntil(long deadlineNanos) {
+        switch (idleStrategy) {
+            case SPIN:
+                Thread.onSpinWait();
+                return;
+            case YIELD:
+                Thread.yield();
+                return;
+            case PARK:
+            default:
+                parked = true;
+                try {
+                    if (!interrupts.isEmpty() || stopRequested) return; // a wake raced with going to sleep
+                    long wait = Math.min(deadlineNanos - clock.nanos(), PARK_MAX_NANOS);
+                    if (wait > 0) LockSupport.parkNanos(this, wait);
+                } finally {
+                    parked = false;
+                }
+        }
+    }
+
+    /** Asks a running loop to return {@link RunResult#STOPPED}; safe from any thread. */
+    public void stop() {
+        stopRequested = true;
+        Thread loop = loopThread;
+        if (loop != null) LockSupport.unpark(loop);
+    }
+
+    // ---- views ----------------------------------------------------------------------------
+
+    /** Visits every live task in slot order. Loop thread only. */
+    public void forEachTask(Consumer<TaskView> visitor) {
+        for (TaskSlot slot : slots) {
+            if ((slot.word() & TaskSlot.SPAWNED) != 0) visitor.accept(slot);
+        }
+    }
+
+    public int liveTasks() {
+        int live = 0;
+        for (TaskSlot slot : slots) if ((slot.word() & TaskSlot.SPAWNED) != 0) live++;
+        return live;
+    }
+
+    public String name() { return name; }
+    public Clock clock() { return clock; }
+    public long nowNanos() { return clock.nanos(); }
+    public TimerQueue timers() { return timers; }
+    public int taskCapacity() { return slots.length; }
+    LoopObserver observer() { return observer; }
+    /** Tasks that ended by throwing; the executor keeps running. */
+    public long failures() { return failures; }
+    public Throwable lastFailure() { return lastFailure; }
+    /** The thread running the loop now, or null. */
+    public Thread loopThread() { return loopThread; }
+
+    /** Adds an observer after construction (before the loop runs). */
+    public void addObserver(LoopObserver extra) {
+        observer = LoopObserver.both(observer, extra);
+    }
+
+    /** Configures and reserves an executor: the task pool and timers come out of the device's memory budget. */
+    public static final class Builder {
+        public static final int TASK_SLOT_BYTES_DEFAULT = 512;
+        public static final int TIMER_BYTES = 48;
+        public static final int RUN_QUEUE_ENTRY_BYTES = 8;
+
+        private final String name;
+        private int taskCapacity = 16;
+        private int timerCapacity = 64;
+        private int taskSlotBytes = TASK_SLOT_BYTES_DEFAULT;
+        private int timersPerTurn = TIMERS_PER_TURN_DEFAULT;
+        private Clock clock = new VirtualClock();
+        private IdleStrategy idleStrategy = IdleStrategy.PARK;
+        private LoopObserver observer = LoopObserver.NONE;
+        private MemoryBudget budget;
+
+        private Builder(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+        }
+
+        public Builder taskCapacity(int tasks) {
+            if (tasks <= 0) throw new IllegalArgumentException("taskCapacity must be > 0, got " + tasks);
+            this.taskCapacity = tasks;
+            return this;
+        }
+
+        public Builder timerCapacity(int timers) {
+            if (timers <= 0) throw new IllegalArgumentException("timerCapacity must be > 0, got " + timers);
+            this.timerCapacity = timers;
+            return this;
+        }
+
+        /** The RAM one task's state machine is declared to take (Embassy sizes its task arena the same way). */
+        public Builder taskSlotBytes(int bytes) {
+            if (bytes <= 0) throw new IllegalArgumentException("taskSlotBytes must be > 0, got " + bytes);
+            this.taskSlotBytes = bytes;
+            return this;
+        }
+
+        public Builder timersPerTurn(int limit) {
+            if (limit <= 0) throw new IllegalArgumentException("timersPerTurn must be > 0, got " + limit);
+            this.timersPerTurn = limit;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public Builder idleStrategy(IdleStrategy strategy) {
+            this.idleStrategy = Objects.requireNonNull(strategy, "strategy");
+            return this;
+        }
+
+        public Builder observer(LoopObserver observer) {
+            this.observer = LoopObserver.both(this.observer, Objects.requireNonNull(observer, "observer"));
+            return this;
+        }
+
+        /** Reserves the task pool, run queues and timers in {@code budget} when built. */
+        public Builder budget(MemoryBudget budget) {
+            this.budget = budget;
+            return this;
+        }
+
+        public Executor build() {
+            if (budget != null) {
+                budget.reserve("task slots", taskCapacity, taskSlotBytes);
+                budget.reserve("run queues", 2L * taskCapacity, RUN_QUEUE_ENTRY_BYTES);
+                budget.reserve("timers", timerCapacity, TIMER_BYTES);
+            }
+            return new Executor(this);
+        }
+    }
+}

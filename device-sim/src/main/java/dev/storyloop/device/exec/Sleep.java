@@ -1,0 +1,107 @@
+package dev.storyloop.device.exec;
+
+import dev.storyloop.device.time.Timer;
+import dev.storyloop.device.time.TimerQueue;
+
+import java.util.Locale;
+
+/**
+ * A future that completes at a deadline: {@code sleep} and {@code sleepUntil}.
+ *
+ * <p>A relative sleep fixes its deadline at its first poll. It can be {@link #reset} and awaited
+ * again, so a periodic task re-arms one timer instead of allocating one per period.
+ */
+public final class Sleep implements Future<Void>, WakeSource {
+    private final WakerSlot waker = new WakerSlot();
+    private final Timer timer = new Timer() {
+        @Override
+        protected void onFire(long nowNanos) {
+            waker.wake(Sleep.this);
+        }
+    };
+    private long durationNanos;
+    private long deadlineNanos;
+    private boolean relative;
+    private boolean started;
+    private TimerQueue queue;
+
+    private Sleep(long durationNanos, long deadlineNanos, boolean relative) {
+        this.durationNanos = durationNanos;
+        this.deadlineNanos = deadlineNanos;
+        this.relative = relative;
+    }
+
+    public static Sleep forNanos(long durationNanos) {
+        if (durationNanos < 0) throw new IllegalArgumentException("durationNanos < 0: " + durationNanos);
+        return new Sleep(durationNanos, 0, true);
+    }
+
+    public static Sleep forMillis(long millis) {
+        return forNanos(Math.multiplyExact(millis, 1_000_000L));
+    }
+
+    public static Sleep until(long deadlineNanos) {
+        return new Sleep(0, deadlineNanos, false);
+    }
+
+    /** Makes the sleep reusable for another {@code durationNanos}, counted from its next first poll. */
+    public Sleep reset(long durationNanos) {
+        cancel();
+        this.durationNanos = durationNanos;
+        this.relative = true;
+        this.started = false;
+        return this;
+    }
+
+    /** Makes the sleep reusable until the absolute {@code deadlineNanos}. */
+    public Sleep resetUntil(long deadlineNanos) {
+        cancel();
+        this.deadlineNanos = deadlineNanos;
+        this.relative = false;
+        this.started = false;
+        return this;
+    }
+
+    @Override
+    public Poll poll(Context cx) {
+        long now = cx.nowNanos();
+        if (!started) {
+            started = true;
+            queue = cx.timers();
+            if (relative) deadlineNanos = now + durationNanos;
+        }
+        if (now >= deadlineNanos) {
+            cancel();
+            return Poll.READY;
+        }
+        waker.register(cx);
+        if (!timer.isArmed()) queue.arm(timer, deadlineNanos);
+        cx.waitingOn(this);
+        return Poll.PENDING;
+    }
+
+    @Override
+    public Void output() {
+        return null;
+    }
+
+    @Override
+    public void cancel() {
+        if (queue != null) queue.cancel(timer);
+        waker.clear();
+    }
+
+    public long deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    @Override
+    public String wakeSourceName() {
+        return "timer";
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "timer until %.6f s", deadlineNanos / 1e9);
+    }
+}

@@ -1,0 +1,47 @@
+package dev.storyloop.device.exec;
+
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Holds the waker of the one task waiting on something; waking takes it out.
+ *
+ * <p>The place every primitive keeps a waiting task's waker (a timer, a channel waiter, an
+ * interrupt line from another thread), so the diagnostics can tell a task that will be woken
+ * from one that never will. Registering again replaces the previous waker; a replaced waker that
+ * belonged to another task loses its registration, which the lost-waker check then sees.
+ */
+public final class WakerSlot {
+    private final AtomicReference<Waker> waker = new AtomicReference<>();
+
+    /** Registers the polling task's waker; call it in {@code poll} before returning {@link Poll#PENDING}. */
+    public void register(Context cx) {
+        register(cx.waker());
+    }
+
+    public void register(Waker next) {
+        Waker previous = waker.getAndSet(next);
+        if (previous != next) {
+            next.retain();
+            if (previous != null) previous.release();
+        }
+    }
+
+    /** Wakes the registered task, if any, and empties the slot; safe from any thread. */
+    public boolean wake(WakeSource source) {
+        Waker registered = waker.getAndSet(null);
+        if (registered == null) return false;
+        registered.wake(source); // wake before release: the task is never unqueued and unheld at once
+        registered.release();
+        return true;
+    }
+
+    /** Withdraws the registration without waking (the waiter was cancelled). */
+    public void clear() {
+        Waker registered = waker.getAndSet(null);
+        if (registered != null) registered.release();
+    }
+
+    public boolean isRegistered() {
+        return waker.get() != null;
+    }
+}
