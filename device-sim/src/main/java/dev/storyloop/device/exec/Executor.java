@@ -42,7 +42,8 @@ public final class Executor {
     private final MpscIntQueue interrupts;
     private LoopObserver observer;
 
-    private volatile Thread loopThread;
+    private volatile Thread loopThread; // the thread that owns the loop: the builder's until run() moves it
+    private volatile boolean running;
     private volatile boolean parked;
     private volatile boolean stopRequested;
     private TaskSlot polling;
@@ -66,6 +67,7 @@ public final class Executor {
         this.runQueue = new IntRing(b.taskCapacity);
         this.interrupts = new MpscIntQueue(b.taskCapacity);
         this.observer = b.observer;
+        this.loopThread = Thread.currentThread();
     }
 
     public static Builder builder(String name) {
@@ -137,8 +139,7 @@ public final class Executor {
     }
 
     private boolean onLoopThread() {
-        Thread loop = loopThread;
-        return loop == null || loop == Thread.currentThread();
+        return loopThread == Thread.currentThread();
     }
 
     private void drainInterrupts() {
@@ -223,16 +224,17 @@ public final class Executor {
         slot.sinceNanos = end;
         observer.onPollEnd(slot, result, start, end);
         if (result == Poll.READY) {
+            observer.onComplete(slot, failure, false, end);
             JoinHandle<Object> handle = (JoinHandle<Object>) slot.handle;
+            Object output = failure == null ? slot.future.output() : null;
+            release(slot);
             if (failure == null) {
-                handle.complete(slot.future.output());
+                handle.complete(output);
             } else {
                 failures++;
                 lastFailure = failure;
                 handle.fail(failure);
             }
-            observer.onComplete(slot, failure, false, end);
-            release(slot);
         }
     }
 
@@ -241,9 +243,10 @@ public final class Executor {
         if (TaskSlot.generationOf(word) != generation || (word & TaskSlot.SPAWNED) == 0) return;
         if (slot.running) throw new IllegalStateException("task '" + slot.name + "' cannot abort itself");
         slot.future.cancel();
-        slot.handle.cancelled();
         observer.onComplete(slot, null, true, clock.nanos());
+        JoinHandle<?> handle = slot.handle;
         release(slot);
+        handle.cancelled();
     }
 
     private void release(TaskSlot slot) {
@@ -290,11 +293,11 @@ public final class Executor {
 
     /** Runs until {@code done} holds or the clock reaches {@code untilNanos}. */
     public RunResult run(BooleanSupplier done, long untilNanos) {
-        Thread previous = loopThread;
-        if (previous != null && previous != Thread.currentThread()) {
-            throw new IllegalStateException(name + " already runs on thread " + previous.getName());
+        if (running && loopThread != Thread.currentThread()) {
+            throw new IllegalStateException(name + " already runs on thread " + loopThread.getName());
         }
         loopThread = Thread.currentThread();
+        running = true;
         stopRequested = false;
         try {
             while (true) {
@@ -314,7 +317,7 @@ public final class Executor {
                 }
             }
         } finally {
-            loopThread = null;
+            running = false;
         }
     }
 
@@ -342,8 +345,7 @@ public final class Executor {
     /** Asks a running loop to return {@link RunResult#STOPPED}; safe from any thread. */
     public void stop() {
         stopRequested = true;
-        Thread loop = loopThread;
-        if (loop != null) LockSupport.unpark(loop);
+        LockSupport.unpark(loopThread);
     }
 
     // ---- views ----------------------------------------------------------------------------
@@ -370,8 +372,8 @@ public final class Executor {
     /** Tasks that ended by throwing; the executor keeps running. */
     public long failures() { return failures; }
     public Throwable lastFailure() { return lastFailure; }
-    /** The thread running the loop now, or null. */
-    public Thread loopThread() { return loopThread; }
+    /** The thread running the loop now, or null when it is not running. */
+    public Thread loopThread() { return running ? loopThread : null; }
 
     /** Adds an observer after construction (before the loop runs). */
     public void addObserver(LoopObserver extra) {

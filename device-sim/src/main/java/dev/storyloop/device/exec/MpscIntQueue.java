@@ -35,7 +35,9 @@ final class MpscIntQueue {
             if (sequence == position) {
                 if (tail.compareAndSet(position, position + 1)) {
                     items[cell] = value;
-                    sequences.lazySet(cell, position + 1); // publishes items[cell]
+                    // Publishes items[cell]. A full (volatile) write, not lazySet: the producer reads the loop's
+                    // "parked" flag next, and that read must not move before this write, or both sides miss.
+                    sequences.set(cell, position + 1);
                     return true;
                 }
             } else if (sequence < position) {

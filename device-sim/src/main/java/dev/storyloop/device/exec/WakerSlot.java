@@ -19,11 +19,10 @@ public final class WakerSlot {
     }
 
     public void register(Waker next) {
+        // Count the reference before publishing it: another thread may take it out and release it at once.
+        next.retain();
         Waker previous = waker.getAndSet(next);
-        if (previous != next) {
-            next.retain();
-            if (previous != null) previous.release();
-        }
+        if (previous != null) previous.release();
     }
 
     /** Wakes the registered task, if any, and empties the slot; safe from any thread. */

@@ -1,0 +1,84 @@
+package dev.storyloop.device.exec;
+
+import dev.storyloop.device.time.RealClock;
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Wakes from other threads ("interrupts") in real time: none lost, and an idle loop sleeps. */
+class InterruptWakeTest {
+    private static final long WAKES = 1_000_000;
+
+    @Test
+    void shouldLoseNoneOfAMillionWakesFromAnotherThread() throws Exception {
+        Executor executor = Executor.builder("irq").clock(new RealClock()).build();
+        AtomicLong events = new AtomicLong();
+        WakerSlot line = new WakerSlot();
+        long[] seen = {0};
+        long[] polls = {0};
+        executor.spawn("handler", Futures.of(cx -> {
+            polls[0]++;
+            line.register(cx);                 // register first, then look: a wake in between is not lost
+            seen[0] = events.get();
+            return seen[0] == WAKES ? Poll.READY : Poll.PENDING;
+        }));
+        AtomicReference<Object> result = new AtomicReference<>();
+        Thread loop = new Thread(() -> {
+            try {
+                result.set(executor.runUntil(() -> executor.liveTasks() == 0));
+            } catch (Throwable e) {
+                result.set(e);
+            }
+        }, "loop");
+        loop.start();
+
+        Thread producer = new Thread(() -> {
+            for (long i = 0; i < WAKES; i++) {
+                events.incrementAndGet();
+                line.wake(WakeSource.INTERRUPT);
+            }
+        }, "interrupts");
+        producer.start();
+        producer.join(TimeUnit.SECONDS.toMillis(60));
+        loop.join(TimeUnit.SECONDS.toMillis(60));
+
+        assertThat(result.get()).as("seen %d of %d", seen[0], WAKES).isEqualTo(RunResult.DONE);
+        assertThat(seen[0]).isEqualTo(WAKES);
+        // Wakes coalesce while the task is queued, so it is polled at most once per wake (plus its first poll).
+        assertThat(polls[0]).isBetween(2L, WAKES + 1);
+    }
+
+    @Test
+    void shouldParkWhileIdleAndWakeOnAnInterrupt() throws Exception {
+        Executor executor = Executor.builder("idle").clock(new RealClock()).build();
+        WakerSlot line = new WakerSlot();
+        AtomicLong interrupts = new AtomicLong();
+        CountDownLatch started = new CountDownLatch(1);
+        executor.spawn("waiter", Futures.of(cx -> {
+            line.register(cx);
+            started.countDown();
+            return interrupts.get() > 0 ? Poll.READY : Poll.PENDING;
+        }));
+        Thread loop = new Thread(() -> executor.runUntil(() -> executor.liveTasks() == 0), "idle-loop");
+        loop.start();
+        started.await(10, TimeUnit.SECONDS);
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long cpuBefore = threads.getThreadCpuTime(loop.getId());
+
+        Thread.sleep(1_000);
+
+        long idleCpuNanos = threads.getThreadCpuTime(loop.getId()) - cpuBefore;
+        interrupts.incrementAndGet();
+        line.wake(WakeSource.INTERRUPT);
+        loop.join(10_000);
+        assertThat(loop.isAlive()).as("the interrupt woke the parked loop").isFalse();
+        assertThat(idleCpuNanos).as("CPU time of the loop thread over 1 s idle").isLessThan(50_000_000L);
+    }
+}
