@@ -24,6 +24,7 @@ import java.util.Objects;
  */
 public final class Channel<T> implements WakeSource {
     private final String name;
+    private final String sourceName; // made once: traces name the source on every wake
     private final OverflowPolicy policy;
     private final Object[] items;
     private int head;
@@ -43,6 +44,7 @@ public final class Channel<T> implements WakeSource {
     private Channel(String name, int capacity, OverflowPolicy policy) {
         if (capacity <= 0) throw new IllegalArgumentException("channel '" + name + "': capacity must be > 0, got " + capacity);
         this.name = Objects.requireNonNull(name, "name");
+        this.sourceName = "chan:" + name;
         this.policy = Objects.requireNonNull(policy, "policy");
         this.items = new Object[capacity];
     }
@@ -138,7 +140,7 @@ public final class Channel<T> implements WakeSource {
 
     @Override
     public String wakeSourceName() {
-        return "chan:" + name;
+        return sourceName;
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class Signal<T> implements WakeSource {
     private final String name;
+    private final String sourceName; // made once: traces name the source on every wake
     private final AtomicReference<T> value = new AtomicReference<>();
     private final WakerSlot waiter = new WakerSlot();
     private final WaitFuture future = new WaitFuture();
@@ -24,6 +25,7 @@ public final class Signal<T> implements WakeSource {
 
     public Signal(String name) {
         this.name = Objects.requireNonNull(name, "name");
+        this.sourceName = "signal:" + name;
     }
 
     /** Sets the value (replacing an unread one) and wakes the waiter. Any thread. */
@@ -50,7 +52,7 @@ public final class Signal<T> implements WakeSource {
 
     @Override
     public String wakeSourceName() {
-        return "signal:" + name;
+        return sourceName;
     }
 
     @Override

@@ -9,6 +9,7 @@ package dev.storyloop.device.exec;
 public final class JoinHandle<T> implements Future<T>, WakeSource {
     private final Executor executor;
     private final String name;
+    private final String sourceName; // made once: traces name the source on every wake
     private final WakerSlot joiner = new WakerSlot();
     private TaskSlot task;
     private int generation;
@@ -20,6 +21,7 @@ public final class JoinHandle<T> implements Future<T>, WakeSource {
     JoinHandle(Executor executor, String name) {
         this.executor = executor;
         this.name = name;
+        this.sourceName = "join:" + name;
     }
 
     void attach(TaskSlot task, int generation) {
@@ -80,7 +82,7 @@ public final class JoinHandle<T> implements Future<T>, WakeSource {
 
     @Override
     public String wakeSourceName() {
-        return "join:" + name;
+        return sourceName;
     }
 
     @Override
