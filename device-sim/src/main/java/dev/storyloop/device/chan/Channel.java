@@ -85,8 +85,13 @@ public final class Channel<T> implements WakeSource {
         return pop();
     }
 
+    private int index(int offset) {
+        int i = head + offset;
+        return i >= items.length ? i - items.length : i; // no division on the hot path
+    }
+
     private void push(Object item) {
-        items[(head + size) % items.length] = item;
+        items[index(size)] = item;
         size++;
         stats.sent++;
         if (size > stats.peakDepth) stats.peakDepth = size;
@@ -102,7 +107,7 @@ public final class Channel<T> implements WakeSource {
     private T pop() {
         T item = (T) items[head];
         items[head] = null;
-        head = (head + 1) % items.length;
+        head = index(1);
         size--;
         stats.received++;
         grantSpace();
@@ -198,7 +203,7 @@ public final class Channel<T> implements WakeSource {
                 case DROP_OLDEST:
                     if (size > 0) {
                         items[head] = null;
-                        head = (head + 1) % items.length;
+                        head = index(1);
                         size--;
                         stats.droppedOldest++;
                         cx.note("chan.drop-oldest", Channel.this);

@@ -107,7 +107,8 @@ public final class Executor {
         slot.polls = 0;
         slot.sinceNanos = clock.nanos();
         slot.wokenAtNanos = slot.sinceNanos;
-        slot.setWord(TaskSlot.stateOf(generation, TaskSlot.SPAWNED | TaskSlot.RUN_QUEUED));
+        slot.setWord(TaskSlot.stateOf(generation, TaskSlot.SPAWNED));
+        slot.localQueued = true;
         runQueue.push(slot.index);
         observer.onSpawn(slot, slot.sinceNanos);
         return Optional.of(handle);
@@ -117,25 +118,31 @@ public final class Executor {
 
     void wake(Waker waker, WakeSource source) {
         TaskSlot slot = slots[waker.slot];
-        while (true) {
+        if (onLoopThread()) {
+            // The loop's own path: only the loop changes localQueued and frees slots, so no atomics.
             long word = slot.word();
             if (TaskSlot.generationOf(word) != waker.generation) return; // the task is gone; its slot was reused
             if ((word & TaskSlot.SPAWNED) == 0) return;                  // finished
-            if ((word & TaskSlot.RUN_QUEUED) != 0) return;               // already queued: wakes coalesce
-            if (slot.casWord(word, word | TaskSlot.RUN_QUEUED)) break;
-        }
-        if (onLoopThread()) {
+            if (slot.localQueued) return;                                // already queued: wakes coalesce
+            slot.localQueued = true;
             long now = clock.nanos();
             slot.wokenAtNanos = now;
             slot.sinceNanos = now;
             runQueue.push(slot.index);
             observer.onWake(slot, source, polling == slot, now);
-        } else {
-            if (!clock.isVirtual()) slot.wokenAtNanos = clock.nanos();
-            boolean queued = interrupts.offer(slot.index);
-            assert queued : "interrupt queue sized below the task pool";
-            if (parked) LockSupport.unpark(loopThread);
+            return;
         }
+        while (true) {
+            long word = slot.word();
+            if (TaskSlot.generationOf(word) != waker.generation) return;
+            if ((word & TaskSlot.SPAWNED) == 0) return;
+            if ((word & TaskSlot.REMOTE_QUEUED) != 0) return;
+            if (slot.casWord(word, word | TaskSlot.REMOTE_QUEUED)) break;
+        }
+        if (!clock.isVirtual()) slot.wokenAtNanos = clock.nanos(); // published by the queue's volatile write
+        boolean queued = interrupts.offer(slot.index);
+        assert queued : "interrupt queue sized below the task pool";
+        if (parked) LockSupport.unpark(loopThread);
     }
 
     private boolean onLoopThread() {
@@ -146,11 +153,21 @@ public final class Executor {
         int index;
         while ((index = interrupts.poll()) >= 0) {
             TaskSlot slot = slots[index];
+            long word;
+            do {
+                word = slot.word();
+            } while (!slot.casWord(word, word & ~TaskSlot.REMOTE_QUEUED));
+            if ((word & TaskSlot.SPAWNED) == 0) {
+                freeIfUnqueued(slot);
+                continue;
+            }
+            if (slot.localQueued) continue; // already on the run queue
+            slot.localQueued = true;
             long now = clock.nanos();
             slot.sinceNanos = now;
             if (clock.isVirtual()) slot.wokenAtNanos = now;
             runQueue.push(index);
-            if ((slot.word() & TaskSlot.SPAWNED) != 0) observer.onWake(slot, WakeSource.INTERRUPT, false, now);
+            observer.onWake(slot, WakeSource.INTERRUPT, false, now);
         }
     }
 
@@ -185,20 +202,13 @@ public final class Executor {
         return fired;
     }
 
-    /** Clears RUN_QUEUED for a live task, or frees a zombie slot; returns true when the task should be polled. */
+    /** Takes a task off the run queue; returns true when it is alive and should be polled. */
     private boolean dequeue(TaskSlot slot) {
-        while (true) {
-            long word = slot.word();
-            assert (word & TaskSlot.RUN_QUEUED) != 0 : "slot in run queue without RUN_QUEUED";
-            if ((word & TaskSlot.SPAWNED) == 0) {
-                if (slot.casWord(word, TaskSlot.stateOf(TaskSlot.generationOf(word) + 1, 0))) {
-                    freeSlots[freeCount++] = slot.index;
-                    return false;
-                }
-            } else if (slot.casWord(word, word & ~TaskSlot.RUN_QUEUED)) {
-                return true;
-            }
-        }
+        assert slot.localQueued : "slot on the run queue without localQueued";
+        slot.localQueued = false;
+        if ((slot.word() & TaskSlot.SPAWNED) != 0) return true;
+        freeIfUnqueued(slot); // a zombie: it finished while queued
+        return false;
     }
 
     @SuppressWarnings("unchecked")
@@ -253,16 +263,20 @@ public final class Executor {
         slot.future = null;
         slot.handle = null;
         slot.waitingOn = null;
-        while (true) {
-            long word = slot.word();
-            if ((word & TaskSlot.RUN_QUEUED) != 0) {
-                // Still in a queue: becomes a zombie, freed when the loop reaches its entry.
-                if (slot.casWord(word, word & ~TaskSlot.SPAWNED)) return;
-            } else if (slot.casWord(word, TaskSlot.stateOf(TaskSlot.generationOf(word) + 1, 0))) {
-                freeSlots[freeCount++] = slot.index;
-                return;
-            }
-        }
+        long word;
+        do {
+            word = slot.word();
+        } while (!slot.casWord(word, word & ~TaskSlot.SPAWNED)); // from now on no other thread changes the word
+        freeIfUnqueued(slot);
+    }
+
+    /** Frees a finished task's slot once no queue holds an entry for it; the generation moves on. */
+    private void freeIfUnqueued(TaskSlot slot) {
+        long word = slot.word();
+        assert (word & TaskSlot.SPAWNED) == 0 : "freeing a live task";
+        if (slot.localQueued || (word & TaskSlot.REMOTE_QUEUED) != 0) return;
+        slot.setWord(TaskSlot.stateOf(TaskSlot.generationOf(word) + 1, 0));
+        freeSlots[freeCount++] = slot.index;
     }
 
     /** True when a task is queued to run or an interrupt is waiting to be taken in. */

@@ -6,20 +6,29 @@ import java.lang.invoke.VarHandle;
 /**
  * One entry of the executor's fixed task pool.
  *
- * <p>The state word packs the slot's generation (high 32 bits) with two flags, so a wake from any
- * thread can check "same task, still alive, not yet queued" and set "queued" in one CAS:
+ * <p>Two flags say the task is queued to run, one per queue, so that the loop's own path needs
+ * no atomic instruction:
+ * <ul>
+ *   <li>{@code localQueued}, a plain field of the loop thread: set by a wake on the loop thread
+ *       (a task waking itself, a channel handing over an item), cleared when the loop takes the
+ *       task off the run queue;</li>
+ *   <li>{@link #REMOTE_QUEUED}, in the atomic state word with the slot's generation (high 32 bits)
+ *       and {@link #SPAWNED}: set by a CAS from another thread ("same task, still alive, not yet
+ *       queued") before it puts the slot on the interrupt queue, cleared when the loop drains it.</li>
+ * </ul>
+ * Each flag admits at most one entry in its queue, so neither queue can hold more entries than
+ * there are slots.
  * <pre>
- *   free ──spawn──▶ SPAWNED|RUN_QUEUED ──dequeue──▶ SPAWNED (polled) ──wake──▶ SPAWNED|RUN_QUEUED
+ *   free ──spawn──▶ SPAWNED, localQueued ──dequeue──▶ SPAWNED (polled) ──wake──▶ SPAWNED + a queued flag
  *                                                        │ READY
- *                                  ┌─────────────────────┴────────────────────┐
- *                          not queued: free, generation+1        queued: RUN_QUEUED only (a zombie),
- *                                                                freed when its queue entry is reached
+ *                                   ┌────────────────────┴───────────────────┐
+ *                   no flag set: free, generation+1           a flag set: a zombie, freed when the
+ *                                                             loop reaches its last queue entry
  * </pre>
- * A task is in the run queue at most once, so the queues never hold more entries than slots.
  */
 final class TaskSlot implements TaskView {
     static final long SPAWNED = 1L;
-    static final long RUN_QUEUED = 2L;
+    static final long REMOTE_QUEUED = 2L;
     private static final VarHandle STATE;
 
     static {
@@ -42,9 +51,12 @@ final class TaskSlot implements TaskView {
     JoinHandle<?> handle;
     Object waitingOn;
     boolean running;
+    boolean localQueued;
     long polls;
     long sinceNanos;
-    volatile long wokenAtNanos;
+    // Written by the waking thread after its CAS won and before the interrupt queue publishes the
+    // slot (a loop-thread wake writes it itself), so a plain field is enough: no fence per wake.
+    long wokenAtNanos;
 
     TaskSlot(int index) {
         this.index = index;
@@ -81,7 +93,7 @@ final class TaskSlot implements TaskView {
     @Override
     public State state() {
         if (running) return State.RUNNING;
-        return (word() & RUN_QUEUED) != 0 ? State.RUNNABLE : State.PENDING;
+        return localQueued || (word() & REMOTE_QUEUED) != 0 ? State.RUNNABLE : State.PENDING;
     }
 
     @Override

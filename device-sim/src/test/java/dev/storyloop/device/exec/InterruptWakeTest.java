@@ -81,4 +81,51 @@ class InterruptWakeTest {
         assertThat(loop.isAlive()).as("the interrupt woke the parked loop").isFalse();
         assertThat(idleCpuNanos).as("CPU time of the loop thread over 1 s idle").isLessThan(50_000_000L);
     }
+
+    @Test
+    void shouldKeepThePoolConsistentWhileStaleWakersHammerReusedSlots() throws Exception {
+        Executor executor = Executor.builder("churn").clock(new RealClock()).taskCapacity(4).build();
+        // The wakers of the last 64 tasks: live ones, and stale ones whose slots were reused since.
+        java.util.concurrent.atomic.AtomicReferenceArray<Waker> seen = new java.util.concurrent.atomic.AtomicReferenceArray<>(64);
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread hammer = new Thread(() -> {
+            while (!done.get()) {
+                for (int i = 0; i < seen.length(); i++) {
+                    Waker waker = seen.get(i);
+                    if (waker != null) waker.wake(WakeSource.INTERRUPT);
+                }
+            }
+        }, "stale-wakers");
+        hammer.start();
+        int spawned = 0;
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (spawned < 2_000 && System.nanoTime() < deadline) {
+                // A finished task whose wake is still queued keeps its slot until the loop reaches that entry.
+                while (true) {
+                    int[] polls = {0};
+                    int index = spawned % seen.length();
+                    boolean placed = executor.trySpawn("t" + spawned, Futures.of(cx -> {
+                        if (polls[0] == 0) seen.set(index, cx.waker());
+                        return ++polls[0] >= 3 ? Poll.READY : Poll.PENDING; // woken only by the hammer
+                    })).isPresent();
+                    if (!placed) break;
+                    spawned++;
+                }
+                executor.runBatch();
+            }
+            executor.runUntil(() -> executor.liveTasks() == 0);
+            done.set(true);
+            hammer.join(10_000);
+            executor.runBatch(); // frees the zombies whose last wakes were still queued
+        } finally {
+            done.set(true);
+            hammer.join(10_000);
+        }
+
+        // A slot freed twice would overflow the free list; a leaked one would shrink the pool.
+        for (int i = 0; i < 4; i++) executor.spawn("again" + i, Futures.of(cx -> Poll.PENDING));
+        assertThat(executor.trySpawn("one too many", Futures.of(cx -> Poll.READY))).isEmpty();
+        assertThat(spawned).isGreaterThanOrEqualTo(2_000);
+    }
 }
