@@ -271,7 +271,10 @@ public final class Channel<T> implements WakeSource {
                 item = pop();
                 return Poll.READY;
             }
-            if (!isLinked()) recvWaiters.addLast(this);
+            if (!isLinked()) {
+                recvWaiters.addLast(this);
+                cx.note("chan.empty", Channel.this);
+            }
             waker.register(cx);
             cx.waitingOn(itemWait);
             return Poll.PENDING;

@@ -37,6 +37,11 @@ public final class Context {
         return executor;
     }
 
+    /** Starts further tasks on this task's executor. */
+    public Spawner spawner() {
+        return executor;
+    }
+
     public String taskName() {
         return task.name();
     }

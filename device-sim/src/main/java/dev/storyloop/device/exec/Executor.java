@@ -25,7 +25,7 @@ import java.util.function.Consumer;
  * <p>The loop can be driven by {@link #runUntil} or step by step ({@link #doWork()},
  * {@link #nextDeadlineNanos()}), which is how a simulated world runs many devices on one thread.
  */
-public final class Executor {
+public final class Executor implements Spawner {
     public static final int TIMERS_PER_TURN_DEFAULT = 1024;
     private static final long PARK_MAX_NANOS = 100_000_000L; // re-check stop flags at least every 100 ms
 
@@ -76,7 +76,7 @@ public final class Executor {
 
     // ---- spawning -------------------------------------------------------------------------
 
-    /** Spawns a task; throws {@link SpawnError} naming the live tasks when the pool is full. */
+    @Override
     public <T> JoinHandle<T> spawn(String taskName, Future<T> future) {
         Optional<JoinHandle<T>> handle = trySpawn(taskName, future);
         if (handle.isEmpty()) {
@@ -88,7 +88,7 @@ public final class Executor {
         return handle.get();
     }
 
-    /** Spawns a task, or returns empty when all task slots are taken. */
+    @Override
     public <T> Optional<JoinHandle<T>> trySpawn(String taskName, Future<T> future) {
         Objects.requireNonNull(taskName, "taskName");
         Objects.requireNonNull(future, "future");
