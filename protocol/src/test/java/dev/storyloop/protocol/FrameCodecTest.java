@@ -77,6 +77,37 @@ class FrameCodecTest {
     }
 
     @Test
+    void shouldMatchRfc4231TestCase6WithAKeyLongerThanABlock() {
+        byte[] key = new byte[131];
+        java.util.Arrays.fill(key, (byte) 0xaa);
+        byte[] data = "Test Using Larger Than Block-Size Key - Hash Key First".getBytes(StandardCharsets.US_ASCII);
+        byte[] out = new byte[Frame.TAG_BYTES];
+
+        new JcaAuthenticator(key).tag(data, 0, data.length, out, 0);
+
+        assertThat(HexFormat.of().formatHex(out)).isEqualTo("60e431591ee0b67f0d8a26aacbf5b77f");
+    }
+
+    @org.junit.jupiter.api.RepeatedTest(20)
+    void shouldAgreeWithJavaxCryptoMac(org.junit.jupiter.api.RepetitionInfo repetition) throws Exception {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(repetition.getCurrentRepetition());
+        byte[] key = new byte[1 + random.nextInt(150)];
+        byte[] data = new byte[random.nextInt(300)];
+        random.nextBytes(key);
+        random.nextBytes(data);
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+        JcaAuthenticator authenticator = new JcaAuthenticator(key);
+        byte[] out = new byte[Frame.TAG_BYTES + 3];
+
+        authenticator.tag(data, 0, data.length, out, 3);
+        authenticator.tag(data, 0, data.length, out, 3); // reusable: the same tag again
+
+        assertThat(java.util.Arrays.copyOfRange(out, 3, out.length))
+                .isEqualTo(java.util.Arrays.copyOf(mac.doFinal(data), Frame.TAG_BYTES));
+    }
+
+    @Test
     void shouldDecodeTheSameWhateverTheCallersByteOrder() {
         Vectors.Vector vector = Vectors.valid().get(0);
         ByteBuffer little = ByteBuffer.wrap(vector.bytes()).order(ByteOrder.LITTLE_ENDIAN);
