@@ -1,0 +1,42 @@
+package dev.storyloop.device.sim;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * What the simulated broker counted. The books always balance:
+ * {@code routed == delivered + dropped + inflight + queued}, checked by {@link SimBroker#checkBalance()}.
+ */
+public final class BrokerStats {
+    long publishedIn;
+    long unrouted;
+    long routed;
+    long delivered;
+    long retainedSent;
+    final EnumMap<DropReason, Long> dropped = new EnumMap<>(DropReason.class);
+
+    /** PUBLISH packets received from clients (wills included). */
+    public long publishedIn() { return publishedIn; }
+    /** Publishes no subscription matched. */
+    public long unrouted() { return unrouted; }
+    /** Copies addressed to matching subscriptions (retained copies on subscribe included). */
+    public long routed() { return routed; }
+    /** QoS 0 copies written to a connected client, and QoS 1 copies the client acknowledged. */
+    public long delivered() { return delivered; }
+    public long retainedSent() { return retainedSent; }
+    public long dropped(DropReason reason) { return dropped.getOrDefault(reason, 0L); }
+
+    public long droppedTotal() {
+        long total = 0;
+        for (long count : dropped.values()) total += count;
+        return total;
+    }
+
+    public Map<DropReason, Long> droppedByReason() {
+        return new EnumMap<>(dropped);
+    }
+
+    void drop(DropReason reason, long count) {
+        if (count > 0) dropped.merge(reason, count, Long::sum);
+    }
+}

@@ -1,0 +1,345 @@
+package dev.storyloop.device.sim;
+
+import dev.storyloop.protocol.TopicFilter;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * A model of an MQTT 3.1.1 broker with Mosquitto's behaviour, driven by calls that carry {@code now}.
+ *
+ * <p>Sans-IO: packets arrive as method calls (after the simulated uplink delivered them) and
+ * leave through a {@link BrokerPort} (onto the simulated downlinks). No threads, no clock, and
+ * every collection that is iterated has a defined order (clients by id, subscriptions and
+ * in-flight messages in the order they were made), so a run is a function of its inputs.
+ *
+ * <p>Modelled: clean and persistent sessions; QoS 0 and 1; retained messages (an empty payload
+ * clears one); last wills on abnormal disconnect, including a keepalive that lapsed for 1.5 x
+ * its interval; session takeover; per-client {@code max_inflight_messages} and
+ * {@code max_queued_messages} with Mosquitto's silent drop beyond the queue; a crash that loses
+ * everything without persistence. Not modelled: QoS 2, message expiry, MQTT 5.
+ */
+public final class SimBroker {
+    private static final int PACKET_ID_MAX = 65_535;
+    private static final int SUBACK_FAILURE = 0x80;
+
+    private final BrokerLimits limits;
+    private final BrokerPort port;
+    private final TreeMap<String, Session> sessions = new TreeMap<>();
+    private final TreeMap<String, Message> retained = new TreeMap<>();
+    private final BrokerStats stats = new BrokerStats();
+    private boolean running = true;
+
+    private static final class Session {
+        final String clientId;
+        final boolean clean;
+        final LinkedHashMap<String, Integer> subscriptions = new LinkedHashMap<>();
+        final LinkedHashMap<Integer, Message> inflight = new LinkedHashMap<>();
+        final ArrayDeque<Message> queue = new ArrayDeque<>();
+        boolean connected;
+        long keepAliveNanos;
+        long lastSeenNanos;
+        Message will;
+        int lastPacketId;
+
+        Session(String clientId, boolean clean) {
+            this.clientId = clientId;
+            this.clean = clean;
+        }
+
+        int nextPacketId() {
+            do {
+                lastPacketId = lastPacketId == PACKET_ID_MAX ? 1 : lastPacketId + 1;
+            } while (inflight.containsKey(lastPacketId));
+            return lastPacketId;
+        }
+    }
+
+    public SimBroker(BrokerLimits limits, BrokerPort port) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.port = Objects.requireNonNull(port, "port");
+    }
+
+    // ---- packets from clients ---------------------------------------------------------------
+
+    /** CONNECT. {@code will} may be null. Returns false (and answers nothing) while the broker is down. */
+    public boolean connect(long now, String clientId, boolean cleanSession, int keepAliveSeconds, Message will) {
+        if (!running) return false;
+        Session existing = sessions.get(clientId);
+        if (existing != null && existing.connected) {
+            port.close(clientId, "taken over by a new connection", now);
+            lost(existing, now);
+            existing = sessions.get(clientId); // a clean session ended with the old connection
+        }
+        boolean sessionPresent = false;
+        Session session;
+        if (cleanSession || existing == null) {
+            if (existing != null) endSession(existing);
+            session = new Session(clientId, cleanSession);
+            sessions.put(clientId, session);
+        } else {
+            session = existing;
+            sessionPresent = true;
+        }
+        session.connected = true;
+        session.keepAliveNanos = keepAliveSeconds * 1_000_000_000L;
+        session.lastSeenNanos = now;
+        session.will = will;
+        port.connack(clientId, sessionPresent, now);
+        if (sessionPresent) {
+            for (Map.Entry<Integer, Message> unacked : session.inflight.entrySet()) {
+                port.publish(clientId, unacked.getValue(), unacked.getKey(), true, now);
+            }
+            fillInflight(session, now);
+        }
+        return true;
+    }
+
+    /** PUBLISH from a client; QoS 1 is acknowledged at once, as Mosquitto does. */
+    public void publish(long now, String clientId, Message message, int packetId) {
+        Session from = connectedSession(clientId);
+        if (from == null) return;
+        from.lastSeenNanos = now;
+        if (message.qos() == 1) port.puback(clientId, packetId, now);
+        route(message, now);
+    }
+
+    /** SUBSCRIBE to one filter; retained messages that match are sent at once. */
+    public void subscribe(long now, String clientId, String filter, int qos) {
+        Session session = connectedSession(clientId);
+        if (session == null) return;
+        session.lastSeenNanos = now;
+        if (TopicFilter.filterRejection(filter) != null || qos < 0 || qos > 2) {
+            port.suback(clientId, SUBACK_FAILURE, now);
+            return;
+        }
+        int granted = Math.min(qos, 1);
+        session.subscriptions.put(filter, granted);
+        port.suback(clientId, granted, now);
+        for (Message kept : retained.values()) {
+            if (!TopicFilter.matches(filter, kept.topic())) continue;
+            stats.retainedSent++;
+            deliver(session, new Message(kept.topic(), kept.payload(), Math.min(kept.qos(), granted), true), now);
+        }
+    }
+
+    public void unsubscribe(long now, String clientId, String filter) {
+        Session session = connectedSession(clientId);
+        if (session == null) return;
+        session.lastSeenNanos = now;
+        session.subscriptions.remove(filter);
+    }
+
+    /** PUBACK from a subscriber for a QoS 1 message the broker sent. */
+    public void puback(long now, String clientId, int packetId) {
+        Session session = connectedSession(clientId);
+        if (session == null) return;
+        session.lastSeenNanos = now;
+        if (session.inflight.remove(packetId) == null) return; // unknown id: ignored, as Mosquitto does
+        stats.delivered++;
+        fillInflight(session, now);
+    }
+
+    public void pingreq(long now, String clientId) {
+        Session session = connectedSession(clientId);
+        if (session != null) session.lastSeenNanos = now;
+    }
+
+    /** DISCONNECT: a clean goodbye, so the will is discarded. */
+    public void disconnect(long now, String clientId) {
+        Session session = connectedSession(clientId);
+        if (session == null) return;
+        session.will = null;
+        gone(session);
+    }
+
+    /** The connection broke without DISCONNECT (the socket died): the will is published. */
+    public void connectionLost(long now, String clientId) {
+        Session session = connectedSession(clientId);
+        if (session != null) lost(session, now);
+    }
+
+    /** Closes connections whose keepalive lapsed (no packet for 1.5 x keepalive), publishing their wills. */
+    public void tick(long now) {
+        if (!running) return;
+        List<Session> expired = new ArrayList<>();
+        for (Session session : sessions.values()) {
+            if (session.connected && session.keepAliveNanos > 0 && now - session.lastSeenNanos > session.keepAliveNanos * 3 / 2) {
+                expired.add(session);
+            }
+        }
+        for (Session session : expired) {
+            port.close(session.clientId, "keepalive expired", now);
+            lost(session, now);
+        }
+    }
+
+    /** The earliest time a keepalive can lapse, for the world's scheduler; {@link Long#MAX_VALUE} when none. */
+    public long nextKeepAliveDeadlineNanos() {
+        long next = Long.MAX_VALUE;
+        for (Session session : sessions.values()) {
+            if (session.connected && session.keepAliveNanos > 0) {
+                next = Math.min(next, session.lastSeenNanos + session.keepAliveNanos * 3 / 2 + 1);
+            }
+        }
+        return next;
+    }
+
+    // ---- broker faults ----------------------------------------------------------------------
+
+    /** The broker process dies: every connection is gone, no will is sent; without persistence all state is lost. */
+    public void crash(long now) {
+        running = false;
+        Iterator<Session> all = sessions.values().iterator();
+        while (all.hasNext()) {
+            Session session = all.next();
+            session.connected = false;
+            if (!limits.persistence() || session.clean) {
+                stats.drop(limits.persistence() ? DropReason.SESSION_ENDED : DropReason.BROKER_CRASH,
+                        session.inflight.size() + session.queue.size());
+                all.remove();
+            }
+        }
+        if (!limits.persistence()) retained.clear();
+    }
+
+    public void restart(long now) {
+        running = true;
+    }
+
+    public boolean isRunning() {
+        return running;
+    }
+
+    // ---- routing ------------------------------------------------------------------------------
+
+    private void route(Message message, long now) {
+        stats.publishedIn++;
+        if (message.retain()) {
+            if (message.payload().length == 0) retained.remove(message.topic());
+            else retained.put(message.topic(), message);
+        }
+        boolean matched = false;
+        for (Session session : sessions.values()) {
+            int qos = -1;
+            for (Map.Entry<String, Integer> subscription : session.subscriptions.entrySet()) {
+                if (TopicFilter.matches(subscription.getKey(), message.topic())) qos = Math.max(qos, subscription.getValue());
+            }
+            if (qos < 0) continue;
+            matched = true;
+            // Copies to existing subscriptions never carry the retain flag (MQTT 3.1.1 section 3.3.1.3).
+            deliver(session, new Message(message.topic(), message.payload(), Math.min(qos, message.qos()), false), now);
+        }
+        if (!matched) stats.unrouted++;
+    }
+
+    private void deliver(Session session, Message copy, long now) {
+        stats.routed++;
+        if (session.connected) {
+            if (copy.qos() == 0) {
+                port.publish(session.clientId, copy, 0, false, now);
+                stats.delivered++;
+            } else if (limits.maxInflightMessages() == 0 || session.inflight.size() < limits.maxInflightMessages()) {
+                int id = session.nextPacketId();
+                session.inflight.put(id, copy);
+                port.publish(session.clientId, copy, id, false, now);
+            } else if (limits.maxQueuedMessages() == 0 || session.queue.size() < limits.maxQueuedMessages()) {
+                session.queue.addLast(copy);
+            } else {
+                stats.drop(DropReason.QUEUE_FULL, 1);
+            }
+            return;
+        }
+        if (copy.qos() == 0) {
+            stats.drop(DropReason.OFFLINE_QOS0, 1);
+        } else if (limits.maxQueuedMessages() == 0
+                || session.inflight.size() + session.queue.size() < limits.maxQueuedMessages()) {
+            session.queue.addLast(copy); // an offline client's in-flight messages count against its queue
+        } else {
+            stats.drop(DropReason.QUEUE_FULL, 1);
+        }
+    }
+
+    private void fillInflight(Session session, long now) {
+        while (!session.queue.isEmpty()
+                && (limits.maxInflightMessages() == 0 || session.inflight.size() < limits.maxInflightMessages())) {
+            Message next = session.queue.removeFirst();
+            int id = session.nextPacketId();
+            session.inflight.put(id, next);
+            port.publish(session.clientId, next, id, false, now);
+        }
+    }
+
+    private void lost(Session session, long now) {
+        Message will = session.will;
+        session.will = null;
+        gone(session);
+        if (will != null) route(will, now);
+    }
+
+    private void gone(Session session) {
+        session.connected = false;
+        if (session.clean) endSession(session);
+    }
+
+    private void endSession(Session session) {
+        stats.drop(DropReason.SESSION_ENDED, session.inflight.size() + session.queue.size());
+        sessions.remove(session.clientId);
+    }
+
+    private Session connectedSession(String clientId) {
+        if (!running) return null;
+        Session session = sessions.get(clientId);
+        return session != null && session.connected ? session : null;
+    }
+
+    // ---- views --------------------------------------------------------------------------------
+
+    public BrokerStats stats() { return stats; }
+
+    public int inflight() {
+        int total = 0;
+        for (Session session : sessions.values()) total += session.inflight.size();
+        return total;
+    }
+
+    public int queued() {
+        int total = 0;
+        for (Session session : sessions.values()) total += session.queue.size();
+        return total;
+    }
+
+    public int queued(String clientId) {
+        Session session = sessions.get(clientId);
+        return session == null ? 0 : session.queue.size();
+    }
+
+    public boolean hasSession(String clientId) {
+        return sessions.containsKey(clientId);
+    }
+
+    public boolean isConnected(String clientId) {
+        Session session = sessions.get(clientId);
+        return running && session != null && session.connected;
+    }
+
+    public int retainedCount() {
+        return retained.size();
+    }
+
+    /** Throws when the books do not balance: every routed copy is delivered, dropped, in flight or queued. */
+    public void checkBalance() {
+        long accounted = stats.delivered() + stats.droppedTotal() + inflight() + queued();
+        if (accounted != stats.routed()) {
+            throw new IllegalStateException("broker books do not balance: routed " + stats.routed() + " != delivered "
+                    + stats.delivered() + " + dropped " + stats.droppedByReason() + " + inflight " + inflight()
+                    + " + queued " + queued());
+        }
+    }
+}

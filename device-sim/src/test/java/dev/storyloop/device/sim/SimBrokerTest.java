@@ -1,0 +1,243 @@
+package dev.storyloop.device.sim;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SimBrokerTest {
+    private static final long S = 1_000_000_000L;
+
+    /** Records what the broker wrote, as short lines: "pi-1 <- PUBLISH t/x 'a' qos1 id1". */
+    static final class Recording implements BrokerPort {
+        final List<String> packets = new ArrayList<>();
+
+        @Override public void connack(String client, boolean sessionPresent, long now) {
+            packets.add(client + " <- CONNACK" + (sessionPresent ? " session-present" : ""));
+        }
+        @Override public void publish(String client, Message m, int id, boolean dup, long now) {
+            packets.add(client + " <- PUBLISH " + m.topic() + " '" + new String(m.payload(), StandardCharsets.UTF_8) + "' qos"
+                    + m.qos() + (m.qos() == 1 ? " id" + id : "") + (m.retain() ? " retained" : "") + (dup ? " dup" : ""));
+        }
+        @Override public void puback(String client, int id, long now) { packets.add(client + " <- PUBACK id" + id); }
+        @Override public void suback(String client, int granted, long now) { packets.add(client + " <- SUBACK " + granted); }
+        @Override public void close(String client, String reason, long now) { packets.add(client + " <- CLOSE " + reason); }
+
+        List<String> to(String client, String kind) {
+            return packets.stream().filter(p -> p.startsWith(client + " <- " + kind)).toList();
+        }
+    }
+
+    private final Recording port = new Recording();
+    private SimBroker broker = new SimBroker(BrokerLimits.MOSQUITTO_DEFAULTS, port);
+
+    private static Message msg(String topic, String payload, int qos, boolean retain) {
+        return new Message(topic, payload.getBytes(StandardCharsets.UTF_8), qos, retain);
+    }
+
+    @AfterEach
+    void booksBalance() {
+        broker.checkBalance();
+    }
+
+    @Test
+    void shouldDeliverQoS1AndFreeTheWindowOnPuback() {
+        broker.connect(0, "sub", true, 60, null);
+        broker.subscribe(0, "sub", "t/#", 1);
+        broker.connect(0, "pub", true, 60, null);
+
+        broker.publish(1, "pub", msg("t/a", "x", 1, false), 7);
+        broker.puback(2, "sub", 1);
+
+        assertThat(port.packets).containsSubsequence("pub <- PUBACK id7", "sub <- PUBLISH t/a 'x' qos1 id1");
+        assertThat(broker.stats().delivered()).isEqualTo(1);
+        assertThat(broker.inflight()).isZero();
+    }
+
+    @Test
+    void shouldQueueBehindTheInflightWindowAndDropBeyondTheQueueAsMosquittoDoes() {
+        broker = new SimBroker(new BrokerLimits(1, 5, false), port);
+        broker.connect(0, "slow-sub", true, 60, null);
+        broker.subscribe(0, "slow-sub", "fixture/slow", 1);
+        broker.connect(0, "fast-pub", true, 60, null);
+
+        for (int i = 0; i < 50; i++) broker.publish(1, "fast-pub", msg("fixture/slow", "m" + i, 1, false), i + 1);
+
+        assertThat(port.to("slow-sub", "PUBLISH")).containsExactly("slow-sub <- PUBLISH fixture/slow 'm0' qos1 id1");
+        assertThat(broker.queued("slow-sub")).isEqualTo(5);
+        assertThat(broker.stats().dropped(DropReason.QUEUE_FULL)).isEqualTo(44);
+        broker.checkBalance();
+
+        for (int id = 1; id <= 6; id++) broker.puback(2, "slow-sub", id);
+
+        assertThat(port.to("slow-sub", "PUBLISH")).hasSize(6).last().isEqualTo("slow-sub <- PUBLISH fixture/slow 'm5' qos1 id6");
+        assertThat(broker.stats().delivered()).isEqualTo(6);
+    }
+
+    @Test
+    void shouldDowngradeToTheSubscriptionQoS() {
+        broker.connect(0, "sub", true, 60, null);
+        broker.subscribe(0, "sub", "t/+", 0);
+        broker.connect(0, "pub", true, 60, null);
+
+        broker.publish(1, "pub", msg("t/a", "x", 1, false), 1);
+
+        assertThat(port.to("sub", "PUBLISH")).containsExactly("sub <- PUBLISH t/a 'x' qos0");
+    }
+
+    @Test
+    void shouldKeepRetainedMessagesForLaterSubscribersAndClearThemWithAnEmptyPayload() {
+        broker.connect(0, "dev", true, 60, null);
+        broker.publish(0, "dev", msg("storyloop/v1/dev/status", "online", 1, true), 1);
+        broker.connect(1, "late", true, 60, null);
+
+        broker.subscribe(1, "late", "storyloop/v1/+/status", 1);
+
+        assertThat(port.to("late", "PUBLISH")).containsExactly("late <- PUBLISH storyloop/v1/dev/status 'online' qos1 id1 retained");
+        broker.publish(2, "dev", msg("storyloop/v1/dev/status", "", 0, true), 0);
+        assertThat(broker.retainedCount()).isZero();
+        assertThat(port.to("late", "PUBLISH")).last().isEqualTo("late <- PUBLISH storyloop/v1/dev/status '' qos0");
+        broker.puback(3, "late", 1);
+    }
+
+    @Test
+    void shouldPublishTheWillWhenTheConnectionIsLostButNotOnDisconnect() {
+        broker.connect(0, "gw", true, 60, null);
+        broker.subscribe(0, "gw", "storyloop/v1/+/status", 0);
+        Message will = msg("storyloop/v1/a/status", "offline", 0, true);
+        broker.connect(0, "a", true, 60, will);
+        broker.connect(0, "b", true, 60, msg("storyloop/v1/b/status", "offline", 0, true));
+
+        broker.disconnect(1, "b");
+        broker.connectionLost(1, "a");
+
+        assertThat(port.to("gw", "PUBLISH")).containsExactly("gw <- PUBLISH storyloop/v1/a/status 'offline' qos0");
+        assertThat(broker.retainedCount()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldExpireAKeepaliveAfterOneAndAHalfIntervals() {
+        broker.connect(0, "gw", true, 0, null);
+        broker.subscribe(0, "gw", "will/#", 0);
+        broker.connect(0, "dev", true, 10, msg("will/dev", "gone", 0, false));
+
+        broker.tick(15 * S);
+        assertThat(broker.isConnected("dev")).isTrue();
+        assertThat(broker.nextKeepAliveDeadlineNanos()).isEqualTo(15 * S + 1);
+        broker.tick(15 * S + 1);
+
+        assertThat(broker.isConnected("dev")).isFalse();
+        assertThat(port.packets).containsSubsequence("dev <- CLOSE keepalive expired", "gw <- PUBLISH will/dev 'gone' qos0");
+    }
+
+    @Test
+    void shouldQueueQoS1ForAnOfflinePersistentSessionAndResendOnReconnect() {
+        broker = new SimBroker(new BrokerLimits(2, 3, false), port);
+        broker.connect(0, "gw", false, 60, null);
+        broker.subscribe(0, "gw", "t", 1);
+        broker.connect(0, "pub", true, 60, null);
+        broker.publish(1, "pub", msg("t", "in-flight", 1, false), 1);
+        broker.connectionLost(2, "gw");
+
+        broker.publish(3, "pub", msg("t", "q1", 1, false), 2);
+        broker.publish(3, "pub", msg("t", "q2", 1, false), 3);
+        broker.publish(3, "pub", msg("t", "too-many", 1, false), 4); // 1 in flight + 2 queued = 3: full
+        broker.publish(3, "pub", msg("t", "qos0", 0, false), 0);
+
+        assertThat(broker.stats().dropped(DropReason.QUEUE_FULL)).isEqualTo(1);
+        assertThat(broker.stats().dropped(DropReason.OFFLINE_QOS0)).isEqualTo(1);
+        port.packets.clear();
+        broker.connect(4, "gw", false, 60, null);
+
+        assertThat(port.to("gw", "")).containsExactly(
+                "gw <- CONNACK session-present",
+                "gw <- PUBLISH t 'in-flight' qos1 id1 dup",
+                "gw <- PUBLISH t 'q1' qos1 id2");
+        assertThat(broker.queued("gw")).isEqualTo(1);
+    }
+
+    @Test
+    void shouldForgetACleanSessionAtDisconnect() {
+        broker.connect(0, "c", true, 60, null);
+        broker.subscribe(0, "c", "t", 1);
+        broker.disconnect(1, "c");
+
+        assertThat(broker.hasSession("c")).isFalse();
+        broker.connect(2, "c", false, 60, null);
+        assertThat(port.packets).last().isEqualTo("c <- CONNACK");
+    }
+
+    @Test
+    void shouldLoseEverythingInACrashWithoutPersistence() {
+        broker = new SimBroker(new BrokerLimits(1, 10, false), port);
+        broker.connect(0, "gw", false, 60, null);
+        broker.subscribe(0, "gw", "t", 1);
+        broker.connect(0, "pub", true, 60, null);
+        for (int i = 0; i < 4; i++) broker.publish(1, "pub", msg("t", "m" + i, 1, true), i + 1);
+
+        broker.crash(2);
+
+        assertThat(broker.isRunning()).isFalse();
+        assertThat(broker.connect(3, "gw", false, 60, null)).isFalse();
+        broker.restart(4);
+        assertThat(broker.hasSession("gw")).isFalse();
+        assertThat(broker.retainedCount()).isZero();
+        assertThat(broker.stats().dropped(DropReason.BROKER_CRASH)).isEqualTo(4);
+    }
+
+    @Test
+    void shouldKeepPersistentSessionsAcrossACrashWithPersistence() {
+        broker = new SimBroker(new BrokerLimits(1, 10, true), port);
+        broker.connect(0, "gw", false, 60, null);
+        broker.subscribe(0, "gw", "t", 1);
+        broker.connect(0, "pub", true, 60, null);
+        broker.publish(1, "pub", msg("t", "m0", 1, false), 1);
+        broker.publish(1, "pub", msg("t", "m1", 1, false), 2);
+
+        broker.crash(2);
+        broker.restart(3);
+        port.packets.clear();
+        broker.connect(4, "gw", false, 60, null);
+
+        assertThat(port.to("gw", "")).containsExactly("gw <- CONNACK session-present", "gw <- PUBLISH t 'm0' qos1 id1 dup");
+        assertThat(broker.queued("gw")).isEqualTo(1);
+    }
+
+    @Test
+    void shouldCloseTheOldConnectionOnTakeoverAndPublishItsWill() {
+        broker.connect(0, "gw", true, 60, null);
+        broker.subscribe(0, "gw", "w", 0);
+        broker.connect(0, "dev", false, 60, msg("w", "old-conn-died", 0, false));
+
+        broker.connect(1, "dev", false, 60, null);
+
+        assertThat(port.packets).containsSubsequence("dev <- CLOSE taken over by a new connection",
+                "gw <- PUBLISH w 'old-conn-died' qos0", "dev <- CONNACK session-present");
+    }
+
+    @Test
+    void shouldRefuseAMalformedFilter() {
+        broker.connect(0, "c", true, 60, null);
+
+        broker.subscribe(0, "c", "a/#/b", 1);
+
+        assertThat(port.packets).last().isEqualTo("c <- SUBACK 128");
+    }
+
+    @Test
+    void shouldNotMatchDollarTopicsWithALeadingWildcard() {
+        broker.connect(0, "all", true, 60, null);
+        broker.subscribe(0, "all", "#", 0);
+        broker.connect(0, "pub", true, 60, null);
+
+        broker.publish(1, "pub", msg("$SYS/x", "hidden", 0, false), 0);
+        broker.publish(1, "pub", msg("x", "seen", 0, false), 0);
+
+        assertThat(port.to("all", "PUBLISH")).containsExactly("all <- PUBLISH x 'seen' qos0");
+        assertThat(broker.stats().unrouted()).isEqualTo(1);
+    }
+}
