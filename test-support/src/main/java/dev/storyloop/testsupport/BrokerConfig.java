@@ -22,9 +22,10 @@ public final class BrokerConfig {
     private final List<String> aclLines;
     private final List<Map.Entry<String, String>> users; // in the order added, so the file is the same every run
     private final boolean allowAnonymous;
+    private final boolean tcpNoDelay;
 
     private BrokerConfig(int maxInflightMessages, int maxQueuedMessages, List<String> aclLines,
-                         List<Map.Entry<String, String>> users, boolean allowAnonymous) {
+                         List<Map.Entry<String, String>> users, boolean allowAnonymous, boolean tcpNoDelay) {
         if (maxInflightMessages < 0) throw new IllegalArgumentException("maxInflightMessages < 0: " + maxInflightMessages);
         if (maxQueuedMessages < 0) throw new IllegalArgumentException("maxQueuedMessages < 0: " + maxQueuedMessages);
         this.maxInflightMessages = maxInflightMessages;
@@ -32,25 +33,26 @@ public final class BrokerConfig {
         this.aclLines = List.copyOf(aclLines);
         this.users = List.copyOf(users);
         this.allowAnonymous = allowAnonymous;
+        this.tcpNoDelay = tcpNoDelay;
     }
 
     public static BrokerConfig defaults() {
-        return new BrokerConfig(MOSQUITTO_DEFAULT_INFLIGHT, MOSQUITTO_DEFAULT_QUEUED, List.of(), List.of(), true);
+        return new BrokerConfig(MOSQUITTO_DEFAULT_INFLIGHT, MOSQUITTO_DEFAULT_QUEUED, List.of(), List.of(), true, false);
     }
 
     /** Per-client QoS 1/2 messages in flight at once; 0 means no limit. */
     public BrokerConfig withMaxInflightMessages(int count) {
-        return new BrokerConfig(count, maxQueuedMessages, aclLines, users, allowAnonymous);
+        return new BrokerConfig(count, maxQueuedMessages, aclLines, users, allowAnonymous, tcpNoDelay);
     }
 
     /** Per-client messages queued beyond the inflight window; 0 means no limit. */
     public BrokerConfig withMaxQueuedMessages(int count) {
-        return new BrokerConfig(maxInflightMessages, count, aclLines, users, allowAnonymous);
+        return new BrokerConfig(maxInflightMessages, count, aclLines, users, allowAnonymous, tcpNoDelay);
     }
 
     /** The lines of a Mosquitto ACL file ({@code user …}, {@code topic write …}, {@code pattern …}). */
     public BrokerConfig withAcl(List<String> lines) {
-        return new BrokerConfig(maxInflightMessages, maxQueuedMessages, lines, users, allowAnonymous);
+        return new BrokerConfig(maxInflightMessages, maxQueuedMessages, lines, users, allowAnonymous, tcpNoDelay);
     }
 
     /** Adds a user; with any user present the broker refuses anonymous clients unless told otherwise. */
@@ -61,11 +63,19 @@ public final class BrokerConfig {
         List<Map.Entry<String, String>> next = new ArrayList<>(users);
         next.removeIf(user -> user.getKey().equals(name));
         next.add(Map.entry(name, password));
-        return new BrokerConfig(maxInflightMessages, maxQueuedMessages, aclLines, next, false);
+        return new BrokerConfig(maxInflightMessages, maxQueuedMessages, aclLines, next, false, tcpNoDelay);
     }
 
     public BrokerConfig withAllowAnonymous(boolean allow) {
-        return new BrokerConfig(maxInflightMessages, maxQueuedMessages, aclLines, users, allow);
+        return new BrokerConfig(maxInflightMessages, maxQueuedMessages, aclLines, users, allow, tcpNoDelay);
+    }
+
+    /**
+     * {@code set_tcp_nodelay}: without it Mosquitto's small writes to a client that sends nothing back
+     * (QoS 0 deliveries) wait for the client's delayed ACK, about 40 ms each.
+     */
+    public BrokerConfig withTcpNoDelay(boolean noDelay) {
+        return new BrokerConfig(maxInflightMessages, maxQueuedMessages, aclLines, users, allowAnonymous, noDelay);
     }
 
     public int maxInflightMessages() { return maxInflightMessages; }
@@ -76,7 +86,7 @@ public final class BrokerConfig {
     /** True when the test relies on settings only a broker the fixture starts can honour. */
     public boolean needsOwnBroker() {
         return maxInflightMessages != MOSQUITTO_DEFAULT_INFLIGHT || maxQueuedMessages != MOSQUITTO_DEFAULT_QUEUED
-                || hasAcl() || hasUsers() || !allowAnonymous;
+                || hasAcl() || hasUsers() || !allowAnonymous || tcpNoDelay;
     }
 
     /**
@@ -96,6 +106,7 @@ public final class BrokerConfig {
         conf.append("connection_messages true\n");
         conf.append("max_inflight_messages ").append(maxInflightMessages).append('\n');
         conf.append("max_queued_messages ").append(maxQueuedMessages).append('\n');
+        if (tcpNoDelay) conf.append("set_tcp_nodelay true\n");
         if (hasAcl()) conf.append("acl_file ").append(configDir).append("/acl\n");
         if (hasUsers()) conf.append("password_file ").append(configDir).append("/passwd\n");
         return conf.toString();

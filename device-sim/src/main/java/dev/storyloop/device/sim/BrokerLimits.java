@@ -12,6 +12,14 @@ package dev.storyloop.device.sim;
 public record BrokerLimits(int maxInflightMessages, int maxQueuedMessages, boolean persistence) {
     public static final BrokerLimits MOSQUITTO_DEFAULTS = new BrokerLimits(20, 1000, false);
 
+    public BrokerLimits withMaxQueuedMessages(int count) {
+        return new BrokerLimits(maxInflightMessages, count, persistence);
+    }
+
+    public BrokerLimits withMaxInflightMessages(int count) {
+        return new BrokerLimits(count, maxQueuedMessages, persistence);
+    }
+
     public BrokerLimits {
         if (maxInflightMessages < 0) throw new IllegalArgumentException("maxInflightMessages < 0");
         if (maxQueuedMessages < 0) throw new IllegalArgumentException("maxQueuedMessages < 0");

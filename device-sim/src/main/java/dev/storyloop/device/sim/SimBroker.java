@@ -227,16 +227,54 @@ public final class SimBroker {
         }
         boolean matched = false;
         for (Session session : sessions.values()) {
-            int qos = -1;
-            for (Map.Entry<String, Integer> subscription : session.subscriptions.entrySet()) {
-                if (TopicFilter.matches(subscription.getKey(), message.topic())) qos = Math.max(qos, subscription.getValue());
+            // One copy per client, at the QoS of the subscription Mosquitto's subscription tree reaches first.
+            String first = null;
+            for (String filter : session.subscriptions.keySet()) {
+                if (TopicFilter.matches(filter, message.topic()) && (first == null || visitedBefore(filter, first))) first = filter;
             }
-            if (qos < 0) continue;
+            if (first == null) continue;
+            int qos = session.subscriptions.get(first);
             matched = true;
             // Copies to existing subscriptions never carry the retain flag (MQTT 3.1.1 section 3.3.1.3).
             deliver(session, new Message(message.topic(), message.payload(), Math.min(qos, message.qos()), false), now);
         }
         if (!matched) stats.unrouted++;
+    }
+
+    /**
+     * True when Mosquitto's subscription tree visits {@code a} before {@code b} (both match the same topic).
+     *
+     * <p>Mosquitto 2.0 sends a client one copy of a message however many of its subscriptions match,
+     * with the QoS of the first one its depth-first search of the subscription tree reaches. At each
+     * level the search goes down the literal branch, then the '+' branch, then takes a '#' at that
+     * level; a filter that ends at this level is handled last, by the level above. So at the first
+     * level where two filters differ: literal, then '+', then '#', then "ended". The differential
+     * test against Mosquitto pins this down.
+     */
+    static boolean visitedBefore(String a, String b) {
+        String[] left = a.split("/", -1);
+        String[] right = b.split("/", -1);
+        for (int level = 0; ; level++) {
+            int l = rank(left, level);
+            int r = rank(right, level);
+            if (l != r) return l < r;
+            if (l == RANK_ENDED) return false; // equal filters
+            if (l == RANK_LITERAL && !left[level].equals(right[level])) return false; // cannot both match
+        }
+    }
+
+    private static final int RANK_LITERAL = 0;
+    private static final int RANK_PLUS = 1;
+    private static final int RANK_HASH = 2;
+    private static final int RANK_ENDED = 3;
+
+    private static int rank(String[] levels, int level) {
+        if (level >= levels.length) return RANK_ENDED;
+        switch (levels[level]) {
+            case "+": return RANK_PLUS;
+            case "#": return RANK_HASH;
+            default: return RANK_LITERAL;
+        }
     }
 
     private void deliver(Session session, Message copy, long now) {
