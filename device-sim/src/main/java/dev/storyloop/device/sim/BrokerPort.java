@@ -18,6 +18,9 @@ public interface BrokerPort {
 
     void suback(String clientId, int grantedQos, long nowNanos);
 
+    /** The broker answers a PINGREQ. */
+    default void pingresp(String clientId, long nowNanos) {}
+
     /** The broker closes the client's connection (keepalive expired, taken over by a new connection). */
     void close(String clientId, String reason, long nowNanos);
 }

@@ -148,7 +148,9 @@ public final class SimBroker {
 
     public void pingreq(long now, String clientId) {
         Session session = connectedSession(clientId);
-        if (session != null) session.lastSeenNanos = now;
+        if (session == null) return;
+        session.lastSeenNanos = now;
+        port.pingresp(clientId, now);
     }
 
     /** DISCONNECT: a clean goodbye, so the will is discarded. */

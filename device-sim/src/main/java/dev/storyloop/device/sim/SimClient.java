@@ -1,0 +1,164 @@
+package dev.storyloop.device.sim;
+
+import dev.storyloop.device.time.Timer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * A client of the simulated broker, at the level of MQTT packets: what a device's transport or the
+ * gateway's MQTT shell uses in the simulated world.
+ *
+ * <p>Every packet crosses the client's uplink or downlink, with the link's delays; a write the
+ * uplink's send buffer cannot take is refused (false), which is the backpressure a real socket
+ * gives. Like Paho, it sends PINGREQ every keepalive interval and gives the connection up when no
+ * PINGRESP came back within another interval.
+ */
+public final class SimClient {
+    private final SimWorld world;
+    private final String clientId;
+    private final ClientListener listener;
+    private final boolean autoAck;
+    private SimWorld.Connection connection;
+    private int lastPacketId;
+    private long keepAliveNanos;
+    private long lastPingrespNanos;
+    private final Timer keepAlive = new Timer() {
+        @Override
+        protected void onFire(long nowNanos) {
+            keepAliveDue(nowNanos);
+        }
+    };
+
+    SimClient(SimWorld world, String clientId, ClientListener listener, boolean autoAck) {
+        this.world = world;
+        this.clientId = Objects.requireNonNull(clientId, "clientId");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.autoAck = autoAck;
+    }
+
+    public String clientId() {
+        return clientId;
+    }
+
+    /** Opens a new connection and sends CONNECT; false when the previous connection is still open. */
+    public boolean connect(boolean cleanSession, int keepAliveSeconds, Message will) {
+        if (isConnected()) return false;
+        long now = world.nowNanos();
+        connection = world.open(this);
+        keepAliveNanos = keepAliveSeconds * 1_000_000_000L;
+        lastPingrespNanos = now;
+        int bytes = 14 + clientId.length() + (will == null ? 0 : 4 + will.topic().length() + will.payload().length);
+        connection.up.offer(now, bytes, at -> world.broker().connect(at, clientId, cleanSession, keepAliveSeconds, will));
+        if (keepAliveNanos > 0) world.events().arm(keepAlive, now + keepAliveNanos);
+        return true;
+    }
+
+    /** Sends PUBLISH; returns its packet id (0 for QoS 0), or -1 when not connected or the send buffer is full. */
+    public int publish(Message message) {
+        if (!isConnected()) return -1;
+        int packetId = message.qos() == 0 ? 0 : nextPacketId();
+        boolean sent = connection.up.offer(world.nowNanos(), publishBytes(message),
+                at -> world.broker().publish(at, clientId, message, packetId));
+        return sent ? packetId : -1;
+    }
+
+    public boolean subscribe(String filter, int qos) {
+        if (!isConnected()) return false;
+        return connection.up.offer(world.nowNanos(), 7 + filter.length(), at -> world.broker().subscribe(at, clientId, filter, qos));
+    }
+
+    public boolean puback(int packetId) {
+        if (!isConnected()) return false;
+        return connection.up.offer(world.nowNanos(), 4, at -> world.broker().puback(at, clientId, packetId));
+    }
+
+    /** Sends DISCONNECT (the will is discarded) and closes the connection once it is through. */
+    public void disconnect() {
+        if (!isConnected()) return;
+        SimWorld.Connection closing = connection;
+        closing.up.offer(world.nowNanos(), 2, at -> {
+            world.broker().disconnect(at, clientId);
+            world.close(closing);
+        });
+        world.events().cancel(keepAlive);
+        connection = null;
+    }
+
+    /** The device loses power or its socket dies: no DISCONNECT, the broker sees the socket close and sends the will. */
+    public void kill() {
+        if (connection == null) return;
+        SimWorld.Connection dying = connection;
+        connection = null;
+        world.events().cancel(keepAlive);
+        world.abort(dying);
+    }
+
+    public boolean isConnected() {
+        return connection != null && connection.up.isOpen();
+    }
+
+    /** Bytes the uplink's send buffer can still take. */
+    public int uplinkFreeBytes() {
+        return connection == null ? 0 : connection.up.freeBufferBytes();
+    }
+
+    SimWorld.Connection connection() {
+        return connection;
+    }
+
+    // ---- from the world ----
+
+    void deliverConnack(boolean sessionPresent, long now) {
+        listener.onConnack(sessionPresent, now);
+    }
+
+    void deliverMessage(Message message, int packetId, boolean duplicate, long now) {
+        listener.onMessage(message, packetId, duplicate, now);
+        if (autoAck && message.qos() == 1) puback(packetId);
+    }
+
+    void deliverPuback(int packetId, long now) {
+        listener.onPuback(packetId, now);
+    }
+
+    void deliverSuback(int grantedQos, long now) {
+        listener.onSuback(grantedQos, now);
+    }
+
+    void deliverPingresp(long now) {
+        lastPingrespNanos = now;
+    }
+
+    void closed(SimWorld.Connection which, String reason, long now) {
+        if (which != connection) return; // an older connection
+        connection = null;
+        world.events().cancel(keepAlive);
+        listener.onClosed(reason, now);
+    }
+
+    private void keepAliveDue(long now) {
+        if (connection == null) return;
+        // A connection the other side closed unseen (behind a partition) looks alive until the pings go unanswered.
+        if (!connection.up.isOpen() || now - lastPingrespNanos > 2 * keepAliveNanos) {
+            SimWorld.Connection dead = connection;
+            connection = null;
+            world.abort(dead);
+            listener.onClosed("no PINGRESP within the keepalive", now);
+            return;
+        }
+        connection.up.offer(now, 2, at -> world.broker().pingreq(at, clientId));
+        world.events().arm(keepAlive, now + keepAliveNanos);
+    }
+
+    private int nextPacketId() {
+        lastPacketId = lastPacketId == 65_535 ? 1 : lastPacketId + 1;
+        return lastPacketId;
+    }
+
+    static int publishBytes(Message message) {
+        int remaining = 2 + message.topic().getBytes(StandardCharsets.UTF_8).length + (message.qos() > 0 ? 2 : 0)
+                + message.payload().length;
+        return 1 + (remaining < 128 ? 1 : remaining < 16_384 ? 2 : 3) + remaining;
+    }
+}

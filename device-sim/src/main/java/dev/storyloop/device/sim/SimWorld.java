@@ -1,0 +1,288 @@
+package dev.storyloop.device.sim;
+
+import dev.storyloop.device.exec.Executor;
+import dev.storyloop.device.time.Timer;
+import dev.storyloop.device.time.TimerQueue;
+import dev.storyloop.device.time.VirtualClock;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The simulated world: one virtual clock, one seeded PRNG, the broker, every client's links, and
+ * the executors of the devices that live in it, all on one thread.
+ *
+ * <p>{@link #runUntil} lets every executor run what it can, fires the network's due events, and
+ * when nothing is left to do jumps the clock to the earliest deadline anywhere. The same seed and
+ * the same inputs give the same run.
+ */
+public final class SimWorld implements BrokerPort {
+    public static final int EVENT_CAPACITY_DEFAULT = 1 << 20;
+    private static final int EVENTS_PER_TURN = 4096;
+
+    private final VirtualClock clock;
+    private final SplittableRandom random;
+    private final TimerQueue events;
+    private final SimBroker broker;
+    private final LinkProfile defaultProfile;
+    private final TreeMap<String, SimClient> clients = new TreeMap<>();
+    private final TreeMap<String, LinkProfile> profiles = new TreeMap<>();
+    private final TreeMap<String, Connection> connections = new TreeMap<>();
+    private final List<Executor> executors = new ArrayList<>();
+    private long lostOnClosedLinks; // closed links are checked and folded in here, not kept
+    private final Timer brokerTick = new Timer() {
+        @Override
+        protected void onFire(long nowNanos) {
+            broker.tick(nowNanos);
+        }
+    };
+
+    /** One TCP connection of one client: an uplink and a downlink. */
+    static final class Connection {
+        final SimClient client;
+        final Link up;
+        final Link down;
+
+        Connection(SimClient client, Link up, Link down) {
+            this.client = client;
+            this.up = up;
+            this.down = down;
+        }
+    }
+
+    public SimWorld(long seed, BrokerLimits limits, LinkProfile defaultProfile) {
+        this(seed, limits, defaultProfile, new VirtualClock(), EVENT_CAPACITY_DEFAULT);
+    }
+
+    public SimWorld(long seed, BrokerLimits limits, LinkProfile defaultProfile, VirtualClock clock, int eventCapacity) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.random = new SplittableRandom(seed);
+        this.events = new TimerQueue(eventCapacity);
+        this.broker = new SimBroker(limits, this);
+        this.defaultProfile = Objects.requireNonNull(defaultProfile, "defaultProfile");
+    }
+
+    public VirtualClock clock() { return clock; }
+    public long nowNanos() { return clock.nanos(); }
+    public SimBroker broker() { return broker; }
+    public SplittableRandom random() { return random; }
+    TimerQueue events() { return events; }
+
+    /** A client that acknowledges QoS 1 messages itself, as Paho does. */
+    public SimClient client(String clientId, ClientListener listener) {
+        return client(clientId, listener, true);
+    }
+
+    public SimClient client(String clientId, ClientListener listener, boolean autoAck) {
+        if (clients.containsKey(clientId)) throw new IllegalArgumentException("client '" + clientId + "' already exists");
+        SimClient client = new SimClient(this, clientId, listener, autoAck);
+        clients.put(clientId, client);
+        return client;
+    }
+
+    /** Gives one client's connections their own link profile (both directions). */
+    public void profile(String clientId, LinkProfile profile) {
+        profiles.put(clientId, Objects.requireNonNull(profile, "profile"));
+    }
+
+    /** Adds a device's executor; it must run on this world's clock. */
+    public void add(Executor executor) {
+        if (executor.clock() != clock) throw new IllegalArgumentException("executor '" + executor.name() + "' runs on another clock");
+        executors.add(executor);
+    }
+
+    // ---- faults -----------------------------------------------------------------------------
+
+    /** Cuts a client off from the broker until {@code untilNanos}, in both directions or one. */
+    public void partition(String clientId, long untilNanos, boolean uplink, boolean downlink) {
+        Connection connection = connections.get(clientId);
+        if (connection == null) return;
+        if (uplink) connection.up.partitionUntil(untilNanos);
+        if (downlink) connection.down.partitionUntil(untilNanos);
+    }
+
+    /** The broker process dies now: every connection breaks, clients hear of it after their downlink's delay. */
+    public void crashBroker() {
+        long now = nowNanos();
+        broker.crash(now);
+        for (Connection connection : new ArrayList<>(connections.values())) {
+            retire(connection);
+            connections.remove(connection.client.clientId());
+            tellClosed(connection, "broker died", now);
+        }
+    }
+
+    public void restartBroker() {
+        broker.restart(nowNanos());
+    }
+
+    /** Runs {@code action} at {@code atNanos} of virtual time (schedules faults, load changes). */
+    public void at(long atNanos, Runnable action) {
+        notifyLater(atNanos, action);
+    }
+
+    private void notifyLater(long atNanos, Runnable action) {
+        events.arm(new Timer() {
+            @Override
+            protected void onFire(long nowNanos) {
+                action.run();
+            }
+        }, atNanos);
+    }
+
+    // ---- running ----------------------------------------------------------------------------
+
+    /** Runs until {@code done} holds or the clock reaches {@code untilNanos}; returns false when nothing more can happen. */
+    public boolean runUntil(BooleanSupplier done, long untilNanos) {
+        while (!done.getAsBoolean()) {
+            long now = clock.nanos();
+            int work = 0;
+            for (Executor executor : executors) work += executor.doWork();
+            work += events.fire(now, EVENTS_PER_TURN);
+            if (work > 0) continue;
+            for (Executor executor : executors) {
+                if (executor.hasRunnable()) work++;
+            }
+            if (work > 0) continue;
+            for (Executor executor : executors) executor.idle();
+            armBrokerTick();
+            long next = Math.min(events.nextDeadlineNanos(), untilNanos);
+            for (Executor executor : executors) next = Math.min(next, executor.nextDeadlineNanos());
+            if (next == Long.MAX_VALUE) return false;
+            if (now >= untilNanos) return true;
+            clock.advanceTo(next);
+        }
+        return true;
+    }
+
+    public boolean runFor(long durationNanos) {
+        long until = clock.nanos() + durationNanos;
+        return runUntil(() -> clock.nanos() >= until, until);
+    }
+
+    private void armBrokerTick() {
+        long next = broker.nextKeepAliveDeadlineNanos();
+        if (next == Long.MAX_VALUE) events.cancel(brokerTick);
+        else events.arm(brokerTick, next);
+    }
+
+    // ---- connections ------------------------------------------------------------------------
+
+    Connection open(SimClient client) {
+        LinkProfile profile = profiles.getOrDefault(client.clientId(), defaultProfile);
+        Connection connection = new Connection(client,
+                new Link(client.clientId() + ".up", profile, random, events),
+                new Link(client.clientId() + ".down", profile, random, events));
+        Connection previous = connections.put(client.clientId(), connection);
+        if (previous != null) retire(previous);
+        return connection;
+    }
+
+    /** A clean close after DISCONNECT went through. */
+    void close(Connection connection) {
+        if (connections.get(connection.client.clientId()) == connection) connections.remove(connection.client.clientId());
+        retire(connection);
+    }
+
+    /** The client's side died: the broker notices the socket close after the uplink's delay. */
+    void abort(Connection connection) {
+        long now = nowNanos();
+        close(connection);
+        String clientId = connection.client.clientId();
+        long noticed = now + defaultProfile.latency().sampleNanos(random);
+        notifyLater(noticed, () -> {
+            // Only if the broker still sees this connection (a newer one may have taken over).
+            if (!connections.containsKey(clientId)) broker.connectionLost(nowNanos(), clientId);
+        });
+    }
+
+    private void retire(Connection connection) {
+        for (Link link : new Link[] {connection.up, connection.down}) {
+            if (!link.isOpen()) continue;
+            link.close();
+            link.checkBalance();
+            lostOnClosedLinks += link.lostOnClose();
+        }
+    }
+
+    private Connection down(String clientId) {
+        Connection connection = connections.get(clientId);
+        return connection != null && connection.down.isOpen() ? connection : null;
+    }
+
+    // ---- the broker's output, onto downlinks ------------------------------------------------
+
+    @Override
+    public void connack(String clientId, boolean sessionPresent, long now) {
+        Connection c = down(clientId);
+        if (c != null) c.down.offer(now, 4, at -> c.client.deliverConnack(sessionPresent, at));
+    }
+
+    @Override
+    public void publish(String clientId, Message message, int packetId, boolean duplicate, long now) {
+        Connection c = down(clientId);
+        // Mosquitto buffers without bound towards a client; a refused write here would be a loss the
+        // real broker does not have, so the downlink's buffer only models delay: size it generously.
+        if (c != null) c.down.offer(now, SimClient.publishBytes(message), at -> c.client.deliverMessage(message, packetId, duplicate, at));
+    }
+
+    @Override
+    public void puback(String clientId, int packetId, long now) {
+        Connection c = down(clientId);
+        if (c != null) c.down.offer(now, 4, at -> c.client.deliverPuback(packetId, at));
+    }
+
+    @Override
+    public void suback(String clientId, int grantedQos, long now) {
+        Connection c = down(clientId);
+        if (c != null) c.down.offer(now, 5, at -> c.client.deliverSuback(grantedQos, at));
+    }
+
+    @Override
+    public void pingresp(String clientId, long now) {
+        Connection c = down(clientId);
+        if (c != null) c.down.offer(now, 2, at -> c.client.deliverPingresp(at));
+    }
+
+    @Override
+    public void close(String clientId, String reason, long now) {
+        Connection c = connections.remove(clientId);
+        if (c == null) return;
+        retire(c);
+        tellClosed(c, reason, now);
+    }
+
+    /**
+     * The client learns its connection closed when the FIN or RST reaches it; across a partitioned
+     * downlink nothing reaches it, and it has to find out through its own keepalive.
+     */
+    private void tellClosed(Connection connection, String reason, long now) {
+        if (connection.down.isPartitioned(now)) return;
+        notifyLater(now + defaultProfile.latency().sampleNanos(random), () -> connection.client.closed(connection, reason, nowNanos()));
+    }
+
+    // ---- books --------------------------------------------------------------------------------
+
+    /** Every link's and the broker's books balance. */
+    public void checkBalance() {
+        broker.checkBalance();
+        for (Connection connection : connections.values()) {
+            connection.up.checkBalance();
+            connection.down.checkBalance();
+        }
+    }
+
+    /** Packets lost because their connection closed under them, over all links so far. */
+    public long packetsLostOnClose() {
+        return lostOnClosedLinks; // open links have lost nothing: they lose packets only by closing
+    }
+
+    public Map<String, SimClient> clients() {
+        return java.util.Collections.unmodifiableMap(clients);
+    }
+}
