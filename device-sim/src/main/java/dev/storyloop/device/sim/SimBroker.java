@@ -4,6 +4,7 @@ import dev.storyloop.protocol.TopicFilter;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,8 +17,11 @@ import java.util.TreeMap;
  *
  * <p>Sans-IO: packets arrive as method calls (after the simulated uplink delivered them) and
  * leave through a {@link BrokerPort} (onto the simulated downlinks). No threads, no clock, and
- * every collection that is iterated has a defined order (clients by id, subscriptions and
- * in-flight messages in the order they were made), so a run is a function of its inputs.
+ * every collection that is iterated has a defined order (clients by id; filters, subscribers and
+ * in-flight messages in the order they were made; the hash index is only looked up), so a run is
+ * a function of its inputs. Routing looks a topic up among literal filters and tries only the
+ * wildcard filters, so a fleet of devices each subscribed to its own command topic costs one
+ * lookup per message, not one match per device.
  *
  * <p>Modelled: clean and persistent sessions; QoS 0 and 1; retained messages (an empty payload
  * clears one); last wills on abnormal disconnect, including a keepalive that lapsed for 1.5 x
@@ -33,8 +37,24 @@ public final class SimBroker {
     private final BrokerPort port;
     private final TreeMap<String, Session> sessions = new TreeMap<>();
     private final TreeMap<String, Message> retained = new TreeMap<>();
+    // The subscription index: literal filters are looked up by topic, wildcard filters tried in order.
+    private final HashMap<String, FilterEntry> filters = new HashMap<>(); // lookups only, never iterated
+    private final ArrayList<FilterEntry> wildcardFilters = new ArrayList<>();
+    private final ArrayList<Session> matched = new ArrayList<>();
+    private long routeEpoch;
     private final BrokerStats stats = new BrokerStats();
     private boolean running = true;
+
+    private static final class FilterEntry {
+        final String filter;
+        final boolean wildcard;
+        final LinkedHashMap<Session, Integer> subscribers = new LinkedHashMap<>();
+
+        FilterEntry(String filter) {
+            this.filter = filter;
+            this.wildcard = filter.indexOf('+') >= 0 || filter.indexOf('#') >= 0;
+        }
+    }
 
     private static final class Session {
         final String clientId;
@@ -47,6 +67,8 @@ public final class SimBroker {
         long lastSeenNanos;
         Message will;
         int lastPacketId;
+        long routeEpoch;      // routing scratch: the publish this session was last matched for
+        String routeFilter;   // ... and the filter that won for it
 
         Session(String clientId, boolean clean) {
             this.clientId = clientId;
@@ -121,6 +143,13 @@ public final class SimBroker {
         }
         int granted = Math.min(qos, 1);
         session.subscriptions.put(filter, granted);
+        FilterEntry entry = filters.get(filter);
+        if (entry == null) {
+            entry = new FilterEntry(filter);
+            filters.put(filter, entry);
+            if (entry.wildcard) wildcardFilters.add(entry);
+        }
+        entry.subscribers.put(session, granted);
         port.suback(clientId, granted, now);
         for (Message kept : retained.values()) {
             if (!TopicFilter.matches(filter, kept.topic())) continue;
@@ -133,7 +162,17 @@ public final class SimBroker {
         Session session = connectedSession(clientId);
         if (session == null) return;
         session.lastSeenNanos = now;
-        session.subscriptions.remove(filter);
+        if (session.subscriptions.remove(filter) != null) unindex(session, filter);
+    }
+
+    private void unindex(Session session, String filter) {
+        FilterEntry entry = filters.get(filter);
+        if (entry == null) return;
+        entry.subscribers.remove(session);
+        if (entry.subscribers.isEmpty()) {
+            filters.remove(filter);
+            if (entry.wildcard) wildcardFilters.remove(entry);
+        }
     }
 
     /** PUBACK from a subscriber for a QoS 1 message the broker sent. */
@@ -206,6 +245,7 @@ public final class SimBroker {
                 stats.drop(limits.persistence() ? DropReason.SESSION_ENDED : DropReason.BROKER_CRASH,
                         session.inflight.size() + session.queue.size());
                 all.remove();
+                for (String filter : session.subscriptions.keySet()) unindex(session, filter);
             }
         }
         if (!limits.persistence()) retained.clear();
@@ -227,20 +267,39 @@ public final class SimBroker {
             if (message.payload().length == 0) retained.remove(message.topic());
             else retained.put(message.topic(), message);
         }
-        boolean matched = false;
-        for (Session session : sessions.values()) {
-            // One copy per client, at the QoS of the subscription Mosquitto's subscription tree reaches first.
-            String first = null;
-            for (String filter : session.subscriptions.keySet()) {
-                if (TopicFilter.matches(filter, message.topic()) && (first == null || visitedBefore(filter, first))) first = filter;
-            }
-            if (first == null) continue;
-            int qos = session.subscriptions.get(first);
-            matched = true;
-            // Copies to existing subscriptions never carry the retain flag (MQTT 3.1.1 section 3.3.1.3).
-            deliver(session, new Message(message.topic(), message.payload(), Math.min(qos, message.qos()), false), now);
+        // One copy per client, at the QoS of the subscription Mosquitto's subscription tree reaches first.
+        long epoch = ++routeEpoch;
+        matched.clear();
+        FilterEntry literal = filters.get(message.topic());
+        if (literal != null && !literal.wildcard) collect(literal, epoch);
+        for (int i = 0; i < wildcardFilters.size(); i++) {
+            FilterEntry entry = wildcardFilters.get(i);
+            if (TopicFilter.matches(entry.filter, message.topic())) collect(entry, epoch);
         }
-        if (!matched) stats.unrouted++;
+        if (matched.isEmpty()) {
+            stats.unrouted++;
+            return;
+        }
+        for (int i = 0; i < matched.size(); i++) {
+            Session session = matched.get(i);
+            int qos = Math.min(session.subscriptions.get(session.routeFilter), message.qos());
+            // Copies to existing subscriptions never carry the retain flag (MQTT 3.1.1 section 3.3.1.3).
+            Message copy = qos == message.qos() && !message.retain() ? message
+                    : new Message(message.topic(), message.payload(), qos, false);
+            deliver(session, copy, now);
+        }
+    }
+
+    private void collect(FilterEntry entry, long epoch) {
+        for (Session session : entry.subscribers.keySet()) {
+            if (session.routeEpoch != epoch) {
+                session.routeEpoch = epoch;
+                session.routeFilter = entry.filter;
+                matched.add(session);
+            } else if (visitedBefore(entry.filter, session.routeFilter)) {
+                session.routeFilter = entry.filter;
+            }
+        }
     }
 
     /**
@@ -331,6 +390,7 @@ public final class SimBroker {
     private void endSession(Session session) {
         stats.drop(DropReason.SESSION_ENDED, session.inflight.size() + session.queue.size());
         sessions.remove(session.clientId);
+        for (String filter : session.subscriptions.keySet()) unindex(session, filter);
     }
 
     private Session connectedSession(String clientId) {

@@ -1,0 +1,127 @@
+package dev.storyloop.bench;
+
+import dev.storyloop.device.sim.BrokerLimits;
+import dev.storyloop.device.sim.ClientListener;
+import dev.storyloop.device.sim.LinkProfile;
+import dev.storyloop.device.sim.Message;
+import dev.storyloop.device.sim.SimClient;
+import dev.storyloop.device.sim.SimWorld;
+import dev.storyloop.protocol.Authenticator;
+import dev.storyloop.protocol.DecodeResult;
+import dev.storyloop.protocol.Frame;
+import dev.storyloop.protocol.FrameCodec;
+import dev.storyloop.protocol.FrameType;
+import dev.storyloop.protocol.JcaAuthenticator;
+import dev.storyloop.protocol.Sensor;
+import dev.storyloop.protocol.Topics;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A telemetry frame end to end through the simulated world, against the codec's own cost.
+ *
+ * <p>{@code world}: one of 1,000 device clients (each also subscribed to its own command topic)
+ * encodes and tags a frame, publishes it over its uplink; the simulated broker routes it; the
+ * gateway client receives it over its downlink (acknowledging QoS 1) and decodes and verifies it.
+ * {@code codecOnly}: the same encode, tag, decode and verify with no world around them. The ratio
+ * codecOnly / world says how much the world adds: 0.5 means it costs as much as the codec.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class SimWorldBench {
+    private static final int DEVICES = 1_000;
+
+    @Param({"0", "1"})
+    public int qos;
+
+    private final FrameCodec deviceCodec = new FrameCodec();
+    private final FrameCodec gatewayCodec = new FrameCodec();
+    private final Frame outgoing = new Frame();
+    private final Frame incoming = new Frame();
+    private final ByteBuffer encodeBuffer = ByteBuffer.allocate(FrameCodec.MAX_FRAME_BYTES);
+    private Authenticator authenticator;
+    private FrameCodec.KeyLookup keys;
+    private SimWorld world;
+    private SimClient[] devices;
+    private String[] topics;
+    private long received;
+    private long rejected;
+    private long sequence;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        authenticator = new JcaAuthenticator("bench-fleet-key".getBytes(StandardCharsets.US_ASCII));
+        keys = frame -> authenticator;
+        world = new SimWorld(1, BrokerLimits.MOSQUITTO_DEFAULTS, LinkProfile.lan());
+        SimClient gateway = world.client("gateway", new ClientListener() {
+            @Override
+            public void onMessage(Message message, int packetId, boolean duplicate, long nowNanos) {
+                DecodeResult result = gatewayCodec.decodeAndVerify(ByteBuffer.wrap(message.payload()), incoming, keys);
+                if (result == DecodeResult.OK) received++; else rejected++;
+            }
+        });
+        gateway.connect(false, 60, null);
+        devices = new SimClient[DEVICES];
+        topics = new String[DEVICES];
+        for (int i = 0; i < DEVICES; i++) {
+            String id = "dev-" + i;
+            devices[i] = world.client(id, new ClientListener() {});
+            devices[i].connect(true, 60, null);
+            topics[i] = Topics.telemetry(id);
+        }
+        world.runFor(10_000_000L);
+        gateway.subscribe(Topics.Kind.TELEMETRY.allDevicesFilter(), 1);
+        for (int i = 0; i < DEVICES; i++) devices[i].subscribe(Topics.cmd("dev-" + i), 1);
+        world.runFor(10_000_000L);
+    }
+
+    private byte[] encode(int device) {
+        outgoing.reset(FrameType.TELEMETRY, "dev-" + device, sequence++ & Frame.U32_MAX, sequence)
+                .addReading(Sensor.TEMPERATURE, 21_500).addReading(Sensor.HUMIDITY, 40_200).addReading(Sensor.BATTERY, 3_300);
+        encodeBuffer.clear();
+        int length = deviceCodec.encode(outgoing, authenticator, encodeBuffer);
+        byte[] payload = new byte[length];
+        encodeBuffer.flip().get(payload);
+        return payload;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(DEVICES)
+    public long world() {
+        long target = received + DEVICES;
+        for (int i = 0; i < DEVICES; i++) devices[i].publish(new Message(topics[i], encode(i), qos, false));
+        world.runUntil(() -> received >= target, Long.MAX_VALUE);
+        if (rejected > 0) throw new IllegalStateException(rejected + " frames rejected");
+        return received;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(DEVICES)
+    public long codecOnly() {
+        long ok = 0;
+        for (int i = 0; i < DEVICES; i++) {
+            byte[] payload = encode(i);
+            if (gatewayCodec.decodeAndVerify(ByteBuffer.wrap(payload), incoming, keys) == DecodeResult.OK) ok++;
+        }
+        return ok;
+    }
+}
