@@ -109,8 +109,10 @@ public class SimWorldBench {
     public long world() {
         long target = received + DEVICES;
         for (int i = 0; i < DEVICES; i++) devices[i].publish(new Message(topics[i], encode(i), qos, false));
-        world.runUntil(() -> received >= target, Long.MAX_VALUE);
-        if (rejected > 0) throw new IllegalStateException(rejected + " frames rejected");
+        world.runUntil(() -> received >= target, world.nowNanos() + 10_000_000_000L);
+        if (received < target || rejected > 0) {
+            throw new IllegalStateException((target - received) + " frames missing, " + rejected + " rejected: " + world.broker().stats().droppedByReason());
+        }
         return received;
     }
 

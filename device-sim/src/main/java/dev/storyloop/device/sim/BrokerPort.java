@@ -10,8 +10,12 @@ public interface BrokerPort {
 
     void connack(String clientId, boolean sessionPresent, long nowNanos);
 
-    /** A PUBLISH to a subscriber; {@code packetId} is 0 for QoS 0. */
-    void publish(String clientId, Message message, int packetId, boolean duplicate, long nowNanos);
+    /**
+     * A PUBLISH to a subscriber; {@code packetId} is 0 for QoS 0. Returns false when the client's
+     * outgoing buffer could not take it (the broker then counts the copy as dropped, or keeps a
+     * QoS 1 copy in flight for the next connection).
+     */
+    boolean publish(String clientId, Message message, int packetId, boolean duplicate, long nowNanos);
 
     /** The broker acknowledges a QoS 1 PUBLISH from the client. */
     void puback(String clientId, int packetId, long nowNanos);

@@ -8,6 +8,8 @@ public enum DropReason {
     OFFLINE_QOS0("offline-qos0"),
     /** Queued or in flight when the broker crashed without persistence. */
     BROKER_CRASH("broker-crash"),
+    /** A QoS 0 copy the client's outgoing buffer could not take (the client reads too slowly). */
+    OUTGOING_BUFFER_FULL("outgoing-buffer-full"),
     /** Queued or in flight when a clean session ended. */
     SESSION_ENDED("session-ended");
 

@@ -342,12 +342,12 @@ public final class SimBroker {
         stats.routed++;
         if (session.connected) {
             if (copy.qos() == 0) {
-                port.publish(session.clientId, copy, 0, false, now);
-                stats.delivered++;
+                if (port.publish(session.clientId, copy, 0, false, now)) stats.delivered++;
+                else stats.drop(DropReason.OUTGOING_BUFFER_FULL, 1);
             } else if (limits.maxInflightMessages() == 0 || session.inflight.size() < limits.maxInflightMessages()) {
                 int id = session.nextPacketId();
                 session.inflight.put(id, copy);
-                port.publish(session.clientId, copy, id, false, now);
+                port.publish(session.clientId, copy, id, false, now); // not written: stays in flight, resent on reconnect
             } else if (limits.maxQueuedMessages() == 0 || session.queue.size() < limits.maxQueuedMessages()) {
                 session.queue.addLast(copy);
             } else {

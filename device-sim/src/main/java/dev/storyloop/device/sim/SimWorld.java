@@ -24,6 +24,8 @@ import java.util.function.BooleanSupplier;
 public final class SimWorld implements BrokerPort {
     public static final int EVENT_CAPACITY_DEFAULT = 1 << 20;
     private static final int EVENTS_PER_TURN = 4096;
+    /** What Mosquitto will hold for one client before this model counts copies as dropped. */
+    public static final int BROKER_OUTGOING_BUFFER_BYTES = 16 * 1024 * 1024;
 
     private final VirtualClock clock;
     private final SplittableRandom random;
@@ -175,9 +177,13 @@ public final class SimWorld implements BrokerPort {
 
     Connection open(SimClient client) {
         LinkProfile profile = profiles.getOrDefault(client.clientId(), defaultProfile);
+        // Towards a client, Mosquitto queues what the socket cannot take yet in its own memory: the
+        // downlink's buffer stands for socket and queue together.
+        LinkProfile downProfile = profile.withBandwidth(profile.bytesPerSecond(),
+                Math.max(profile.sendBufferBytes(), BROKER_OUTGOING_BUFFER_BYTES));
         Connection connection = new Connection(client,
                 new Link(client.clientId() + ".up", profile, random, events),
-                new Link(client.clientId() + ".down", profile, random, events));
+                new Link(client.clientId() + ".down", downProfile, random, events));
         Connection previous = connections.put(client.clientId(), connection);
         if (previous != null) retire(previous);
         return connection;
@@ -224,11 +230,10 @@ public final class SimWorld implements BrokerPort {
     }
 
     @Override
-    public void publish(String clientId, Message message, int packetId, boolean duplicate, long now) {
+    public boolean publish(String clientId, Message message, int packetId, boolean duplicate, long now) {
         Connection c = down(clientId);
-        // Mosquitto buffers without bound towards a client; a refused write here would be a loss the
-        // real broker does not have, so the downlink's buffer only models delay: size it generously.
-        if (c != null) c.down.offer(now, SimClient.publishBytes(message), at -> c.client.deliverMessage(message, packetId, duplicate, at));
+        if (c == null) return false;
+        return c.down.offer(now, SimClient.publishBytes(message), at -> c.client.deliverMessage(message, packetId, duplicate, at));
     }
 
     @Override

@@ -117,10 +117,11 @@ class BrokerDifferentialTest {
             @Override public void puback(String clientId, int packetId, long now) {}
             @Override public void suback(String clientId, int grantedQos, long now) {}
             @Override public void close(String clientId, String reason, long now) {}
-            @Override public void publish(String clientId, Message m, int packetId, boolean duplicate, long now) {
+            @Override public boolean publish(String clientId, Message m, int packetId, boolean duplicate, long now) {
                 int client = Integer.parseInt(clientId.substring(clientId.lastIndexOf('c') + 1));
                 received.get(client).add(delivery(m.topic(), m.payload(), m.qos(), m.retain()));
                 if (m.qos() == 1) acks.add(new int[] {client, packetId}); // Paho acks every QoS 1 message
+                return true;
             }
         });
         List<List<List<String>>> afterEachStep = new ArrayList<>();

@@ -19,8 +19,8 @@ class SimBrokerTest {
         @Override public void connack(String client, boolean sessionPresent, long now) {
             packets.add(client + " <- CONNACK" + (sessionPresent ? " session-present" : ""));
         }
-        @Override public void publish(String client, Message m, int id, boolean dup, long now) {
-            packets.add(client + " <- PUBLISH " + m.topic() + " '" + new String(m.payload(), StandardCharsets.UTF_8) + "' qos"
+        @Override public boolean publish(String client, Message m, int id, boolean dup, long now) {
+            return packets.add(client + " <- PUBLISH " + m.topic() + " '" + new String(m.payload(), StandardCharsets.UTF_8) + "' qos"
                     + m.qos() + (m.qos() == 1 ? " id" + id : "") + (m.retain() ? " retained" : "") + (dup ? " dup" : ""));
         }
         @Override public void puback(String client, int id, long now) { packets.add(client + " <- PUBACK id" + id); }

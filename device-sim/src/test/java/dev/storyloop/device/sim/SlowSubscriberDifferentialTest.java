@@ -42,8 +42,9 @@ class SlowSubscriberDifferentialTest {
             @Override public void puback(String clientId, int packetId, long now) {}
             @Override public void suback(String clientId, int grantedQos, long now) {}
             @Override public void close(String clientId, String reason, long now) {}
-            @Override public void publish(String clientId, Message m, int packetId, boolean dup, long now) {
+            @Override public boolean publish(String clientId, Message m, int packetId, boolean dup, long now) {
                 if (clientId.equals("slow")) unacked.add(packetId);
+                return true;
             }
         });
         model.connect(0, "slow", true, 60, null);
