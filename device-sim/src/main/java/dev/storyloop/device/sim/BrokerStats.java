@@ -9,14 +9,23 @@ import java.util.Map;
  */
 public final class BrokerStats {
     long publishedIn;
+    long wills;
+    long clientPublishes;
+    long publishesWithoutConnection;
     long unrouted;
     long routed;
     long delivered;
     long retainedSent;
     final EnumMap<DropReason, Long> dropped = new EnumMap<>(DropReason.class);
 
-    /** PUBLISH packets received from clients (wills included). */
+    /** Messages routed: PUBLISH packets from clients and wills. */
     public long publishedIn() { return publishedIn; }
+    /** Wills the broker published for clients that went away. */
+    public long wills() { return wills; }
+    /** PUBLISH packets that arrived from clients, routed or not. */
+    public long clientPublishes() { return clientPublishes; }
+    /** PUBLISH packets that arrived for a client the broker holds no connection for (not routed). */
+    public long publishesWithoutConnection() { return publishesWithoutConnection; }
     /** Publishes no subscription matched. */
     public long unrouted() { return unrouted; }
     /** Copies addressed to matching subscriptions (retained copies on subscribe included). */

@@ -36,13 +36,18 @@ public final class Link {
     private long lostOnClose;
     private long refusedBufferFull;
     private long retransmits;
+    private long publishesOffered;
+    private long publishesDelivered;
+    private long publishesLost;
 
     private final class Packet extends Timer {
         final int bytes;
+        final boolean publish;
         final Receiver receiver;
 
-        Packet(int bytes, Receiver receiver) {
+        Packet(int bytes, boolean publish, Receiver receiver) {
             this.bytes = bytes;
+            this.publish = publish;
             this.receiver = receiver;
         }
 
@@ -52,6 +57,7 @@ public final class Link {
             assert head == this : "link delivered out of order";
             bytesInFlight -= bytes;
             delivered++;
+            if (publish) publishesDelivered++;
             receiver.receive(nowNanos);
         }
     }
@@ -68,12 +74,18 @@ public final class Link {
      * buffer has no room (the caller's backpressure).
      */
     public boolean offer(long now, int bytes, Receiver receiver) {
+        return offer(now, bytes, false, receiver);
+    }
+
+    /** Like {@link #offer(long, int, Receiver)}; {@code publish} marks PUBLISH packets for the world's message books. */
+    public boolean offer(long now, int bytes, boolean publish, Receiver receiver) {
         if (!open) return false;
         if (bytesInFlight + bytes > profile.sendBufferBytes()) {
             refusedBufferFull++;
             return false;
         }
         offered++;
+        if (publish) publishesOffered++;
         long start = Math.max(now, serialisedUntilNanos);
         long serialisation = profile.bytesPerSecond() == 0 ? 0 : bytes * 1_000_000_000L / profile.bytesPerSecond();
         serialisedUntilNanos = start + serialisation;
@@ -89,7 +101,7 @@ public final class Link {
         if (arrival < partitionedUntilNanos) arrival = partitionedUntilNanos + profile.latency().sampleNanos(random);
         arrival = Math.max(arrival, lastArrivalNanos); // TCP delivers in order
         lastArrivalNanos = arrival;
-        Packet packet = new Packet(bytes, receiver);
+        Packet packet = new Packet(bytes, publish, receiver);
         inFlight.addLast(packet);
         bytesInFlight += bytes;
         events.arm(packet, arrival);
@@ -118,6 +130,7 @@ public final class Link {
         for (Packet packet : inFlight) {
             events.cancel(packet);
             lostOnClose++;
+            if (packet.publish) publishesLost++;
         }
         inFlight.clear();
         bytesInFlight = 0;
@@ -130,6 +143,9 @@ public final class Link {
     public long lostOnClose() { return lostOnClose; }
     public long refusedBufferFull() { return refusedBufferFull; }
     public long retransmits() { return retransmits; }
+    public long publishesOffered() { return publishesOffered; }
+    public long publishesDelivered() { return publishesDelivered; }
+    public long publishesLost() { return publishesLost; }
     public int inFlight() { return inFlight.size(); }
     public int bytesInFlight() { return bytesInFlight; }
     public int freeBufferBytes() { return profile.sendBufferBytes() - bytesInFlight; }

@@ -125,8 +125,12 @@ public final class SimBroker {
 
     /** PUBLISH from a client; QoS 1 is acknowledged at once, as Mosquitto does. */
     public void publish(long now, String clientId, Message message, int packetId) {
+        stats.clientPublishes++;
         Session from = connectedSession(clientId);
-        if (from == null) return;
+        if (from == null) {
+            stats.publishesWithoutConnection++; // counted, never routed
+            return;
+        }
         from.lastSeenNanos = now;
         if (message.qos() == 1) port.puback(clientId, packetId, now);
         route(message, now);
@@ -379,7 +383,10 @@ public final class SimBroker {
         Message will = session.will;
         session.will = null;
         gone(session);
-        if (will != null) route(will, now);
+        if (will != null) {
+            stats.wills++;
+            route(will, now);
+        }
     }
 
     private void gone(Session session) {

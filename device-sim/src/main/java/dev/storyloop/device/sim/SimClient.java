@@ -58,7 +58,7 @@ public final class SimClient {
     public int publish(Message message) {
         if (!isConnected()) return -1;
         int packetId = message.qos() == 0 ? 0 : nextPacketId();
-        boolean sent = connection.up.offer(world.nowNanos(), publishBytes(message),
+        boolean sent = connection.up.offer(world.nowNanos(), publishBytes(message), true,
                 at -> world.broker().publish(at, clientId, message, packetId));
         return sent ? packetId : -1;
     }

@@ -37,6 +37,9 @@ public final class SimWorld implements BrokerPort {
     private final TreeMap<String, Connection> connections = new TreeMap<>();
     private final List<Executor> executors = new ArrayList<>();
     private long lostOnClosedLinks; // closed links are checked and folded in here, not kept
+    private long uplinkPublishesOffered;   // ... with their PUBLISH counts
+    private long uplinkPublishesDelivered;
+    private long uplinkPublishesLost;
     private final Timer brokerTick = new Timer() {
         @Override
         protected void onFire(long nowNanos) {
@@ -214,6 +217,9 @@ public final class SimWorld implements BrokerPort {
             link.checkBalance();
             lostOnClosedLinks += link.lostOnClose();
         }
+        uplinkPublishesOffered += connection.up.publishesOffered();
+        uplinkPublishesDelivered += connection.up.publishesDelivered();
+        uplinkPublishesLost += connection.up.publishesLost();
     }
 
     private Connection down(String clientId) {
@@ -273,13 +279,69 @@ public final class SimWorld implements BrokerPort {
 
     // ---- books --------------------------------------------------------------------------------
 
-    /** Every link's and the broker's books balance. */
+    /**
+     * Every book balances: each link's packets, the broker's copies, and the clients' messages:
+     * every PUBLISH a client sent reached the broker, was lost with its connection, or is on the way.
+     */
     public void checkBalance() {
         broker.checkBalance();
+        long offered = uplinkPublishesOffered;
+        long delivered = uplinkPublishesDelivered;
+        long lost = uplinkPublishesLost;
+        long inFlight = 0;
         for (Connection connection : connections.values()) {
             connection.up.checkBalance();
             connection.down.checkBalance();
+            offered += connection.up.publishesOffered();
+            delivered += connection.up.publishesDelivered();
+            lost += connection.up.publishesLost();
+            inFlight += connection.up.publishesOffered() - connection.up.publishesDelivered() - connection.up.publishesLost();
         }
+        if (offered != delivered + lost + inFlight) {
+            throw new IllegalStateException("client publishes do not balance: sent " + offered + " != arrived " + delivered
+                    + " + lost " + lost + " + in flight " + inFlight);
+        }
+        if (delivered != broker.stats().clientPublishes()) {
+            throw new IllegalStateException("the broker counted " + broker.stats().clientPublishes()
+                    + " publishes from clients, the uplinks delivered " + delivered);
+        }
+    }
+
+    /** PUBLISH packets clients sent, those lost because their connection closed, and those on the way now. */
+    public long[] clientPublishBooks() {
+        long offered = uplinkPublishesOffered;
+        long lost = uplinkPublishesLost;
+        long delivered = uplinkPublishesDelivered;
+        for (Connection connection : connections.values()) {
+            offered += connection.up.publishesOffered();
+            lost += connection.up.publishesLost();
+            delivered += connection.up.publishesDelivered();
+        }
+        return new long[] {offered, delivered, lost, offered - delivered - lost};
+    }
+
+    /** Cuts every connected client off until {@code untilNanos}. */
+    public void partitionAll(long untilNanos, boolean uplink, boolean downlink) {
+        for (String clientId : new ArrayList<>(connections.keySet())) partition(clientId, untilNanos, uplink, downlink);
+    }
+
+    /**
+     * Partitions at random until {@code untilNanos}: after each gap drawn from {@code gaps}, one
+     * connected client (or {@code clientId} when given) is cut off for a time drawn from {@code durations}.
+     */
+    public void randomPartitions(String clientId, Distribution gaps, Distribution durations, long untilNanos,
+                                 boolean uplink, boolean downlink) {
+        long at = nowNanos() + gaps.sampleNanos(random);
+        if (at >= untilNanos) return;
+        at(at, () -> {
+            String victim = clientId;
+            if (victim == null && !connections.isEmpty()) {
+                List<String> connected = new ArrayList<>(connections.keySet()); // sorted: the TreeMap's order
+                victim = connected.get(random.nextInt(connected.size()));
+            }
+            if (victim != null) partition(victim, nowNanos() + durations.sampleNanos(random), uplink, downlink);
+            randomPartitions(clientId, gaps, durations, untilNanos, uplink, downlink);
+        });
     }
 
     /** Packets lost because their connection closed under them, over all links so far. */

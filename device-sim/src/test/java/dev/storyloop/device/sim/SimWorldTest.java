@@ -226,4 +226,70 @@ class SimWorldTest {
         world.checkBalance();
         return heard.messageTimes;
     }
+
+    @Test
+    void shouldCountPublishesLostWithTheirConnection() {
+        SimWorld world = new SimWorld(13, BrokerLimits.MOSQUITTO_DEFAULTS, latency(50 * MS));
+        SimClient dev = world.client("dev", new Heard());
+        dev.connect(true, 60, null);
+        world.runFor(200 * MS);
+        for (int i = 0; i < 10; i++) dev.publish(msg("t", "m" + i, 1));
+        assertThat(world.clientPublishBooks()).containsExactly(10, 0, 0, 10);
+
+        dev.kill();
+        world.runFor(S);
+
+        assertThat(world.clientPublishBooks()).as("sent, arrived, lost, in flight").containsExactly(10, 0, 10, 0);
+        world.checkBalance();
+    }
+
+    @Test
+    void shouldHoldEveryClientsTrafficDuringAWorldWidePartition() {
+        SimWorld world = new SimWorld(17, BrokerLimits.MOSQUITTO_DEFAULTS, latency(MS));
+        Heard heard = new Heard();
+        SimClient sub = world.client("sub", heard);
+        SimClient pub = world.client("pub", new Heard());
+        sub.connect(true, 0, null);
+        pub.connect(true, 0, null);
+        world.runFor(10 * MS);
+        sub.subscribe("t", 0);
+        world.runFor(10 * MS);
+        long start = world.nowNanos();
+
+        world.partitionAll(start + 500 * MS, true, true);
+        pub.publish(msg("t", "held", 0));
+        world.runFor(2 * S);
+
+        assertThat(heard.messages()).containsExactly("held");
+        assertThat(heard.messageTimes.get(0)).isGreaterThanOrEqualTo(start + 500 * MS);
+        world.checkBalance();
+    }
+
+    @Test
+    void shouldDrawRandomPartitionsFromTheSeed() {
+        assertThat(partitionedRun(5)).isEqualTo(partitionedRun(5));
+        assertThat(partitionedRun(5)).isNotEqualTo(partitionedRun(6));
+    }
+
+    private static List<Long> partitionedRun(long seed) {
+        SimWorld world = new SimWorld(seed, BrokerLimits.MOSQUITTO_DEFAULTS, latency(MS));
+        Heard heard = new Heard();
+        SimClient sub = world.client("sub", heard);
+        SimClient pub = world.client("pub", new Heard());
+        sub.connect(true, 0, null);
+        pub.connect(true, 0, null);
+        world.runFor(10 * MS);
+        sub.subscribe("t", 1);
+        world.runFor(10 * MS);
+        world.randomPartitions(null, Distribution.exponential(200 * MS), Distribution.uniform(10 * MS, 100 * MS),
+                world.nowNanos() + 5 * S, true, false);
+        for (int i = 0; i < 100; i++) {
+            pub.publish(msg("t", "m" + i, 1));
+            world.runFor(50 * MS);
+        }
+        world.runFor(S);
+        assertThat(heard.messages()).hasSize(100);
+        world.checkBalance();
+        return heard.messageTimes;
+    }
 }
