@@ -39,6 +39,7 @@ public final class Link {
     private long publishesOffered;
     private long publishesDelivered;
     private long publishesLost;
+    private Runnable onDrain;
 
     private final class Packet extends Timer {
         final int bytes;
@@ -59,6 +60,7 @@ public final class Link {
             delivered++;
             if (publish) publishesDelivered++;
             receiver.receive(nowNanos);
+            if (onDrain != null) onDrain.run();
         }
     }
 
@@ -117,6 +119,11 @@ public final class Link {
             arrival = Math.max(arrival, packet.deadlineNanos());
         }
         lastArrivalNanos = Math.max(lastArrivalNanos, arrival);
+    }
+
+    /** Called whenever a packet has left the send buffer: room for a writer that was refused. */
+    public void onDrain(Runnable listener) {
+        this.onDrain = listener;
     }
 
     public boolean isPartitioned(long now) {

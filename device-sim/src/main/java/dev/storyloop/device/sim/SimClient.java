@@ -23,6 +23,7 @@ public final class SimClient {
     private int lastPacketId;
     private long keepAliveNanos;
     private long lastPingrespNanos;
+    private Runnable writable;
     private final Timer keepAlive = new Timer() {
         @Override
         protected void onFire(long nowNanos) {
@@ -41,11 +42,18 @@ public final class SimClient {
         return clientId;
     }
 
+    /** Called when the uplink's send buffer gained room (a refused write may be tried again). */
+    public void onWritable(Runnable listener) {
+        this.writable = listener;
+        if (connection != null) connection.up.onDrain(listener);
+    }
+
     /** Opens a new connection and sends CONNECT; false when the previous connection is still open. */
     public boolean connect(boolean cleanSession, int keepAliveSeconds, Message will) {
         if (isConnected()) return false;
         long now = world.nowNanos();
         connection = world.open(this);
+        if (writable != null) connection.up.onDrain(writable);
         keepAliveNanos = keepAliveSeconds * 1_000_000_000L;
         lastPingrespNanos = now;
         int bytes = 14 + clientId.length() + (will == null ? 0 : 4 + will.topic().length() + will.payload().length);

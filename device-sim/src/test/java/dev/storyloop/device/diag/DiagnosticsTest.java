@@ -83,7 +83,8 @@ class DiagnosticsTest {
     void shouldReportAPollThatBlocksTheLoopWithItsStack() {
         Executor executor = Executor.builder("live").clock(new RealClock()).build();
         Diagnostics diag = Diagnostics.attach(executor, 10_000_000L);
-        try (LoopWatchdog ignored = diag.startWatchdog()) {
+        LoopWatchdog watchdog = diag.startWatchdog();
+        try {
             executor.spawn("hmac-inline", Futures.of(cx -> {
                 try {
                     Thread.sleep(50); // a synchronous native call on the loop thread
@@ -93,6 +94,8 @@ class DiagnosticsTest {
                 return Poll.READY;
             }));
             executor.runUntil(() -> executor.liveTasks() == 0);
+        } finally {
+            watchdog.close();
         }
 
         assertThat(diag.longPolls()).hasSize(1);

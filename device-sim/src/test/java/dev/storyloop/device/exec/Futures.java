@@ -13,6 +13,14 @@ public final class Futures {
         };
     }
 
+    /** Already ready with {@code value}. */
+    public static <T> Future<T> ready(T value) {
+        return new Future<>() {
+            @Override public Poll poll(Context cx) { return Poll.READY; }
+            @Override public T output() { return value; }
+        };
+    }
+
     /** Pending {@code times} times, each time waking itself first; then ready. */
     public static Future<Void> selfWaking(int times) {
         int[] left = {times};
