@@ -33,6 +33,18 @@ class SimWorldTest {
         }
     }
 
+    /** Connects a subscriber to "t" (hearing into {@code heard}) and a publisher; returns the publisher. */
+    private static SimClient subscriberAndPublisher(SimWorld world, Heard heard, int qos, long settleNanos) {
+        SimClient sub = world.client("sub", heard);
+        SimClient pub = world.client("pub", new Heard());
+        sub.connect(true, 0, null);
+        pub.connect(true, 0, null);
+        world.runFor(settleNanos);
+        sub.subscribe("t", qos);
+        world.runFor(settleNanos);
+        return pub;
+    }
+
     private static Message msg(String topic, String payload, int qos) {
         return new Message(topic, payload.getBytes(StandardCharsets.UTF_8), qos, false);
     }
@@ -45,13 +57,7 @@ class SimWorldTest {
     void shouldDelayEachPacketByItsLinksAndKeepTheirOrder() {
         SimWorld world = new SimWorld(1, BrokerLimits.MOSQUITTO_DEFAULTS, latency(10 * MS));
         Heard heard = new Heard();
-        SimClient sub = world.client("sub", heard);
-        SimClient pub = world.client("pub", new Heard());
-        sub.connect(true, 60, null);
-        pub.connect(true, 60, null);
-        world.runFor(50 * MS);
-        sub.subscribe("t", 1);
-        world.runFor(50 * MS);
+        SimClient pub = subscriberAndPublisher(world, heard, 1, 50 * MS);
         long sentAt = world.nowNanos();
 
         for (int i = 0; i < 5; i++) pub.publish(msg("t", "m" + i, 1));
@@ -85,13 +91,7 @@ class SimWorldTest {
     void shouldRetransmitLostSegmentsSoNothingIsLostButLate() {
         SimWorld world = new SimWorld(7, BrokerLimits.MOSQUITTO_DEFAULTS, latency(5 * MS).withLoss(0.3));
         Heard heard = new Heard();
-        SimClient sub = world.client("sub", heard);
-        SimClient pub = world.client("pub", new Heard());
-        sub.connect(true, 0, null);
-        pub.connect(true, 0, null);
-        world.runFor(5 * S);
-        sub.subscribe("t", 0);
-        world.runFor(5 * S);
+        SimClient pub = subscriberAndPublisher(world, heard, 0, 5 * S);
 
         for (int i = 0; i < 100; i++) {
             pub.publish(msg("t", "m" + i, 0));
@@ -211,13 +211,7 @@ class SimWorldTest {
         LinkProfile jittery = LinkProfile.lan().withLatency(Distribution.exponential(5 * MS)).withJitter(3 * MS).withLoss(0.05);
         SimWorld world = new SimWorld(seed, BrokerLimits.MOSQUITTO_DEFAULTS, jittery);
         Heard heard = new Heard();
-        SimClient sub = world.client("sub", heard);
-        SimClient pub = world.client("pub", new Heard());
-        sub.connect(true, 0, null);
-        pub.connect(true, 0, null);
-        world.runFor(S);
-        sub.subscribe("t", 1);
-        world.runFor(S);
+        SimClient pub = subscriberAndPublisher(world, heard, 1, S);
         for (int i = 0; i < 50; i++) {
             pub.publish(msg("t", "m" + i, i % 2));
             world.runFor(3 * MS);
@@ -247,13 +241,7 @@ class SimWorldTest {
     void shouldHoldEveryClientsTrafficDuringAWorldWidePartition() {
         SimWorld world = new SimWorld(17, BrokerLimits.MOSQUITTO_DEFAULTS, latency(MS));
         Heard heard = new Heard();
-        SimClient sub = world.client("sub", heard);
-        SimClient pub = world.client("pub", new Heard());
-        sub.connect(true, 0, null);
-        pub.connect(true, 0, null);
-        world.runFor(10 * MS);
-        sub.subscribe("t", 0);
-        world.runFor(10 * MS);
+        SimClient pub = subscriberAndPublisher(world, heard, 0, 10 * MS);
         long start = world.nowNanos();
 
         world.partitionAll(start + 500 * MS, true, true);
@@ -274,13 +262,7 @@ class SimWorldTest {
     private static List<Long> partitionedRun(long seed) {
         SimWorld world = new SimWorld(seed, BrokerLimits.MOSQUITTO_DEFAULTS, latency(MS));
         Heard heard = new Heard();
-        SimClient sub = world.client("sub", heard);
-        SimClient pub = world.client("pub", new Heard());
-        sub.connect(true, 0, null);
-        pub.connect(true, 0, null);
-        world.runFor(10 * MS);
-        sub.subscribe("t", 1);
-        world.runFor(10 * MS);
+        SimClient pub = subscriberAndPublisher(world, heard, 1, 10 * MS);
         world.randomPartitions(null, Distribution.exponential(200 * MS), Distribution.uniform(10 * MS, 100 * MS),
                 world.nowNanos() + 5 * S, true, false);
         for (int i = 0; i < 100; i++) {
