@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SteadyStateAllocationTest {
     private static final int MESSAGES = 1_000_000;
     private static final int WARM_UP_ROUNDS = 3;
+    private static final int MEASURED_ROUNDS = 3;
 
     /** Sends preallocated items forever; waits when the channel is full. */
     static final class Producer implements Future<Void> {
@@ -78,13 +79,22 @@ class SteadyStateAllocationTest {
             executor.runUntil(reached);
             target[0] += MESSAGES;
         }
-        long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
-        executor.runUntil(reached);
-        long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+        // Several measured rounds: a one-off allocation by the runtime (a JIT transition) may land in one
+        // of them; an allocation per message would show in all of them as megabytes.
+        long[] allocated = new long[MEASURED_ROUNDS];
+        for (int round = 0; round < MEASURED_ROUNDS; round++) {
+            long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+            executor.runUntil(reached);
+            allocated[round] = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+            target[0] += MESSAGES;
+        }
 
-        assertThat(consumer.received).isEqualTo((WARM_UP_ROUNDS + 1L) * MESSAGES);
+        assertThat(consumer.received).isEqualTo((long) (WARM_UP_ROUNDS + MEASURED_ROUNDS) * MESSAGES);
         assertThat(channel.stats().sendWaits()).as("the producer really waited for space").isGreaterThan(1000);
         assertThat(diagnostics.pollDurations().getTotalCount()).isGreaterThan(2 * 1000);
-        assertThat(allocated).as("bytes allocated for %d messages", MESSAGES).isZero();
+        assertThat(java.util.Arrays.stream(allocated).min().orElseThrow())
+                .as("bytes allocated for %d messages, per round: %s", MESSAGES, java.util.Arrays.toString(allocated)).isZero();
+        assertThat(java.util.Arrays.stream(allocated).max().orElseThrow())
+                .as("no round allocates per message: %s", java.util.Arrays.toString(allocated)).isLessThan(4096);
     }
 }
