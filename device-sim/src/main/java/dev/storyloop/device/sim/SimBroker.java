@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 
@@ -60,7 +59,7 @@ public final class SimBroker {
         final String clientId;
         final boolean clean;
         final LinkedHashMap<String, Integer> subscriptions = new LinkedHashMap<>();
-        final LinkedHashMap<Integer, Message> inflight = new LinkedHashMap<>();
+        final InflightWindow inflight;
         final ArrayDeque<Message> queue = new ArrayDeque<>();
         boolean connected;
         long keepAliveNanos;
@@ -70,15 +69,16 @@ public final class SimBroker {
         long routeEpoch;      // routing scratch: the publish this session was last matched for
         String routeFilter;   // ... and the filter that won for it
 
-        Session(String clientId, boolean clean) {
+        Session(String clientId, boolean clean, int maxInflight) {
             this.clientId = clientId;
             this.clean = clean;
+            this.inflight = new InflightWindow(maxInflight);
         }
 
         int nextPacketId() {
             do {
                 lastPacketId = lastPacketId == PACKET_ID_MAX ? 1 : lastPacketId + 1;
-            } while (inflight.containsKey(lastPacketId));
+            } while (inflight.contains(lastPacketId));
             return lastPacketId;
         }
     }
@@ -103,7 +103,7 @@ public final class SimBroker {
         Session session;
         if (cleanSession || existing == null) {
             if (existing != null) endSession(existing);
-            session = new Session(clientId, cleanSession);
+            session = new Session(clientId, cleanSession, limits.maxInflightMessages());
             sessions.put(clientId, session);
         } else {
             session = existing;
@@ -115,8 +115,8 @@ public final class SimBroker {
         session.will = will;
         port.connack(clientId, sessionPresent, now);
         if (sessionPresent) {
-            for (Map.Entry<Integer, Message> unacked : session.inflight.entrySet()) {
-                port.publish(clientId, unacked.getValue(), unacked.getKey(), true, now);
+            for (int i = 0; i < session.inflight.size(); i++) {
+                port.publish(clientId, session.inflight.messageAt(i), session.inflight.idAt(i), true, now);
             }
             fillInflight(session, now);
         }
@@ -348,9 +348,9 @@ public final class SimBroker {
             if (copy.qos() == 0) {
                 if (port.publish(session.clientId, copy, 0, false, now)) stats.delivered++;
                 else stats.drop(DropReason.OUTGOING_BUFFER_FULL, 1);
-            } else if (limits.maxInflightMessages() == 0 || session.inflight.size() < limits.maxInflightMessages()) {
+            } else if (!session.inflight.isFull()) {
                 int id = session.nextPacketId();
-                session.inflight.put(id, copy);
+                session.inflight.add(id, copy);
                 port.publish(session.clientId, copy, id, false, now); // not written: stays in flight, resent on reconnect
             } else if (limits.maxQueuedMessages() == 0 || session.queue.size() < limits.maxQueuedMessages()) {
                 session.queue.addLast(copy);
@@ -370,11 +370,10 @@ public final class SimBroker {
     }
 
     private void fillInflight(Session session, long now) {
-        while (!session.queue.isEmpty()
-                && (limits.maxInflightMessages() == 0 || session.inflight.size() < limits.maxInflightMessages())) {
+        while (!session.queue.isEmpty() && !session.inflight.isFull()) {
             Message next = session.queue.removeFirst();
             int id = session.nextPacketId();
-            session.inflight.put(id, next);
+            session.inflight.add(id, next);
             port.publish(session.clientId, next, id, false, now);
         }
     }

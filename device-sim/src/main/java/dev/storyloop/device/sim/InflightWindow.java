@@ -1,0 +1,93 @@
+package dev.storyloop.device.sim;
+
+/**
+ * The QoS 1 messages sent to one client and not yet acknowledged, in the order they were sent.
+ *
+ * <p>Two parallel arrays instead of a map: acknowledgements nearly always come in order, so
+ * removing is taking the head, and nothing is boxed or allocated per message. Its capacity is the
+ * broker's {@code max_inflight_messages}; only an unlimited window (0) grows, by doubling.
+ */
+final class InflightWindow {
+    private int[] ids;
+    private Message[] messages;
+    private int head;
+    private int size;
+    private final boolean growable;
+
+    InflightWindow(int maxInflight) {
+        int capacity = maxInflight == 0 ? 16 : maxInflight;
+        this.ids = new int[capacity];
+        this.messages = new Message[capacity];
+        this.growable = maxInflight == 0;
+    }
+
+    int size() {
+        return size;
+    }
+
+    boolean isFull() {
+        return !growable && size == ids.length;
+    }
+
+    void add(int packetId, Message message) {
+        if (size == ids.length) {
+            if (!growable) throw new IllegalStateException("in-flight window full: " + size);
+            grow();
+        }
+        int slot = index(size);
+        ids[slot] = packetId;
+        messages[slot] = message;
+        size++;
+    }
+
+    boolean contains(int packetId) {
+        for (int i = 0; i < size; i++) if (ids[index(i)] == packetId) return true;
+        return false;
+    }
+
+    /** Removes the message with {@code packetId}; returns it, or null when no such message is in flight. */
+    Message remove(int packetId) {
+        for (int i = 0; i < size; i++) {
+            int slot = index(i);
+            if (ids[slot] != packetId) continue;
+            Message removed = messages[slot];
+            // Close the gap by moving the older entries up one place (usually none: acks come in order).
+            for (int j = i; j > 0; j--) {
+                int to = index(j);
+                int from = index(j - 1);
+                ids[to] = ids[from];
+                messages[to] = messages[from];
+            }
+            messages[head] = null;
+            head = index(1);
+            size--;
+            return removed;
+        }
+        return null;
+    }
+
+    int idAt(int i) {
+        return ids[index(i)];
+    }
+
+    Message messageAt(int i) {
+        return messages[index(i)];
+    }
+
+    private int index(int offset) {
+        int i = head + offset;
+        return i >= ids.length ? i - ids.length : i;
+    }
+
+    private void grow() {
+        int[] nextIds = new int[ids.length * 2];
+        Message[] nextMessages = new Message[ids.length * 2];
+        for (int i = 0; i < size; i++) {
+            nextIds[i] = ids[index(i)];
+            nextMessages[i] = messages[index(i)];
+        }
+        ids = nextIds;
+        messages = nextMessages;
+        head = 0;
+    }
+}
