@@ -70,10 +70,7 @@ public final class BrokerConfig {
         return new BrokerConfig(maxInflightMessages, maxQueuedMessages, aclLines, users, allow, tcpNoDelay);
     }
 
-    /**
-     * {@code set_tcp_nodelay}: without it Mosquitto's small writes to a client that sends nothing back
-     * (QoS 0 deliveries) wait for the client's delayed ACK, about 40 ms each.
-     */
+    /** {@code set_tcp_nodelay}: Mosquitto sends small packets at once instead of letting Nagle's algorithm hold them. */
     public BrokerConfig withTcpNoDelay(boolean noDelay) {
         return new BrokerConfig(maxInflightMessages, maxQueuedMessages, aclLines, users, allowAnonymous, noDelay);
     }

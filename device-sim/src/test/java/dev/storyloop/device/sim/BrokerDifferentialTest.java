@@ -42,7 +42,7 @@ class BrokerDifferentialTest {
     /** Seeds are independent (own client ids, own topic prefix), so several run at once; each one runs in order. */
     private static final int SEEDS_AT_ONCE = 16;
 
-    /** Paho leaves Nagle's algorithm on; two small packets in a row then wait for a delayed ACK (40 ms). */
+    /** Client sockets with TCP_NODELAY, so a small packet is sent at once rather than held back by Nagle's algorithm. */
     static final javax.net.SocketFactory NO_DELAY = new javax.net.SocketFactory() {
         @Override public java.net.Socket createSocket() throws java.io.IOException {
             java.net.Socket socket = new java.net.Socket();
