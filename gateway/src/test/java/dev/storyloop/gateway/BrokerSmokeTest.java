@@ -3,6 +3,7 @@ package dev.storyloop.gateway;
 import dev.storyloop.testsupport.BrokerConfig;
 import dev.storyloop.testsupport.MosquittoBroker;
 import dev.storyloop.testsupport.MosquittoExtension;
+import dev.storyloop.testsupport.PahoClients;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.Checkpoint;
@@ -13,9 +14,7 @@ import io.vertx.mqtt.MqttClientOptions;
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -71,7 +70,7 @@ class BrokerSmokeTest {
             assertThat(ctx.awaitCompletion(60, TimeUnit.SECONDS)).as("all %d messages arrived", MESSAGES).isTrue();
             assertThat(seen.cardinality()).isEqualTo(MESSAGES);
         } finally {
-            closePaho(publisher);
+            PahoClients.close(publisher);
             subscriber.disconnect();
         }
     }
@@ -83,7 +82,7 @@ class BrokerSmokeTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (before.isConnected() && System.nanoTime() < deadline) Thread.sleep(10);
         assertThat(before.isConnected()).as("Paho noticed the dead broker").isFalse();
-        closePaho(before);
+        PahoClients.close(before);
 
         broker.restart();
         MqttAsyncClient after = pahoClient(broker, "after-restart");
@@ -91,32 +90,11 @@ class BrokerSmokeTest {
             assertThat(after.isConnected()).isTrue();
             after.publish("smoke/after", new byte[] {1}, 1, false).waitForCompletion(5_000);
         } finally {
-            closePaho(after);
+            PahoClients.close(after);
         }
     }
 
-    static MqttAsyncClient pahoClient(MosquittoBroker broker, String clientId) throws MqttException {
-        MqttAsyncClient client = new MqttAsyncClient(broker.url(), clientId, new MemoryPersistence());
-        MqttConnectOptions options = new MqttConnectOptions();
-        options.setCleanSession(true);
-        options.setAutomaticReconnect(false);
-        options.setMaxInflight(PAHO_INFLIGHT_MAX);
-        options.setConnectionTimeout(5);
-        client.connect(options).waitForCompletion(10_000);
-        return client;
-    }
-
-    /** Paho's threads are not daemons: every client is disconnected and closed, even after a broker fault. */
-    static void closePaho(MqttAsyncClient client) {
-        try {
-            if (client.isConnected()) client.disconnectForcibly(1_000, 1_000);
-        } catch (MqttException e) {
-            // the connection is already gone
-        }
-        try {
-            client.close(true);
-        } catch (MqttException e) {
-            throw new IllegalStateException("could not close Paho client " + client.getClientId(), e);
-        }
+    private static MqttAsyncClient pahoClient(MosquittoBroker broker, String clientId) throws MqttException {
+        return PahoClients.connect(broker, clientId, null, options -> options.setMaxInflight(PAHO_INFLIGHT_MAX));
     }
 }

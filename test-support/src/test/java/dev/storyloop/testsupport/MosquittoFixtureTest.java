@@ -2,11 +2,9 @@ package dev.storyloop.testsupport;
 
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttCallback;
-import org.eclipse.paho.client.mqttv3.MqttClient;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -28,33 +26,19 @@ class MosquittoFixtureTest {
             .withUser("device-a", "secret-a")
             .withAcl(List.of("user device-a", "topic readwrite fixture/#")));
 
-    private static MqttClient connect(MosquittoBroker broker, String clientId, String user, String password) throws MqttException {
-        MqttClient client = new MqttClient(broker.url(), clientId, new MemoryPersistence());
-        client.setTimeToWait(3_000); // Paho's connection timeout covers the TCP connect only, not the CONNACK
-        MqttConnectOptions options = new MqttConnectOptions();
-        options.setCleanSession(true);
-        options.setConnectionTimeout(2);
-        options.setAutomaticReconnect(false);
-        if (user != null) {
-            options.setUserName(user);
-            options.setPassword(password.toCharArray());
-        }
-        try {
-            client.connect(options);
-        } catch (MqttException e) {
-            client.close(true);
-            throw e;
-        }
-        return client;
+    private static MqttAsyncClient connect(MosquittoBroker broker, String clientId, String user, String password,
+                                           MqttCallback callback) throws MqttException {
+        return PahoClients.connect(broker, clientId, callback, options -> {
+            if (user != null) {
+                options.setUserName(user);
+                options.setPassword(password.toCharArray());
+            }
+        });
     }
 
-    private static void closeQuietly(MqttClient client) {
-        try {
-            if (client.isConnected()) client.disconnectForcibly(100, 100);
-            client.close(true);
-        } catch (MqttException e) {
-            // closing after a broker fault may fail; the threads are gone either way
-        }
+    private static MqttAsyncClient connect(MosquittoBroker broker, String clientId, String user, String password)
+            throws MqttException {
+        return connect(broker, clientId, user, password, null);
     }
 
     @Test
@@ -62,27 +46,28 @@ class MosquittoFixtureTest {
         int published = 50;
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger received = new AtomicInteger();
-        MqttClient subscriber = connect(broker, "slow-sub", "device-a", "secret-a");
-        MqttClient publisher = connect(broker, "fast-pub", "device-a", "secret-a");
+        MqttAsyncClient subscriber = connect(broker, "slow-sub", "device-a", "secret-a", new MqttCallback() {
+            @Override public void connectionLost(Throwable cause) {}
+            @Override public void deliveryComplete(IMqttDeliveryToken token) {}
+            @Override public void messageArrived(String topic, MqttMessage message) throws InterruptedException {
+                received.incrementAndGet();
+                release.await(10, TimeUnit.SECONDS); // a stalled consumer: nothing is acked meanwhile
+            }
+        });
+        MqttAsyncClient publisher = connect(broker, "fast-pub", "device-a", "secret-a");
         try {
-            subscriber.setCallback(new MqttCallback() {
-                @Override public void connectionLost(Throwable cause) {}
-                @Override public void deliveryComplete(IMqttDeliveryToken token) {}
-                @Override public void messageArrived(String topic, MqttMessage message) throws InterruptedException {
-                    received.incrementAndGet();
-                    release.await(10, TimeUnit.SECONDS); // a stalled consumer: nothing is acked meanwhile
-                }
-            });
-            subscriber.subscribe("fixture/slow", 1);
-            for (int i = 0; i < published; i++) publisher.publish("fixture/slow", new byte[] {(byte) i}, 1, false);
+            subscriber.subscribe("fixture/slow", 1).waitForCompletion(5_000);
+            for (int i = 0; i < published; i++) {
+                publisher.publish("fixture/slow", new byte[] {(byte) i}, 1, false).waitForCompletion(5_000);
+            }
             release.countDown();
             Thread.sleep(500);
             // 1 in flight + 5 queued reach the subscriber; the rest are dropped by the broker, as Mosquitto does.
             assertThat(received.get()).isBetween(2, 1 + 5 + 1);
             assertThat(broker.recentLog()).contains("Outgoing messages are being dropped for client slow-sub");
         } finally {
-            closeQuietly(publisher);
-            closeQuietly(subscriber);
+            PahoClients.close(publisher);
+            PahoClients.close(subscriber);
         }
     }
 
@@ -102,7 +87,7 @@ class MosquittoFixtureTest {
         assertThatThrownBy(() -> connect(broker, "during-outage", "device-a", "secret-a")).isInstanceOf(MqttException.class);
         broker.restart();
         assertThat(broker.port()).isEqualTo(port);
-        closeQuietly(connect(broker, "after-restart", "device-a", "secret-a"));
+        PahoClients.close(connect(broker, "after-restart", "device-a", "secret-a"));
     }
 
     @Test
@@ -113,7 +98,7 @@ class MosquittoFixtureTest {
         } finally {
             broker.resume();
         }
-        closeQuietly(connect(broker, "after-resume", "device-a", "secret-a"));
+        PahoClients.close(connect(broker, "after-resume", "device-a", "secret-a"));
     }
 
     @Test

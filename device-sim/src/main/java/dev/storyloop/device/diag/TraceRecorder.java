@@ -79,11 +79,6 @@ public final class TraceRecorder implements LoopObserver {
         begin(nowNanos, kind, task).field("on", subject).end();
     }
 
-    /** Adds an event from outside the loop (the network, the broker) to the same trace. */
-    public void record(long nowNanos, String event, String subject) {
-        begin(nowNanos, event, null).field("on", subject).end();
-    }
-
     private TraceRecorder begin(long nowNanos, String event, TaskView task) {
         line.setLength(0);
         line.append("{\"t\":").append(nowNanos).append(",\"ex\":");

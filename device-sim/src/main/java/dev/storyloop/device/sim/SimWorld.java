@@ -7,7 +7,6 @@ import dev.storyloop.device.time.VirtualClock;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -347,9 +346,5 @@ public final class SimWorld implements BrokerPort {
     /** Packets lost because their connection closed under them, over all links so far. */
     public long packetsLostOnClose() {
         return lostOnClosedLinks; // open links have lost nothing: they lose packets only by closing
-    }
-
-    public Map<String, SimClient> clients() {
-        return java.util.Collections.unmodifiableMap(clients);
     }
 }

@@ -3,13 +3,11 @@ package dev.storyloop.device.sim;
 import dev.storyloop.testsupport.BrokerConfig;
 import dev.storyloop.testsupport.MosquittoBroker;
 import dev.storyloop.testsupport.MosquittoExtension;
+import dev.storyloop.testsupport.PahoClients;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttCallback;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -172,23 +170,22 @@ class BrokerDifferentialTest {
                 int c = step.client();
                 switch (step.kind()) {
                     case CONNECT: {
-                        MqttAsyncClient client = new MqttAsyncClient(mosquitto.url(), id(script.seed(), c), new MemoryPersistence());
                         List<String> sink = received.get(c);
-                        client.setCallback(new MqttCallback() {
+                        boolean clean = script.clean()[c];
+                        int client = c;
+                        MqttAsyncClient connected = PahoClients.connect(mosquitto, id(script.seed(), c), new MqttCallback() {
                             @Override public void connectionLost(Throwable cause) {}
                             @Override public void deliveryComplete(IMqttDeliveryToken token) {}
                             @Override public void messageArrived(String topic, MqttMessage m) {
                                 sink.add(delivery(topic, m.getPayload(), m.getQos(), m.isRetained()));
                             }
+                        }, options -> {
+                            options.setCleanSession(clean);
+                            options.setKeepAliveInterval(60);
+                            options.setSocketFactory(NO_DELAY);
+                            options.setWill(prefix + "w/c" + client, "will".getBytes(StandardCharsets.UTF_8), 0, false);
                         });
-                        MqttConnectOptions options = new MqttConnectOptions();
-                        options.setCleanSession(script.clean()[c]);
-                        options.setKeepAliveInterval(60);
-                        options.setAutomaticReconnect(false);
-                        options.setSocketFactory(NO_DELAY);
-                        options.setWill(prefix + "w/c" + c, "will".getBytes(StandardCharsets.UTF_8), 0, false);
-                        client.connect(options).waitForCompletion(5_000);
-                        clients[c] = client;
+                        clients[c] = connected;
                         break;
                     }
                     case SUBSCRIBE:
@@ -216,15 +213,7 @@ class BrokerDifferentialTest {
             }
             Thread.sleep(50); // anything the model did not predict has time to arrive and show up as a difference
         } finally {
-            for (MqttAsyncClient client : clients) {
-                if (client == null) continue;
-                try {
-                    client.disconnectForcibly(0, 1_000, true);
-                } catch (MqttException e) {
-                    // already gone
-                }
-                client.close(true);
-            }
+            for (MqttAsyncClient client : clients) PahoClients.close(client);
         }
         List<List<String>> copies = new ArrayList<>();
         for (List<String> list : received) {

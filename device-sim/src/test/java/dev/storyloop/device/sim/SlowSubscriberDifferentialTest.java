@@ -3,12 +3,11 @@ package dev.storyloop.device.sim;
 import dev.storyloop.testsupport.BrokerConfig;
 import dev.storyloop.testsupport.MosquittoBroker;
 import dev.storyloop.testsupport.MosquittoExtension;
+import dev.storyloop.testsupport.PahoClients;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttCallback;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -57,17 +56,16 @@ class SlowSubscriberDifferentialTest {
         // Mosquitto: the subscriber's callback blocks, so Paho acknowledges nothing until it is released.
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger received = new AtomicInteger();
-        MqttAsyncClient slow = client(mosquitto, "slow");
-        MqttAsyncClient fast = client(mosquitto, "fast");
+        MqttAsyncClient slow = PahoClients.connect(mosquitto, "slow", new MqttCallback() {
+            @Override public void connectionLost(Throwable cause) {}
+            @Override public void deliveryComplete(IMqttDeliveryToken token) {}
+            @Override public void messageArrived(String topic, MqttMessage message) throws InterruptedException {
+                received.incrementAndGet();
+                release.await(10, TimeUnit.SECONDS);
+            }
+        }, options -> {});
+        MqttAsyncClient fast = PahoClients.connect(mosquitto, "fast", null, options -> options.setMaxInflight(100));
         try {
-            slow.setCallback(new MqttCallback() {
-                @Override public void connectionLost(Throwable cause) {}
-                @Override public void deliveryComplete(IMqttDeliveryToken token) {}
-                @Override public void messageArrived(String topic, MqttMessage message) throws InterruptedException {
-                    received.incrementAndGet();
-                    release.await(10, TimeUnit.SECONDS);
-                }
-            });
             slow.subscribe("slow/t", 1).waitForCompletion(5_000);
             for (int i = 0; i < PUBLISHED; i++) fast.publish("slow/t", new byte[] {(byte) i}, 1, false).waitForCompletion(5_000);
             release.countDown();
@@ -75,25 +73,13 @@ class SlowSubscriberDifferentialTest {
             while (received.get() < model.stats().delivered() && System.nanoTime() < deadline) Thread.sleep(5);
             Thread.sleep(200); // anything beyond the model's count would arrive now
         } finally {
-            for (MqttAsyncClient client : new MqttAsyncClient[] {slow, fast}) {
-                client.disconnectForcibly(0, 1_000, true);
-                client.close(true);
-            }
+            PahoClients.close(slow);
+            PahoClients.close(fast);
         }
 
         assertThat(model.stats().delivered()).isEqualTo(INFLIGHT + QUEUED);
         assertThat(model.stats().dropped(DropReason.QUEUE_FULL)).isEqualTo(PUBLISHED - INFLIGHT - QUEUED);
         assertThat((long) received.get()).as("messages Mosquitto delivered").isEqualTo(model.stats().delivered());
         assertThat(mosquitto.recentLog()).contains("Outgoing messages are being dropped for client slow");
-    }
-
-    private static MqttAsyncClient client(MosquittoBroker broker, String id) throws Exception {
-        MqttAsyncClient client = new MqttAsyncClient(broker.url(), id, new MemoryPersistence());
-        MqttConnectOptions options = new MqttConnectOptions();
-        options.setCleanSession(true);
-        options.setAutomaticReconnect(false);
-        options.setMaxInflight(100);
-        client.connect(options).waitForCompletion(5_000);
-        return client;
     }
 }
