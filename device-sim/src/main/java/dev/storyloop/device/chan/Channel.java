@@ -25,7 +25,7 @@ import java.util.Objects;
 public final class Channel<T> implements WakeSource {
     private final String name;
     private final String sourceName; // made once: traces name the source on every wake
-    private final OverflowPolicy policy;
+    private OverflowPolicy policy;
     private final Object[] items;
     private int head;
     private int size;
@@ -139,6 +139,29 @@ public final class Channel<T> implements WakeSource {
     /** Items queued now. */
     public int depth() { return size; }
     public OverflowPolicy policy() { return policy; }
+
+    /** Changes what a send into a full channel does, from the next send on (a command can do this at run time). */
+    public void policy(OverflowPolicy next) {
+        this.policy = Objects.requireNonNull(next, "policy");
+    }
+
+    /**
+     * Empties the channel (a reboot losing RAM) and returns how many items were thrown away.
+     * Only when no task waits on it: abort the tasks first.
+     */
+    public int clear() {
+        if (sendWaiters.size() != 0 || recvWaiters.size() != 0 || reservedSlots != 0 || reservedItems != 0) {
+            throw new IllegalStateException("channel '" + name + "' cleared while tasks wait on it");
+        }
+        int cleared = size;
+        while (size > 0) {
+            items[head] = null;
+            head = index(1);
+            size--;
+        }
+        head = 0;
+        return cleared;
+    }
     public ChannelStats stats() { return stats; }
     public int waitingSenders() { return sendWaiters.size(); }
     public int waitingReceivers() { return recvWaiters.size(); }

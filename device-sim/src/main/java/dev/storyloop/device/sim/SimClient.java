@@ -57,7 +57,8 @@ public final class SimClient {
         keepAliveNanos = keepAliveSeconds * 1_000_000_000L;
         lastPingrespNanos = now;
         int bytes = 14 + clientId.length() + (will == null ? 0 : 4 + will.topic().length() + will.payload().length);
-        connection.up.offer(now, bytes, at -> world.broker().connect(at, clientId, cleanSession, keepAliveSeconds, will));
+        SimWorld.Connection opened = connection;
+        connection.up.offer(now, bytes, at -> world.connectArrived(opened, at, cleanSession, keepAliveSeconds, will));
         if (keepAliveNanos > 0) world.events().arm(keepAlive, now + keepAliveNanos);
         return true;
     }
@@ -85,6 +86,7 @@ public final class SimClient {
     public void disconnect() {
         if (!isConnected()) return;
         SimWorld.Connection closing = connection;
+        closing.disconnectSent = true;
         closing.up.offer(world.nowNanos(), 2, at -> {
             world.broker().disconnect(at, clientId);
             world.close(closing);

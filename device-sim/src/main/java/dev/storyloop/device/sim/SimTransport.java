@@ -239,6 +239,16 @@ public final class SimTransport implements Transport, ClientListener, WakeSource
             return waitFor(cx, this);
         }
 
+        /** Given up (a connect deadline): the half-open connection is dropped, so the next attempt starts afresh. */
+        @Override
+        public void cancel() {
+            if (connecting == this) {
+                connecting = null;
+                client.kill();
+            }
+            super.cancel();
+        }
+
         @Override
         public String toString() {
             return "CONNACK from the broker";

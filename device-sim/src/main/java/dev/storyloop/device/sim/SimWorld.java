@@ -47,10 +47,13 @@ public final class SimWorld implements BrokerPort {
     };
 
     /** One TCP connection of one client: an uplink and a downlink. */
+    private Connection connectArriving; // set while the broker handles a CONNECT
+
     static final class Connection {
         final SimClient client;
         final Link up;
         final Link down;
+        boolean disconnectSent; // DISCONNECT is on the uplink: the client is done with this connection
 
         Connection(SimClient client, Link up, Link down) {
             this.client = client;
@@ -187,8 +190,23 @@ public final class SimWorld implements BrokerPort {
                 new Link(client.clientId() + ".up", profile, random, events),
                 new Link(client.clientId() + ".down", downProfile, random, events));
         Connection previous = connections.put(client.clientId(), connection);
-        if (previous != null) retire(previous);
+        if (previous != null) {
+            // The old connection's DISCONNECT left before this CONNECT; the broker takes it first, so a
+            // clean goodbye stays clean (no will) and the new CONNECT is not a session takeover.
+            if (previous.disconnectSent) broker.disconnect(nowNanos(), client.clientId());
+            retire(previous);
+        }
         return connection;
+    }
+
+    /** The broker takes a CONNECT that arrived on {@code connection}. */
+    boolean connectArrived(Connection connection, long at, boolean cleanSession, int keepAliveSeconds, Message will) {
+        connectArriving = connection;
+        try {
+            return broker.connect(at, connection.client.clientId(), cleanSession, keepAliveSeconds, will);
+        } finally {
+            connectArriving = null;
+        }
     }
 
     /** A clean close after DISCONNECT went through. */
@@ -261,8 +279,9 @@ public final class SimWorld implements BrokerPort {
 
     @Override
     public void close(String clientId, String reason, long now) {
-        Connection c = connections.remove(clientId);
-        if (c == null) return;
+        Connection c = connections.get(clientId);
+        if (c == null || c == connectArriving) return; // a takeover closes the old connection, retired when the new one opened
+        connections.remove(clientId);
         retire(c);
         tellClosed(c, reason, now);
     }

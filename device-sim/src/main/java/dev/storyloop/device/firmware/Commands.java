@@ -1,0 +1,172 @@
+package dev.storyloop.device.firmware;
+
+import dev.storyloop.device.chan.OverflowPolicy;
+import dev.storyloop.device.exec.Context;
+import dev.storyloop.device.exec.Future;
+import dev.storyloop.device.exec.Poll;
+import dev.storyloop.device.net.InboundMessage;
+import dev.storyloop.protocol.AckStatus;
+import dev.storyloop.protocol.CommandCode;
+import dev.storyloop.protocol.DecodeResult;
+import dev.storyloop.protocol.Frame;
+import dev.storyloop.protocol.FrameCodec;
+import dev.storyloop.protocol.FrameType;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * The inbound task: commands from the gateway (acted on, then acknowledged with their correlation
+ * id and a status) and flow-control credits (handed to the uplink).
+ *
+ * <p>Every inbound frame is decoded strictly and its tag checked with the device's own key; a frame
+ * that fails, or names another device, is counted and ignored. A command delivered twice (QoS 1
+ * redelivery) is acknowledged again with its first status but not executed twice: the last
+ * {@link #RECENT_COMMANDS} correlation ids are remembered. A reboot is acknowledged first, then
+ * done, so the gateway hears of it.
+ */
+final class Commands implements Future<Void> {
+    static final int RECENT_COMMANDS = 8;
+    static final int BLINKS_MAX = 50;
+
+    private final Device device;
+    private final FrameCodec codec = new FrameCodec();
+    private final Frame frame = new Frame();
+    private final Frame ack = new Frame();
+    private final ByteBuffer scratch = ByteBuffer.allocate(FrameCodec.MAX_FRAME_BYTES);
+    private final long[] recentIds = new long[RECENT_COMMANDS];
+    private final AckStatus[] recentStatus = new AckStatus[RECENT_COMMANDS];
+    private int recentNext;
+    private long ackSequence;
+    private Future<InboundMessage> receiving;
+    private Future<Boolean> acking;
+    private boolean rebootAfterAck;
+
+    Commands(Device device) {
+        this.device = device;
+        Arrays.fill(recentIds, -1);
+    }
+
+    @Override
+    public Poll poll(Context cx) {
+        while (true) {
+            if (acking != null) {
+                if (acking.poll(cx) == Poll.PENDING) return Poll.PENDING;
+                if (Boolean.TRUE.equals(acking.output())) device.stats.acksSent++;
+                else device.stats.acksLost++;
+                acking = null;
+                if (rebootAfterAck) {
+                    rebootAfterAck = false;
+                    device.control.signal(Device.Control.REBOOT);
+                    return Poll.PENDING; // the supervisor aborts this task next
+                }
+            }
+            if (receiving == null) receiving = device.transport.receive();
+            if (receiving.poll(cx) == Poll.PENDING) return Poll.PENDING;
+            InboundMessage message = receiving.output();
+            receiving = null;
+            handle(cx, message);
+        }
+    }
+
+    private void handle(Context cx, InboundMessage message) {
+        boolean isCommand = message.topic().equals(device.cmdTopic);
+        if (!isCommand && !message.topic().equals(device.flowTopic)) {
+            device.stats.inboundRejected++;
+            return;
+        }
+        ByteBuffer in = ByteBuffer.wrap(message.payload());
+        DecodeResult result = codec.decode(in, frame);
+        if (result == DecodeResult.OK) result = codec.verify(in, 0, device.frameAuthenticator);
+        if (result != DecodeResult.OK || !frame.deviceIdEquals(device.config.deviceId())
+                || frame.type() != (isCommand ? FrameType.COMMAND : FrameType.CREDIT)) {
+            device.stats.inboundRejected++;
+            if (isCommand) device.stats.commandsRejected++;
+            return;
+        }
+        if (isCommand) command(cx);
+        else credit();
+    }
+
+    private void credit() {
+        device.stats.creditsReceived++;
+        device.credits = frame.credits() == Frame.U32_MAX ? Device.UNLIMITED : frame.credits();
+        long rate = frame.rateMilliHz();
+        device.rateIntervalNanos = rate == Frame.U32_MAX ? 0 : rate == 0 ? Long.MAX_VALUE / 4 : 1_000_000_000_000L / rate;
+        device.uplinkConditionsChanged();
+    }
+
+    private void command(Context cx) {
+        device.stats.commandsReceived++;
+        long correlationId = frame.correlationId();
+        AckStatus status = recentStatus(correlationId);
+        if (status != null) {
+            device.stats.commandsDuplicate++;
+        } else {
+            status = execute(frame.command(), frame.argument());
+            remember(correlationId, status);
+            rebootAfterAck = frame.command() == CommandCode.REBOOT && status == AckStatus.OK;
+        }
+        ack.reset(FrameType.ACK, device.config.deviceId(), ackSequence, cx.nowNanos() / 1_000_000L).ack(correlationId, status);
+        ackSequence = ackSequence == Frame.U32_MAX ? 0 : ackSequence + 1;
+        scratch.clear();
+        int length = codec.encode(ack, device.frameAuthenticator, scratch);
+        acking = device.transport.publish(device.ackTopic, Arrays.copyOf(scratch.array(), length), 1, false);
+    }
+
+    private AckStatus execute(CommandCode command, int argument) {
+        switch (command) {
+            case SET_SAMPLE_PERIOD: {
+                long periodNanos = argument * 1_000_000L;
+                if (periodNanos < FirmwareConfig.SAMPLE_PERIOD_MIN_NANOS || periodNanos > FirmwareConfig.SAMPLE_PERIOD_MAX_NANOS) {
+                    return AckStatus.BAD_ARGUMENT;
+                }
+                device.samplePeriodNanos = periodNanos;
+                return AckStatus.OK;
+            }
+            case SET_OVERFLOW_POLICY: {
+                OverflowPolicy[] policies = {OverflowPolicy.BLOCK, OverflowPolicy.DROP_OLDEST, OverflowPolicy.DROP_NEWEST};
+                if (argument < 0 || argument >= policies.length) return AckStatus.BAD_ARGUMENT;
+                device.uplink.policy(policies[argument]);
+                return AckStatus.OK;
+            }
+            case BLINK:
+                if (argument < 1 || argument > BLINKS_MAX) return AckStatus.BAD_ARGUMENT;
+                device.blinkRequests.signal(argument);
+                return AckStatus.OK;
+            case REBOOT:
+                return AckStatus.OK;
+            default:
+                return AckStatus.UNKNOWN_COMMAND;
+        }
+    }
+
+    private AckStatus recentStatus(long correlationId) {
+        for (int i = 0; i < RECENT_COMMANDS; i++) {
+            if (recentIds[i] == correlationId) return recentStatus[i];
+        }
+        return null;
+    }
+
+    private void remember(long correlationId, AckStatus status) {
+        recentIds[recentNext] = correlationId;
+        recentStatus[recentNext] = status;
+        recentNext = (recentNext + 1) % RECENT_COMMANDS;
+    }
+
+    @Override
+    public Void output() {
+        return null;
+    }
+
+    @Override
+    public void cancel() {
+        if (receiving != null) receiving.cancel();
+        if (acking != null) acking.cancel();
+    }
+
+    @Override
+    public String toString() {
+        return "commands";
+    }
+}

@@ -1,0 +1,166 @@
+package dev.storyloop.device.firmware;
+
+import dev.storyloop.device.exec.Context;
+import dev.storyloop.device.exec.Future;
+import dev.storyloop.device.exec.Poll;
+import dev.storyloop.device.exec.Sleep;
+import dev.storyloop.device.exec.WakeSource;
+import dev.storyloop.device.exec.WakerSlot;
+
+import java.nio.charset.StandardCharsets;
+import java.util.SplittableRandom;
+
+/**
+ * The token-refresh task: at boot and then every refresh period, signs a fresh token with HMAC
+ * through the board's synchronous C library, and hands the uplink a new expiry.
+ *
+ * <p>The library usually answers in {@code hmacFastNanos}; once in {@code sourceOfTruthOneIn}
+ * refreshes (drawn from the device's seeded generator) it refreshes from the "source of truth"
+ * and takes {@code hmacSourceOfTruthNanos}. How the call is made is where the stories live:
+ * <ul>
+ *   <li>default: offloaded to the board's worker; the hand-written future registers its waker on
+ *       every path, and the worker's completion wakes it;</li>
+ *   <li>{@code hmac.inline}: called on the loop thread, so every other task stalls for as long as
+ *       the library takes (the long-poll report names this task);</li>
+ *   <li>{@code refresh.loses-wake}: on the source-of-truth path the future returns Pending without
+ *       registering its waker, so the completion wakes nobody and the task hangs for ever (the
+ *       lost-waker report names it), exactly the launch post's bug.</li>
+ * </ul>
+ */
+final class TokenRefresh implements Future<Void> {
+    private final Device device;
+    private final Sleep period = Sleep.forNanos(0);
+    private final HmacCall call;
+    private boolean calling = true; // the first token is made at boot
+
+    TokenRefresh(Device device) {
+        this.device = device;
+        this.call = new HmacCall(device, new SplittableRandom(device.config.seed() * 17 + device.boots()));
+    }
+
+    @Override
+    public Poll poll(Context cx) {
+        while (true) {
+            if (calling) {
+                if (call.poll(cx) == Poll.PENDING) return Poll.PENDING;
+                calling = false;
+                device.stats.refreshes++;
+                device.tokenExpiresNanos = cx.nowNanos() + device.config.tokenLifetimeNanos();
+                device.uplinkConditionsChanged();
+                period.reset(device.config.tokenRefreshPeriodNanos());
+            }
+            if (period.poll(cx) == Poll.PENDING) return Poll.PENDING;
+            call.start();
+            calling = true;
+        }
+    }
+
+    @Override
+    public Void output() {
+        return null;
+    }
+
+    @Override
+    public void cancel() {
+        period.cancel();
+        call.cancel();
+    }
+
+    @Override
+    public String toString() {
+        return "token refresh";
+    }
+
+    /** The hand-written future around the synchronous HMAC library. */
+    static final class HmacCall implements Future<Void>, WakeSource {
+        private static final long OFFLOAD_RETRY_NANOS = 10 * FirmwareConfig.MS;
+        private final Device device;
+        private final SplittableRandom random;
+        private final WakerSlot completion = new WakerSlot();
+        private final Sleep retry = Sleep.forNanos(0);
+        private final byte[] token = new byte[16];
+        private final Runnable sign = this::sign;
+        private final Runnable finish = this::finish;
+        private boolean started;
+        private boolean offloaded;
+        private volatile boolean finished;
+        private boolean fromSourceOfTruth;
+        private long counter;
+
+        HmacCall(Device device, SplittableRandom random) {
+            this.device = device;
+            this.random = random;
+        }
+
+        void start() {
+            started = false;
+            offloaded = false;
+            finished = false;
+        }
+
+        @Override
+        public Poll poll(Context cx) {
+            FirmwareConfig config = device.config;
+            if (!started) {
+                started = true;
+                fromSourceOfTruth = random.nextInt(config.sourceOfTruthOneIn()) == 0;
+                if (fromSourceOfTruth) device.stats.refreshesFromSourceOfTruth++;
+            }
+            long workNanos = fromSourceOfTruth ? config.hmacSourceOfTruthNanos() : config.hmacFastNanos();
+            if (config.hmacInline()) {
+                device.board.blockFor(cx, workNanos); // every other task waits while the C library works
+                sign();
+                return Poll.READY;
+            }
+            if (!offloaded) {
+                if (!device.board.offload(cx, workNanos, sign, finish)) {
+                    retry.reset(OFFLOAD_RETRY_NANOS); // the worker is busy: ask again shortly
+                    return retry.poll(cx);
+                }
+                offloaded = true;
+            }
+            if (finished) return Poll.READY;
+            if (!(config.refreshLosesWake() && fromSourceOfTruth)) {
+                completion.register(cx);
+                if (finished) { // the worker may finish between the check and the registration
+                    completion.clear();
+                    return Poll.READY;
+                }
+            }
+            // With refresh.loses-wake on this path, nothing will ever wake this task: the bug.
+            cx.waitingOn(this);
+            return Poll.PENDING;
+        }
+
+        private void sign() {
+            byte[] claims = (device.config.deviceId() + ":" + counter++).getBytes(StandardCharsets.US_ASCII);
+            device.tokenAuthenticator.tag(claims, 0, claims.length, token, 0);
+        }
+
+        private void finish() {
+            finished = true;
+            completion.wake(this);
+        }
+
+        @Override
+        public Void output() {
+            return null;
+        }
+
+        @Override
+        public void cancel() {
+            completion.clear();
+            retry.cancel();
+        }
+
+        @Override
+        public String wakeSourceName() {
+            return "hmac-library";
+        }
+
+        @Override
+        public String toString() {
+            return fromSourceOfTruth ? "HMAC refresh from the source of truth" : "HMAC refresh";
+        }
+    }
+}
