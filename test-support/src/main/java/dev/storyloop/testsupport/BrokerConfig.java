@@ -23,9 +23,10 @@ public final class BrokerConfig {
     private final List<Map.Entry<String, String>> users; // in the order added, so the file is the same every run
     private final boolean allowAnonymous;
     private final boolean tcpNoDelay;
+    private final boolean persistence;
 
     private BrokerConfig(int maxInflightMessages, int maxQueuedMessages, List<String> aclLines,
-                         List<Map.Entry<String, String>> users, boolean allowAnonymous, boolean tcpNoDelay) {
+                         List<Map.Entry<String, String>> users, boolean allowAnonymous, boolean tcpNoDelay, boolean persistence) {
         if (maxInflightMessages < 0) throw new IllegalArgumentException("maxInflightMessages < 0: " + maxInflightMessages);
         if (maxQueuedMessages < 0) throw new IllegalArgumentException("maxQueuedMessages < 0: " + maxQueuedMessages);
         this.maxInflightMessages = maxInflightMessages;
@@ -34,25 +35,26 @@ public final class BrokerConfig {
         this.users = List.copyOf(users);
         this.allowAnonymous = allowAnonymous;
         this.tcpNoDelay = tcpNoDelay;
+        this.persistence = persistence;
     }
 
     public static BrokerConfig defaults() {
-        return new BrokerConfig(MOSQUITTO_DEFAULT_INFLIGHT, MOSQUITTO_DEFAULT_QUEUED, List.of(), List.of(), true, false);
+        return new BrokerConfig(MOSQUITTO_DEFAULT_INFLIGHT, MOSQUITTO_DEFAULT_QUEUED, List.of(), List.of(), true, false, false);
     }
 
     /** Per-client QoS 1/2 messages in flight at once; 0 means no limit. */
     public BrokerConfig withMaxInflightMessages(int count) {
-        return new BrokerConfig(count, maxQueuedMessages, aclLines, users, allowAnonymous, tcpNoDelay);
+        return new BrokerConfig(count, maxQueuedMessages, aclLines, users, allowAnonymous, tcpNoDelay, persistence);
     }
 
     /** Per-client messages queued beyond the inflight window; 0 means no limit. */
     public BrokerConfig withMaxQueuedMessages(int count) {
-        return new BrokerConfig(maxInflightMessages, count, aclLines, users, allowAnonymous, tcpNoDelay);
+        return new BrokerConfig(maxInflightMessages, count, aclLines, users, allowAnonymous, tcpNoDelay, persistence);
     }
 
     /** The lines of a Mosquitto ACL file ({@code user …}, {@code topic write …}, {@code pattern …}). */
     public BrokerConfig withAcl(List<String> lines) {
-        return new BrokerConfig(maxInflightMessages, maxQueuedMessages, lines, users, allowAnonymous, tcpNoDelay);
+        return new BrokerConfig(maxInflightMessages, maxQueuedMessages, lines, users, allowAnonymous, tcpNoDelay, persistence);
     }
 
     /** Adds a user; with any user present the broker refuses anonymous clients unless told otherwise. */
@@ -63,16 +65,24 @@ public final class BrokerConfig {
         List<Map.Entry<String, String>> next = new ArrayList<>(users);
         next.removeIf(user -> user.getKey().equals(name));
         next.add(Map.entry(name, password));
-        return new BrokerConfig(maxInflightMessages, maxQueuedMessages, aclLines, next, false, tcpNoDelay);
+        return new BrokerConfig(maxInflightMessages, maxQueuedMessages, aclLines, next, false, tcpNoDelay, persistence);
     }
 
     public BrokerConfig withAllowAnonymous(boolean allow) {
-        return new BrokerConfig(maxInflightMessages, maxQueuedMessages, aclLines, users, allow, tcpNoDelay);
+        return new BrokerConfig(maxInflightMessages, maxQueuedMessages, aclLines, users, allow, tcpNoDelay, persistence);
     }
 
     /** {@code set_tcp_nodelay}: Mosquitto sends small packets at once instead of letting Nagle's algorithm hold them. */
     public BrokerConfig withTcpNoDelay(boolean noDelay) {
-        return new BrokerConfig(maxInflightMessages, maxQueuedMessages, aclLines, users, allowAnonymous, noDelay);
+        return new BrokerConfig(maxInflightMessages, maxQueuedMessages, aclLines, users, allowAnonymous, noDelay, persistence);
+    }
+
+    /**
+     * Persistence on, saved only when the broker stops gracefully ({@code autosave_interval} of a day):
+     * a test can make sessions survive a later {@code kill()} by restarting the broker once after setting them up.
+     */
+    public BrokerConfig withPersistence(boolean on) {
+        return new BrokerConfig(maxInflightMessages, maxQueuedMessages, aclLines, users, allowAnonymous, tcpNoDelay, on);
     }
 
     public int maxInflightMessages() { return maxInflightMessages; }
@@ -83,7 +93,7 @@ public final class BrokerConfig {
     /** True when the test relies on settings only a broker the fixture starts can honour. */
     public boolean needsOwnBroker() {
         return maxInflightMessages != MOSQUITTO_DEFAULT_INFLIGHT || maxQueuedMessages != MOSQUITTO_DEFAULT_QUEUED
-                || hasAcl() || hasUsers() || !allowAnonymous || tcpNoDelay;
+                || hasAcl() || hasUsers() || !allowAnonymous || tcpNoDelay || persistence;
     }
 
     /**
@@ -93,11 +103,22 @@ public final class BrokerConfig {
      * @param configDir where the ACL and password files live, as the broker sees that folder
      */
     public String render(String listener, String configDir) {
+        return render(listener, configDir, configDir);
+    }
+
+    /** As {@link #render(String, String)}, with the persistence database in {@code dataDir}. */
+    public String render(String listener, String configDir, String dataDir) {
         StringBuilder conf = new StringBuilder();
         conf.append("# Generated by storyloop's test fixture.\n");
         conf.append("listener ").append(listener).append('\n');
         conf.append("allow_anonymous ").append(allowAnonymous).append('\n');
-        conf.append("persistence false\n");
+        if (persistence) {
+            conf.append("persistence true\n");
+            conf.append("persistence_location ").append(dataDir).append("/\n");
+            conf.append("autosave_interval 86400\n");
+        } else {
+            conf.append("persistence false\n");
+        }
         conf.append("log_dest stderr\n");
         conf.append("log_type error\nlog_type warning\nlog_type notice\nlog_type information\n");
         conf.append("connection_messages true\n");
@@ -123,6 +144,6 @@ public final class BrokerConfig {
     @Override
     public String toString() {
         return "BrokerConfig[max_inflight_messages=" + maxInflightMessages + ", max_queued_messages=" + maxQueuedMessages
-                + ", acl=" + aclLines.size() + " lines, users=" + users.stream().map(Map.Entry::getKey).toList() + ", allow_anonymous=" + allowAnonymous + "]";
+                + ", acl=" + aclLines.size() + " lines, users=" + users.stream().map(Map.Entry::getKey).toList() + ", allow_anonymous=" + allowAnonymous + ", persistence=" + persistence + "]";
     }
 }

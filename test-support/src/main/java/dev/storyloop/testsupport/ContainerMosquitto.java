@@ -52,7 +52,7 @@ public final class ContainerMosquitto implements MosquittoBroker {
                 + "exec mosquitto -c " + CONFIG_DIR + "/mosquitto.conf";
         GenericContainer<?> container = new GenericContainer<>(DockerImageName.parse(IMAGE))
                 .withExposedPorts(BROKER_PORT)
-                .withCopyToContainer(Transferable.of(config.render(Integer.toString(BROKER_PORT), CONFIG_DIR)),
+                .withCopyToContainer(Transferable.of(config.render(Integer.toString(BROKER_PORT), CONFIG_DIR, "/mosquitto/data")),
                         CONFIG_DIR + "/mosquitto.conf")
                 .withCommand("sh", "-c", launch)
                 .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withPortBindings(new PortBinding(

@@ -68,6 +68,8 @@ public final class Device implements WakeSource {
     final Signal<Control> control;
     final Signal<Integer> blinkRequests;
     final Signal<Boolean> buttonPresses;
+    /** The uplink signals here when, stopping, its last outstanding publish completed. */
+    final Signal<Boolean> flushed;
     /** The uplink waits here for the connection, a token or credit; whoever changes one of those wakes it. */
     final WakerSlot uplinkWake = new WakerSlot();
 
@@ -78,6 +80,7 @@ public final class Device implements WakeSource {
     // RAM state: reset by every boot.
     long samplePeriodNanos;
     boolean connected;
+    boolean flushing;         // reboot or shutdown under way: the uplink sends nothing new
     long tokenExpiresNanos;
     long credits;             // frames the gateway lets us send; UNLIMITED until it says otherwise
     long rateIntervalNanos;   // at least this long between frames; 0: no limit
@@ -109,6 +112,7 @@ public final class Device implements WakeSource {
         this.control = new Signal<>("control");
         this.blinkRequests = new Signal<>("blink");
         this.buttonPresses = new Signal<>("button");
+        this.flushed = new Signal<>("flushed");
         board.gpio().onButton(() -> buttonPresses.signal(Boolean.TRUE));
     }
 
@@ -141,6 +145,8 @@ public final class Device implements WakeSource {
         samplePeriodNanos = config.samplePeriodNanos();
         uplink.policy(config.overflowPolicy());
         connected = false;
+        flushing = false;
+        flushed.tryTake();
         tokenExpiresNanos = Long.MIN_VALUE;
         credits = UNLIMITED;
         rateIntervalNanos = 0;
@@ -182,12 +188,15 @@ public final class Device implements WakeSource {
         return uplink.depth() + (s == null ? 0 : s.windowFrames() + s.framesInHand());
     }
 
-    /** Asserts that every reading is delivered, dropped with a reason, or still held; returns the books as text. */
+    /**
+     * Asserts that every reading is delivered, dropped with a reason, still held, or was published and
+     * unconfirmed when a reset came (its fate unknown to the device); returns the books as text.
+     */
     public String checkBooks() {
         long held = buffered();
         String books = "sampled " + stats.sampled + " = delivered " + stats.delivered + " + dropped " + dropped()
-                + " + buffered " + held;
-        if (stats.sampled != stats.delivered + dropped() + held) {
+                + " + buffered " + held + " + unconfirmed at reset " + stats.unconfirmedAtReset;
+        if (stats.sampled != stats.delivered + dropped() + held + stats.unconfirmedAtReset) {
             throw new AssertionError("device '" + config.deviceId() + "' books do not balance: " + books);
         }
         return books;

@@ -3,8 +3,8 @@ package dev.storyloop.device.firmware;
 /**
  * What a device did, counted on its loop thread: the books a test or story reads.
  *
- * <p>Every reading is accounted for: {@code sampled = delivered + dropped + buffered} at any
- * moment, where dropped counts each reason separately ({@link Device#checkBooks()} asserts it).
+ * <p>Every reading is accounted for: {@code sampled = delivered + dropped + buffered + unconfirmed
+ * at reset} at any moment, where dropped counts each reason separately ({@link Device#checkBooks()} asserts it).
  * The counters are observations of the simulator, not device RAM: a reboot keeps them.
  */
 public final class DeviceStats {
@@ -13,7 +13,8 @@ public final class DeviceStats {
     long published;          // frames handed to the transport for the first time
     long republished;        // frames sent again after the connection they were sent on was lost
     long delivered;          // QoS 1: acknowledged by the broker; QoS 0: written to the connection
-    long droppedOnReset;     // frames in RAM when a reboot or shutdown emptied it
+    long droppedOnReset;     // frames never published, in RAM when a reboot or shutdown emptied it
+    long unconfirmedAtReset; // frames published but not confirmed when a reset came, after the flush deadline
     long connects;
     long connectFailures;
     long connectionsLost;
@@ -37,6 +38,7 @@ public final class DeviceStats {
     public long republished() { return republished; }
     public long delivered() { return delivered; }
     public long droppedOnReset() { return droppedOnReset; }
+    public long unconfirmedAtReset() { return unconfirmedAtReset; }
     public long connects() { return connects; }
     public long connectFailures() { return connectFailures; }
     public long connectionsLost() { return connectionsLost; }

@@ -7,24 +7,34 @@ import dev.storyloop.device.exec.Poll;
 import dev.storyloop.device.exec.Timeout;
 
 /**
- * The firmware's main task: spawns the working tasks, and on a reboot or shutdown request stops them.
+ * The firmware's main task: spawns the working tasks, and on a reboot or shutdown request stops them in order.
  *
- * <p>Reboot: abort every task (their cancel hooks withdraw waits and in-flight publishes),
- * count the frames RAM held as dropped on reset, drop the connection, reset RAM state and spawn
- * the tasks again. Shutdown: publish the retained status "offline" (a clean DISCONNECT discards
- * the last will, so the device says it itself, waiting at most {@link #OFFLINE_TIMEOUT_NANOS}),
- * then stop the tasks and disconnect; the supervisor's own future then completes.
+ * <pre>
+ *   RUNNING ─(request)─▶ FLUSHING ─(outstanding publishes done, or deadline)─▶ [shutdown: SAYING_OFFLINE] ─▶ reset
+ *   reset: reboot ─▶ RUNNING with fresh tasks;  shutdown ─▶ the supervisor completes
+ * </pre>
+ * Stopping first ends sampling and lets the uplink finish what it already published (at most
+ * {@link #FLUSH_TIMEOUT_NANOS}), so the books stay exact: a frame still queued is dropped on reset,
+ * a frame published and unconfirmed after the deadline is counted apart, since the broker may
+ * have it. A shutdown then publishes the retained status "offline" itself (a clean DISCONNECT
+ * discards the last will), waiting at most {@link #OFFLINE_TIMEOUT_NANOS}. The reset aborts every
+ * task (their cancel hooks withdraw waits and publishes), drops the connection, and resets RAM;
+ * the sequence counter in RTC memory survives.
  */
 final class Supervisor implements Future<Void> {
+    static final long FLUSH_TIMEOUT_NANOS = 2 * FirmwareConfig.SECOND;
     static final long OFFLINE_TIMEOUT_NANOS = 2 * FirmwareConfig.SECOND;
 
+    private enum State { RUNNING, FLUSHING, SAYING_OFFLINE, STOPPED }
+
     private final Device device;
+    private final JoinHandle<?>[] tasks = new JoinHandle<?>[Device.TASKS - 1];
     private Sampler sampler;
     private Uplink uplinkTask;
-    private final JoinHandle<?>[] tasks = new JoinHandle<?>[Device.TASKS - 1];
+    private State state = State.RUNNING;
+    private Device.Control request;
     private Future<Device.Control> awaiting;
-    private Future<Boolean> sayingOffline;
-    private boolean stopped;
+    private Future<?> step;
 
     Supervisor(Device device) {
         this.device = device;
@@ -32,33 +42,60 @@ final class Supervisor implements Future<Void> {
 
     @Override
     public Poll poll(Context cx) {
-        if (stopped) return Poll.READY;
-        if (tasks[0] == null) spawnTasks(cx);
+        if (tasks[0] == null && state == State.RUNNING) spawnTasks(cx);
         while (true) {
-            if (sayingOffline != null) {
-                if (sayingOffline.poll(cx) == Poll.PENDING) return Poll.PENDING;
-                sayingOffline = null;
-                discardRam();
-                device.transport.disconnect();
-                stopped = true;
-                return Poll.READY;
+            switch (state) {
+                case RUNNING:
+                    if (awaiting == null) awaiting = device.control.await();
+                    if (awaiting.poll(cx) == Poll.PENDING) return Poll.PENDING;
+                    request = awaiting.output();
+                    awaiting = null;
+                    stopSampling();
+                    device.flushing = true;
+                    device.uplinkConditionsChanged();
+                    step = uplinkTask.outstanding() == 0 ? null : Timeout.after(FLUSH_TIMEOUT_NANOS, device.flushed.await());
+                    state = State.FLUSHING;
+                    break;
+                case FLUSHING:
+                    if (step != null && step.poll(cx) == Poll.PENDING) return Poll.PENDING;
+                    step = null;
+                    if (request == Device.Control.SHUTDOWN && device.transport.isConnected()) {
+                        step = Timeout.after(OFFLINE_TIMEOUT_NANOS, device.transport.publish(device.statusTopic, device.offline, 1, true));
+                        state = State.SAYING_OFFLINE;
+                        break;
+                    }
+                    if (reset(cx)) return Poll.READY;
+                    break;
+                case SAYING_OFFLINE:
+                    if (step.poll(cx) == Poll.PENDING) return Poll.PENDING;
+                    step = null;
+                    if (reset(cx)) return Poll.READY;
+                    break;
+                case STOPPED:
+                    return Poll.READY;
+                default:
+                    throw new AssertionError(state);
             }
-            if (awaiting == null) awaiting = device.control.await();
-            if (awaiting.poll(cx) == Poll.PENDING) return Poll.PENDING;
-            Device.Control request = awaiting.output();
-            awaiting = null;
-            if (request == Device.Control.SHUTDOWN) {
-                if (device.transport.isConnected()) {
-                    sayingOffline = Timeout.after(OFFLINE_TIMEOUT_NANOS, device.transport.publish(device.statusTopic, device.offline, 1, true));
-                    continue;
-                }
-                discardRam();
-                device.transport.disconnect();
-                stopped = true;
-                return Poll.READY;
-            }
-            reboot(cx);
         }
+    }
+
+    /** Empties RAM and drops the connection; a reboot starts the tasks again. Returns true when the firmware stopped. */
+    private boolean reset(Context cx) {
+        int unconfirmed = uplinkTask.outstanding();
+        int neverSent = uplinkTask.framesHeld() - unconfirmed;
+        stopTasks();
+        device.stats.droppedOnReset += neverSent + device.uplink.clear();
+        device.stats.unconfirmedAtReset += unconfirmed;
+        device.transport.disconnect();
+        if (request == Device.Control.SHUTDOWN) {
+            state = State.STOPPED;
+            return true;
+        }
+        device.stats.reboots++;
+        device.resetRam();
+        spawnTasks(cx);
+        state = State.RUNNING;
+        return false;
     }
 
     private void spawnTasks(Context cx) {
@@ -74,24 +111,15 @@ final class Supervisor implements Future<Void> {
         assert i == tasks.length : "every task slot but the supervisor's is used";
     }
 
-    private void reboot(Context cx) {
-        discardRam();
-        device.transport.disconnect();
-        device.stats.reboots++;
-        device.resetRam();
-        spawnTasks(cx);
-    }
-
-    /** Stops the tasks and counts the frames RAM held (queue, publish window, the sampler's hand) as lost to the reset. */
-    private void discardRam() {
-        int held = windowFrames() + framesInHand();
-        stopTasks();
-        device.stats.droppedOnReset += held + device.uplink.clear();
+    /** Ends sampling; a reading waiting for room in the queue is lost with it. */
+    private void stopSampling() {
+        device.stats.droppedOnReset += sampler.framesInHand();
+        tasks[1].abort();
     }
 
     private void stopTasks() {
-        for (int i = 0; i < tasks.length; i++) {
-            if (tasks[i] != null) tasks[i].abort();
+        for (JoinHandle<?> task : tasks) {
+            if (task != null) task.abort();
         }
         device.connected = false;
         device.uplinkWake.clear();
@@ -113,12 +141,12 @@ final class Supervisor implements Future<Void> {
     @Override
     public void cancel() {
         if (awaiting != null) awaiting.cancel();
-        if (sayingOffline != null) sayingOffline.cancel();
-        discardRam();
+        if (step != null) step.cancel();
+        stopTasks();
     }
 
     @Override
     public String toString() {
-        return "supervisor";
+        return "supervisor (" + state + ")";
     }
 }

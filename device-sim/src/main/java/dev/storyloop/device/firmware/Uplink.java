@@ -32,6 +32,7 @@ final class Uplink implements Future<Void> {
     private int head;
     private int count;
     private int sent;
+    private int confirmedInWindow; // confirmed out of order, behind an unconfirmed frame: delivered, not yet popped
     private Future<byte[]> receiving;
     private long nextAllowedNanos = Long.MIN_VALUE;
 
@@ -50,7 +51,7 @@ final class Uplink implements Future<Void> {
     public Poll poll(Context cx) {
         while (true) {
             boolean progress = reapCompletions(cx);
-            if (count < window.length) {
+            if (count < window.length && !device.flushing) {
                 if (receiving == null) receiving = in.recv();
                 if (receiving.poll(cx) == Poll.READY) {
                     int slot = slot(count);
@@ -77,16 +78,21 @@ final class Uplink implements Future<Void> {
             if (publish == null || publish.poll(cx) == Poll.PENDING) continue;
             publishes[slot] = null;
             progress = true;
-            if (Boolean.TRUE.equals(publish.output())) confirmed[slot] = true;
-            else lost = true;
+            if (Boolean.TRUE.equals(publish.output())) {
+                confirmed[slot] = true;
+                confirmedInWindow++;
+                device.stats.delivered++;
+            } else {
+                lost = true;
+            }
         }
         while (count > 0 && confirmed[head]) {
             window[head] = null;
             confirmed[head] = false;
+            confirmedInWindow--;
             head = slot(1);
             count--;
             sent--;
-            device.stats.delivered++;
         }
         if (lost) {
             // The connection went: whatever is unconfirmed goes out again, in order, on the next one.
@@ -100,6 +106,7 @@ final class Uplink implements Future<Void> {
             sent = 0;
             while (sent < count && confirmed[slot(sent)]) sent++;
         }
+        if (progress && device.flushing && outstanding() == 0) device.flushed.signal(Boolean.TRUE);
         return progress;
     }
 
@@ -111,6 +118,7 @@ final class Uplink implements Future<Void> {
             return true;
         }
         long now = cx.nowNanos();
+        if (device.flushing) return false; // stopping: finish what is out, send nothing new
         if (!device.connected || !device.transport.isConnected()) return waitForConditions(cx);
         if (now >= device.tokenExpiresNanos) return waitForConditions(cx);
         boolean firstSend = !firstSendDone[slot];
@@ -153,7 +161,16 @@ final class Uplink implements Future<Void> {
 
     /** Frames in the window: taken off the queue, not yet confirmed. */
     int framesHeld() {
-        return count;
+        return count - confirmedInWindow;
+    }
+
+    /** Frames published and not yet confirmed: whether the broker has them is not known yet. */
+    int outstanding() {
+        int outstanding = 0;
+        for (int i = 0; i < sent; i++) {
+            if (publishes[slot(i)] != null) outstanding++;
+        }
+        return outstanding;
     }
 
     @Override
@@ -175,6 +192,7 @@ final class Uplink implements Future<Void> {
         device.uplinkWake.clear();
         count = 0;
         sent = 0;
+        confirmedInWindow = 0;
     }
 
     @Override

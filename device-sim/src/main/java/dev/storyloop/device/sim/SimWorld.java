@@ -202,11 +202,19 @@ public final class SimWorld implements BrokerPort {
     /** The broker takes a CONNECT that arrived on {@code connection}. */
     boolean connectArrived(Connection connection, long at, boolean cleanSession, int keepAliveSeconds, Message will) {
         connectArriving = connection;
+        boolean accepted;
         try {
-            return broker.connect(at, connection.client.clientId(), cleanSession, keepAliveSeconds, will);
+            accepted = broker.connect(at, connection.client.clientId(), cleanSession, keepAliveSeconds, will);
         } finally {
             connectArriving = null;
         }
+        if (!accepted && connections.get(connection.client.clientId()) == connection) {
+            // Nothing listens while the broker is down: the connection is refused, as a TCP reset says at once.
+            connections.remove(connection.client.clientId());
+            retire(connection);
+            tellClosed(connection, "connection refused (broker down)", at);
+        }
+        return accepted;
     }
 
     /** A clean close after DISCONNECT went through. */

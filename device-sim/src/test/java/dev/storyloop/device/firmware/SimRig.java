@@ -25,6 +25,7 @@ import java.util.Arrays;
 final class SimRig {
     static final long MS = 1_000_000L;
     static final long S = 1_000 * MS;
+    static final long GATEWAY_RETRY_NANOS = 10 * MS;
 
     final SimWorld world;
     final SimBoard board;
@@ -46,13 +47,21 @@ final class SimRig {
             public void onMessage(Message message, int packetId, boolean duplicate, long now) {
                 ledger.accept(message.topic(), message.payload());
             }
+
+            @Override
+            public void onConnack(boolean sessionPresent, long now) {
+                for (Topics.Kind kind : new Topics.Kind[] {Topics.Kind.TELEMETRY, Topics.Kind.ACK, Topics.Kind.STATUS}) {
+                    gateway.subscribe(kind.allDevicesFilter(), 1);
+                }
+            }
+
+            @Override
+            public void onClosed(String reason, long now) {
+                world.at(now + GATEWAY_RETRY_NANOS, () -> gateway.connect(true, 0, null)); // back soon, and often
+            }
         });
         gateway.connect(true, 0, null);
-        world.runFor(10 * MS);
-        for (Topics.Kind kind : new Topics.Kind[] {Topics.Kind.TELEMETRY, Topics.Kind.ACK, Topics.Kind.STATUS}) {
-            gateway.subscribe(kind.allDevicesFilter(), 1);
-        }
-        world.runFor(10 * MS);
+        world.runFor(20 * MS);
         board = new SimBoard(world.clock());
         transport = new SimTransport(world, config.deviceId());
         device = Device.boot(config, world.clock(), transport, board);
