@@ -27,6 +27,7 @@ import static org.awaitility.Awaitility.await;
  * arrived, while the device is between readings: what the tests count is then the device's own
  * doing, not a frame the broker acknowledged and lost with its memory.
  */
+@SuppressWarnings("try") // devices are closed early on purpose, to read their final books; close is idempotent
 class FirmwareLiveTest {
 
     @RegisterExtension

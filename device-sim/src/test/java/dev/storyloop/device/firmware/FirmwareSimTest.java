@@ -77,6 +77,19 @@ class FirmwareSimTest {
     }
 
     @Test
+    void shouldTakeAReadingAtOnceWhenTheButtonInterruptFires() {
+        SimRig rig = new SimRig(11, config().samplePeriodNanos(10 * S).build());
+        rig.runFor(1 * S);
+        long before = rig.device.stats().sampled();
+        rig.board.gpio().press();
+        rig.runFor(100 * MS);
+
+        assertThat(rig.device.stats().sampled()).isEqualTo(before + 1);
+        assertThat(rig.device.stats().buttonSamples()).isEqualTo(1);
+        assertThat(rig.ledger.consecutive(rig.id())).isTrue();
+    }
+
+    @Test
     void shouldRejectForgedAndMisaddressedFramesAndCountThem() {
         SimRig rig = new SimRig(3, config().build());
         rig.runFor(1 * S);

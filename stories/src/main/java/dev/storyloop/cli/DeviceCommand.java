@@ -1,0 +1,197 @@
+package dev.storyloop.cli;
+
+import dev.storyloop.device.chan.OverflowPolicy;
+import dev.storyloop.device.firmware.FirmwareConfig;
+import dev.storyloop.device.hal.LiveBoard;
+import dev.storyloop.device.live.LiveDevice;
+import dev.storyloop.device.memory.BudgetExceededException;
+import dev.storyloop.protocol.DeviceIds;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code storyloop device}: firmware devices in real time against a real broker, until Ctrl-C.
+ *
+ * <p>Each device runs on its own executor and thread, exactly the firmware the simulated world
+ * runs, over Paho. A status line every few seconds; a summary at exit (Ctrl-C or {@code --duration}).
+ */
+@Command(name = "device", mixinStandardHelpOptions = true,
+        description = "Runs firmware devices live against an MQTT broker until Ctrl-C, printing their status.")
+final class DeviceCommand implements Callable<Integer> {
+    static final int COUNT_MAX = 10_000;
+    static final long EXIT_WAIT_MILLIS = 20_000;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--broker", required = true, description = "Broker URL, e.g. tcp://127.0.0.1:1883.")
+    String broker;
+
+    @Option(names = "--id", defaultValue = "pi-1", description = "Device id; with --count N the ids are ID-1 .. ID-N (default: ${DEFAULT-VALUE}).")
+    String id;
+
+    @Option(names = "--count", defaultValue = "1", description = "How many devices, each on its own executor (default: ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(names = "--period", defaultValue = "1s", converter = Units.DurationNanos.class,
+            description = "Sample period (default: ${DEFAULT-VALUE}).")
+    long periodNanos;
+
+    @Option(names = "--qos", defaultValue = "1", description = "Telemetry QoS, 0 or 1 (default: ${DEFAULT-VALUE}).")
+    int qos;
+
+    @Option(names = "--ram", defaultValue = "64KiB", converter = Units.SizeBytes.class,
+            description = "Each device's RAM budget (default: ${DEFAULT-VALUE}).")
+    long ramBytes;
+
+    @Option(names = "--capacity", defaultValue = "64", description = "Frames the store-and-forward queue holds (default: ${DEFAULT-VALUE}).")
+    int capacity;
+
+    @Option(names = "--policy", defaultValue = "drop-oldest", description = "When the queue is full: block, drop-oldest or drop-newest (default: ${DEFAULT-VALUE}).")
+    String policy;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of sensor noise and reconnect jitter (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--gpio-chip", description = "libgpiod chip, e.g. gpiochip0; without it the GPIO is simulated.")
+    String gpioChip;
+
+    @Option(names = "--led-line", defaultValue = "17", description = "LED line offset on the chip (default: ${DEFAULT-VALUE}).")
+    int ledLine;
+
+    @Option(names = "--button-line", defaultValue = "27", description = "Button line offset on the chip (default: ${DEFAULT-VALUE}).")
+    int buttonLine;
+
+    @Option(names = "--duration", converter = Units.DurationNanos.class, description = "Stop after this long instead of waiting for Ctrl-C.")
+    Long durationNanos;
+
+    @Option(names = "--status-every", defaultValue = "5s", converter = Units.DurationNanos.class,
+            description = "Status line interval (default: ${DEFAULT-VALUE}).")
+    long statusNanos;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        List<FirmwareConfig> configs = configs();
+        PrintWriter out = spec.commandLine().getOut();
+        List<LiveDevice> devices = new ArrayList<>();
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            try {
+                finished.await(EXIT_WAIT_MILLIS, TimeUnit.MILLISECONDS); // let the summary print before the JVM exits
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "storyloop-device-exit");
+        Runtime.getRuntime().addShutdownHook(hook);
+        long started = System.nanoTime();
+        try {
+            for (FirmwareConfig config : configs) {
+                LiveBoard board = gpioChip == null ? LiveBoard.withSimulatedGpio(config.deviceId())
+                        : LiveBoard.withGpio(config.deviceId(), gpioChip, ledLine, buttonLine);
+                devices.add(LiveDevice.start(config, broker, board));
+            }
+            out.printf(Locale.ROOT, "storyloop device: %d device(s) -> %s, period %s, QoS %d, queue %d (%s), RAM %d B each; GPIO: %s; Ctrl-C stops%n",
+                    devices.size(), broker, Units.duration(periodNanos), qos, capacity, policy, ramBytes,
+                    devices.get(0).device().board().gpio().description());
+            out.flush();
+            long deadline = durationNanos == null ? Long.MAX_VALUE : started + durationNanos;
+            while (true) {
+                long left = Math.min(statusNanos, deadline - System.nanoTime());
+                if (left <= 0 || stop.await(left, TimeUnit.NANOSECONDS)) break;
+                if (System.nanoTime() >= deadline) break;
+                out.println(status(devices, started, false, qos));
+                out.flush();
+            }
+            for (LiveDevice device : devices) device.close();
+            out.println(status(devices, started, true, qos));
+            int failed = 0;
+            for (LiveDevice device : devices) {
+                if (device.failure() == null) continue;
+                failed++;
+                out.println("  " + device.device().config().deviceId() + " failed: " + device.failure());
+            }
+            out.flush();
+            return failed == 0 ? 0 : 1;
+        } catch (BudgetExceededException e) {
+            spec.commandLine().getErr().println("storyloop device: the configuration does not fit the RAM budget: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return 2;
+        } finally {
+            for (LiveDevice device : devices) device.close();
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException alreadyExiting) {
+                // Ctrl-C: the hook is running and waits for `finished`
+            }
+        }
+    }
+
+    private List<FirmwareConfig> configs() {
+        CommandLine cli = spec.commandLine();
+        if (!broker.startsWith("tcp://") && !broker.startsWith("ssl://")) {
+            throw new CommandLine.ParameterException(cli, "--broker must be a tcp:// or ssl:// URL, got '" + broker + "'");
+        }
+        if (count < 1 || count > COUNT_MAX) throw new CommandLine.ParameterException(cli, "--count must be 1.." + COUNT_MAX + ", got " + count);
+        if (statusNanos < 100_000_000L) throw new CommandLine.ParameterException(cli, "--status-every must be at least 100ms");
+        if (durationNanos != null && durationNanos <= 0) throw new CommandLine.ParameterException(cli, "--duration must be positive");
+        OverflowPolicy overflow = switch (policy) {
+            case "block" -> OverflowPolicy.BLOCK;
+            case "drop-oldest" -> OverflowPolicy.DROP_OLDEST;
+            case "drop-newest" -> OverflowPolicy.DROP_NEWEST;
+            default -> throw new CommandLine.ParameterException(cli, "--policy must be block, drop-oldest or drop-newest, got '" + policy + "'");
+        };
+        List<FirmwareConfig> configs = new ArrayList<>(count);
+        for (int i = 1; i <= count; i++) {
+            String deviceId = count == 1 ? id : id + "-" + i;
+            String problem = DeviceIds.rejection(deviceId);
+            if (problem != null) throw new CommandLine.ParameterException(cli, "--id: " + problem);
+            try {
+                configs.add(FirmwareConfig.builder(deviceId).seed(seed + i).samplePeriodNanos(periodNanos).qos(qos)
+                        .ramBytes(ramBytes).uplinkCapacity(capacity).overflowPolicy(overflow).build());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cli, e.getMessage());
+            }
+        }
+        return configs;
+    }
+
+    /** One line for the whole fleet; "acked" is PUBACKed at QoS 1 and written to the socket at QoS 0. */
+    private static String status(List<LiveDevice> devices, long started, boolean summary, int qos) {
+        int connected = 0;
+        long sampled = 0, sent = 0, delivered = 0, buffered = 0, dropped = 0, connects = 0, lost = 0;
+        Histogram wakes = null;
+        for (LiveDevice device : devices) {
+            LiveDevice.Snapshot s = device.snapshot();
+            if (s.connected()) connected++;
+            sampled += s.sampled();
+            sent += s.published();
+            delivered += s.delivered();
+            buffered += s.buffered();
+            dropped += s.dropped();
+            connects += s.connects();
+            lost += s.connectionsLost();
+            Histogram h = summary ? device.wakeLatencyTotal() : device.wakeLatencyInterval();
+            if (wakes == null) wakes = h;
+            else wakes.add(h);
+        }
+        String latency = wakes == null || wakes.getTotalCount() == 0 ? "wake n/a"
+                : "wake p50 " + Units.micros(wakes.getValueAtPercentile(50)) + " p99 " + Units.micros(wakes.getValueAtPercentile(99))
+                        + " (" + wakes.getTotalCount() + " wakes)";
+        return String.format(Locale.ROOT, "%s %6.1fs connected %d/%d sampled %d sent %d %s %d buffered %d dropped %d connects %d lost %d %s",
+                summary ? "summary" : "status ", (System.nanoTime() - started) / 1e9, connected, devices.size(), sampled, sent,
+                qos == 1 ? "acked" : "written", delivered, buffered, dropped, connects, lost, latency);
+    }
+}
