@@ -15,6 +15,7 @@ import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -63,7 +64,8 @@ public final class PahoTransport implements Transport, WakeSource, AutoCloseable
     private final AtomicLong inboundDropped = new AtomicLong();
     private final WakerSlot receiver = new WakerSlot();
     private final ReceiveFuture receive = new ReceiveFuture();
-    private final ConcurrentLinkedQueue<PublishFuture> roomWaiters = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<PublishFuture> roomWaiters = new ConcurrentLinkedQueue<>(); // woken by Paho's thread
+    private final ArrayDeque<PublishFuture> awaitingRoom = new ArrayDeque<>();                      // their order (loop thread)
     private final Set<Pending<?>> outstanding = ConcurrentHashMap.newKeySet();
     private final List<LostFuture> lostWaiters = new ArrayList<>(); // guarded by itself
     private final Object lossWait = new Object() {
@@ -75,6 +77,7 @@ public final class PahoTransport implements Transport, WakeSource, AutoCloseable
     private volatile Session session;
     private volatile String lastLossReason = "never connected";
     private final AtomicLong connections = new AtomicLong();
+    private final AtomicLong inflightRefusals = new AtomicLong();
     private volatile boolean closed;
 
     private record Inbound(InboundMessage message, int messageId, Session session, long handedOverNanos) {}
@@ -151,6 +154,8 @@ public final class PahoTransport implements Transport, WakeSource, AutoCloseable
     /** Connections that reached CONNACK. */
     public long connections() { return connections.get(); }
     public String lastLossReason() { return lastLossReason; }
+    /** Publishes Paho refused with "too many publishes in progress" (32202); each waited for a delivery. */
+    public long inflightRefusals() { return inflightRefusals.get(); }
 
     /** Disconnects and closes the current client, waiting up to about a second; call from outside the loop at exit. */
     @Override
@@ -434,7 +439,8 @@ public final class PahoTransport implements Transport, WakeSource, AutoCloseable
         private final int qos;
         private final boolean retained;
         private boolean sent;
-        boolean queuedForRoom;
+        private boolean inLine;     // in awaitingRoom (loop thread)
+        boolean queuedForRoom;      // in roomWaiters (woken by Paho's thread)
 
         PublishFuture(String topic, byte[] payload, int qos, boolean retained) {
             this.topic = topic;
@@ -449,32 +455,55 @@ public final class PahoTransport implements Transport, WakeSource, AutoCloseable
             if (sent) return waitFor(cx, this);
             Session current = PahoTransport.this.session;
             if (current == null || !current.connected) {
+                leaveLine();
                 finish(false);
                 return ready();
             }
+            // Publishes go to Paho in the order they were first tried: none overtakes one that waits for room.
+            if (!awaitingRoom.isEmpty() && awaitingRoom.peekFirst() != this) return waitForRoom(cx, current);
             try {
                 current.client.publish(topic, payload, qos, retained, null, this);
                 sent = true;
+                leaveLine();
                 track(current);
                 return waitFor(cx, this);
             } catch (MqttException e) {
                 if (e.getReasonCode() == MqttException.REASON_CODE_MAX_INFLIGHT) {
-                    // Backpressure: wait for a delivery to complete, then try again.
-                    if (!queuedForRoom) {
-                        queuedForRoom = true;
-                        roomWaiters.add(this);
-                    }
-                    waker.register(cx);
-                    if (current.client.getInFlightMessageCount() < maxInflight || current.ended) {
-                        waker.clear(); // room appeared (or the session ended) while we queued up: look again now
-                        cx.waker().wake(PahoTransport.this);
-                    }
-                    cx.waitingOn(room);
-                    return Poll.PENDING;
+                    inflightRefusals.incrementAndGet();
+                    return waitForRoom(cx, current); // backpressure: a completed delivery makes room
                 }
+                leaveLine();
                 finish(false); // not connected any more, or closed
                 return ready();
             }
+        }
+
+        private Poll waitForRoom(Context cx, Session current) {
+            if (!inLine) {
+                inLine = true;
+                awaitingRoom.addLast(this);
+            }
+            if (!queuedForRoom) {
+                queuedForRoom = true;
+                roomWaiters.add(this);
+            }
+            waker.register(cx);
+            boolean first = awaitingRoom.peekFirst() == this;
+            if (first && (current.client.getInFlightMessageCount() < maxInflight || current.ended)) {
+                cx.waker().wake(PahoTransport.this); // room appeared (or the session ended) while we queued up: look again
+            }
+            cx.waitingOn(room);
+            return Poll.PENDING;
+        }
+
+        /** Leaves the line of publishes waiting for room; the next in line gets its turn. */
+        private void leaveLine() {
+            if (!inLine) return;
+            boolean wasFirst = awaitingRoom.peekFirst() == this;
+            awaitingRoom.remove(this);
+            inLine = false;
+            PublishFuture next = awaitingRoom.peekFirst();
+            if (wasFirst && next != null) next.waker.wake(PahoTransport.this);
         }
 
         @Override
@@ -495,6 +524,7 @@ public final class PahoTransport implements Transport, WakeSource, AutoCloseable
         @Override
         public void cancel() {
             if (queuedForRoom) roomWaiters.remove(this);
+            leaveLine();
             super.cancel();
         }
 

@@ -1,0 +1,167 @@
+package dev.storyloop.device.net;
+
+import dev.storyloop.device.diag.Diagnostics;
+import dev.storyloop.device.exec.Context;
+import dev.storyloop.device.exec.Executor;
+import dev.storyloop.device.exec.Future;
+import dev.storyloop.device.exec.JoinHandle;
+import dev.storyloop.device.exec.Poll;
+import dev.storyloop.device.exec.RunResult;
+import dev.storyloop.device.exec.Timeout;
+import dev.storyloop.device.time.RealClock;
+import dev.storyloop.testsupport.BrokerConfig;
+import dev.storyloop.testsupport.MosquittoBroker;
+import dev.storyloop.testsupport.MosquittoExtension;
+import dev.storyloop.testsupport.PahoClients;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The Paho transport on a real executor and a real Mosquitto, driven by small hand-written tasks. */
+class PahoTransportTest {
+    private static final long S = 1_000_000_000L;
+
+    @RegisterExtension
+    final MosquittoExtension mosquitto = MosquittoExtension.with(BrokerConfig.defaults().withMaxQueuedMessages(0));
+
+    private final Executor executor = Executor.builder("paho-test").clock(new RealClock()).build();
+    private final Diagnostics diagnostics = Diagnostics.attach(executor);
+
+    /** Runs the loop on the test thread until {@code task} is done, at most {@code seconds}. */
+    private void runUntilDone(JoinHandle<?> task, long seconds) {
+        RunResult result = executor.run(task::isDone, executor.nowNanos() + seconds * S);
+        assertThat(result).as(diagnostics.dump()).isEqualTo(RunResult.DONE);
+    }
+
+    @Test
+    void shouldTreatTooManyPublishesInProgressAsBackpressureAndDeliverEveryMessage(MosquittoBroker broker) throws Exception {
+        List<String> heard = new CopyOnWriteArrayList<>();
+        MqttAsyncClient subscriber = PahoClients.connect(broker, "sub", null, o -> o.setMaxInflight(1000));
+        try (PahoTransport transport = new PahoTransport(broker.url(), "dev", 10, 32)) {
+            subscriber.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
+                @Override public void connectionLost(Throwable cause) {}
+                @Override public void messageArrived(String topic, org.eclipse.paho.client.mqttv3.MqttMessage m) {
+                    heard.add(new String(m.getPayload(), StandardCharsets.UTF_8));
+                }
+                @Override public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken t) {}
+            });
+            subscriber.subscribe("t/#", 1).waitForCompletion(3_000);
+            Burst burst = new Burst(transport, 200);
+            runUntilDone(executor.spawn("burst", burst), 30);
+
+            assertThat(burst.connected).isTrue();
+            assertThat(burst.succeeded).isEqualTo(200);
+            assertThat(transport.inflightRefusals()).as("more publishes than Paho's window of 10 at once").isPositive();
+            org.awaitility.Awaitility.await().until(() -> heard.size() >= 200);
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < 200; i++) expected.add("m" + i);
+            assertThat(heard).containsExactlyElementsOf(expected); // in order, each once
+            assertThat(transport.wakeLatency().total().getTotalCount()).isGreaterThanOrEqualTo(200);
+            assertThat(diagnostics.lostWakers()).isEmpty();
+        } finally {
+            PahoClients.close(subscriber);
+        }
+    }
+
+    @Test
+    void shouldGiveUpAConnectToAFrozenBrokerAndConnectAfterItThaws(MosquittoBroker broker) {
+        try (PahoTransport transport = new PahoTransport(broker.url(), "dev")) {
+            broker.pause();
+            Attempt frozen = new Attempt(transport, 1 * S);
+            runUntilDone(executor.spawn("connect-frozen", frozen), 10);
+            assertThat(frozen.connected).as("no CONNACK from a stopped broker").isFalse();
+
+            broker.resume();
+            Attempt thawed = new Attempt(transport, 5 * S);
+            runUntilDone(executor.spawn("connect-thawed", thawed), 10);
+            assertThat(thawed.connected).isTrue();
+            assertThat(transport.isConnected()).isTrue();
+            assertThat(transport.connections()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void shouldReportTheLossWhenTheBrokerDiesAndFailOutstandingPublishes(MosquittoBroker broker) {
+        try (PahoTransport transport = new PahoTransport(broker.url(), "dev")) {
+            Attempt first = new Attempt(transport, 5 * S);
+            runUntilDone(executor.spawn("connect", first), 10);
+            assertThat(first.connected).isTrue();
+
+            Future<String> lost = transport.connectionLost();
+            JoinHandle<String> waiting = executor.spawn("wait-for-loss", lost);
+            executor.run(() -> false, executor.nowNanos() + 100_000_000L);
+            broker.kill();
+            runUntilDone(waiting, 10);
+            assertThat(waiting.output()).isNotBlank();
+            assertThat(transport.isConnected()).isFalse();
+
+            JoinHandle<Boolean> publish = executor.spawn("publish-after-loss", transport.publish("t/x", new byte[] {1}, 1, false));
+            runUntilDone(publish, 5);
+            assertThat(publish.output()).isFalse();
+        }
+    }
+
+    /** Connects, then publishes {@code count} QoS 1 messages all at once (far more than Paho's window), awaiting each. */
+    static final class Burst implements Future<Void> {
+        final PahoTransport transport;
+        final List<Future<Boolean>> publishes = new ArrayList<>();
+        Future<Boolean> connect;
+        boolean connected;
+        int succeeded;
+        final int count;
+
+        Burst(PahoTransport transport, int count) {
+            this.transport = transport;
+            this.count = count;
+        }
+
+        @Override
+        public Poll poll(Context cx) {
+            if (connect == null) connect = transport.connect(ConnectOptions.of(true, 10));
+            if (!connected) {
+                if (connect.poll(cx) == Poll.PENDING) return Poll.PENDING;
+                connected = Boolean.TRUE.equals(connect.output());
+                if (!connected) return Poll.READY;
+                for (int i = 0; i < count; i++) {
+                    publishes.add(transport.publish("t/burst", ("m" + i).getBytes(StandardCharsets.UTF_8), 1, false));
+                }
+            }
+            boolean pending = false;
+            for (Future<Boolean> publish : publishes) {
+                if (publish.poll(cx) == Poll.PENDING) pending = true; // polled in order: refused ones retry in order
+            }
+            if (pending) return Poll.PENDING;
+            for (Future<Boolean> publish : publishes) if (Boolean.TRUE.equals(publish.output())) succeeded++;
+            transport.disconnect();
+            return Poll.READY;
+        }
+
+        @Override public Void output() { return null; }
+    }
+
+    /** One connect with a deadline. */
+    static final class Attempt implements Future<Void> {
+        final Timeout<Boolean> connect;
+        boolean connected;
+
+        Attempt(PahoTransport transport, long deadlineNanos) {
+            this.connect = Timeout.after(deadlineNanos, transport.connect(ConnectOptions.of(true, 10)));
+        }
+
+        @Override
+        public Poll poll(Context cx) {
+            if (connect.poll(cx) == Poll.PENDING) return Poll.PENDING;
+            connected = Boolean.TRUE.equals(connect.output());
+            return Poll.READY;
+        }
+
+        @Override public Void output() { return null; }
+    }
+}
