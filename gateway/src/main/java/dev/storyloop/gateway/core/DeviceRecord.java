@@ -1,0 +1,138 @@
+package dev.storyloop.gateway.core;
+
+import dev.storyloop.protocol.Authenticator;
+import dev.storyloop.protocol.Frame;
+import dev.storyloop.protocol.Sensor;
+
+/**
+ * What the gateway knows about one device: when it was seen, whether it is online or stale, its
+ * sequence accounting, its last readings (a bounded ring) and running aggregates per sensor.
+ * Owned by the core's thread; the shells read it through {@link #snapshot}.
+ */
+public final class DeviceRecord {
+    /** Liveness as the gateway judges it. */
+    public enum Liveness { ONLINE, OFFLINE, STALE, UNKNOWN }
+
+    private static final int SENSORS = Sensor.values().length;
+
+    final String id;
+    final Authenticator authenticator;
+    final SequenceWindow sequences;
+    long firstSeenNanos;
+    long lastSeenNanos;
+    String status;            // last retained status payload: "online" / "offline", or null
+    boolean stale;
+    long staleTransitions;
+    // recent readings: ring of `capacity` frames, each up to Frame.MAX_READINGS values
+    private final int capacity;
+    private final long[] ringSequence;
+    private final long[] ringDeviceMillis;
+    private final long[] ringReceivedNanos;
+    private final int[] ringCount;
+    private final byte[] ringSensor;
+    private final int[] ringValue;
+    private int ringNext;
+    private int ringSize;
+    // aggregates per sensor, over every accepted reading
+    private final long[] count = new long[SENSORS];
+    private final long[] sum = new long[SENSORS];
+    private final int[] min = new int[SENSORS];
+    private final int[] max = new int[SENSORS];
+    int outstandingCommands;
+    long commandSequence;
+
+    DeviceRecord(String id, Authenticator authenticator, int history, int replayWindow, long nowNanos) {
+        this.id = id;
+        this.authenticator = authenticator;
+        this.sequences = new SequenceWindow(replayWindow);
+        this.firstSeenNanos = nowNanos;
+        this.lastSeenNanos = nowNanos;
+        this.capacity = history;
+        this.ringSequence = new long[history];
+        this.ringDeviceMillis = new long[history];
+        this.ringReceivedNanos = new long[history];
+        this.ringCount = new int[history];
+        this.ringSensor = new byte[history * Frame.MAX_READINGS];
+        this.ringValue = new int[history * Frame.MAX_READINGS];
+        java.util.Arrays.fill(min, Integer.MAX_VALUE);
+        java.util.Arrays.fill(max, Integer.MIN_VALUE);
+    }
+
+    /** Records an accepted telemetry frame's readings. */
+    void record(Frame frame, long nowNanos) {
+        int slot = ringNext;
+        ringSequence[slot] = frame.sequence();
+        ringDeviceMillis[slot] = frame.timestampMillis();
+        ringReceivedNanos[slot] = nowNanos;
+        int readings = frame.readingCount();
+        ringCount[slot] = readings;
+        int base = slot * Frame.MAX_READINGS;
+        for (int i = 0; i < readings; i++) {
+            Sensor sensor = frame.sensor(i);
+            int value = frame.value(i);
+            ringSensor[base + i] = (byte) sensor.ordinal();
+            ringValue[base + i] = value;
+            int s = sensor.ordinal();
+            count[s]++;
+            sum[s] += value;
+            if (value < min[s]) min[s] = value;
+            if (value > max[s]) max[s] = value;
+        }
+        ringNext = slot + 1 == capacity ? 0 : slot + 1;
+        if (ringSize < capacity) ringSize++;
+    }
+
+    void seen(long nowNanos) {
+        lastSeenNanos = nowNanos;
+        stale = false;
+    }
+
+    public String id() { return id; }
+    public SequenceWindow sequences() { return sequences; }
+    public long lastSeenNanos() { return lastSeenNanos; }
+    public int outstandingCommands() { return outstandingCommands; }
+
+    public Liveness liveness() {
+        if ("offline".equals(status)) return Liveness.OFFLINE;
+        if (stale) return Liveness.STALE;
+        if ("online".equals(status)) return Liveness.ONLINE;
+        return lastSeenNanos > 0 || ringSize > 0 ? Liveness.ONLINE : Liveness.UNKNOWN;
+    }
+
+    /** A copy for the shells (the HTTP API): safe to hand to another thread. */
+    public Snapshot snapshot(int maxReadings) {
+        int shown = Math.min(maxReadings, ringSize);
+        Reading[] recent = new Reading[shown];
+        for (int i = 0; i < shown; i++) {
+            int slot = Math.floorMod(ringNext - 1 - i, capacity); // newest first
+            int readings = ringCount[slot];
+            Sensor[] sensors = new Sensor[readings];
+            int[] values = new int[readings];
+            for (int r = 0; r < readings; r++) {
+                sensors[r] = Sensor.values()[ringSensor[slot * Frame.MAX_READINGS + r]];
+                values[r] = ringValue[slot * Frame.MAX_READINGS + r];
+            }
+            recent[i] = new Reading(ringSequence[slot], ringDeviceMillis[slot], ringReceivedNanos[slot], sensors, values);
+        }
+        Aggregate[] aggregates = new Aggregate[SENSORS];
+        for (Sensor sensor : Sensor.values()) {
+            int s = sensor.ordinal();
+            aggregates[s] = count[s] == 0 ? new Aggregate(sensor, 0, 0, 0, 0)
+                    : new Aggregate(sensor, count[s], min[s], max[s], (double) sum[s] / count[s]);
+        }
+        return new Snapshot(id, liveness(), firstSeenNanos, lastSeenNanos, sequences.received(), sequences.missing(),
+                sequences.duplicates(), sequences.reordered(), sequences.tooOld(), sequences.highestSequence(),
+                outstandingCommands, recent, aggregates);
+    }
+
+    /** One telemetry frame's readings. */
+    public record Reading(long sequence, long deviceMillis, long receivedNanos, Sensor[] sensors, int[] values) {}
+
+    /** Running statistics of one sensor. */
+    public record Aggregate(Sensor sensor, long count, int min, int max, double mean) {}
+
+    /** A device's state at one moment. */
+    public record Snapshot(String id, Liveness liveness, long firstSeenNanos, long lastSeenNanos, long received, long missing,
+                           long duplicates, long reordered, long tooOld, long highestSequence, int outstandingCommands,
+                           Reading[] recent, Aggregate[] aggregates) {}
+}

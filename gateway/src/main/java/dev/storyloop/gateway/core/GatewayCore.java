@@ -1,0 +1,368 @@
+package dev.storyloop.gateway.core;
+
+import dev.storyloop.protocol.AckStatus;
+import dev.storyloop.protocol.Authenticator;
+import dev.storyloop.protocol.CommandCode;
+import dev.storyloop.protocol.DecodeResult;
+import dev.storyloop.protocol.Frame;
+import dev.storyloop.protocol.FrameCodec;
+import dev.storyloop.protocol.FrameType;
+import dev.storyloop.protocol.JcaAuthenticator;
+import dev.storyloop.protocol.Topics;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Objects;
+import java.util.PriorityQueue;
+
+/**
+ * The gateway's logic, sans I/O: frames in (with {@code now}), actions out through an {@link Outbox}.
+ *
+ * <p>Every input is either accepted or rejected with a {@link Rejection} that is counted; nothing
+ * throws out of {@link #handle}. Frames go through a bounded ingest queue ({@link #enqueue},
+ * {@link #drain}) whose depth is the backlog flow control watches; {@link #handle} skips the queue.
+ * Time comes in as an argument, so the same core runs in Vert.x and in the simulated world.
+ * One thread at a time; allocation-free per accepted telemetry frame once a device is known.
+ */
+public final class GatewayCore {
+    private final GatewayConfig config;
+    private final Keyring keyring;
+    private final Outbox outbox;
+    private final FrameCodec codec = new FrameCodec();
+    private final Frame frame = new Frame();
+    private final Frame outgoing = new Frame();
+    private final ByteBuffer encodeBuffer = ByteBuffer.allocate(FrameCodec.MAX_FRAME_BYTES);
+    private final HashMap<String, DeviceRecord> devices = new HashMap<>();     // lookups only
+    private final List<DeviceRecord> devicesInOrder = new ArrayList<>();       // iteration: first-seen order, deterministic
+    private final FrameCodec.KeyLookup keyLookup = this::authenticatorFor;
+    private String lookupDeviceId;          // the topic's device id while decoding
+    private DeviceRecord lookupRecord;      // its record, if known
+    // ingest queue: a ring of (topic, payload, arrival)
+    private final String[] queuedTopic;
+    private final byte[][] queuedPayload;
+    private final long[] queuedAtNanos;
+    private int queueHead;
+    private int queueSize;
+    // commands
+    private final HashMap<Long, Pending> pending = new HashMap<>();              // by correlation id; lookups only
+    private final PriorityQueue<Pending> deadlines = new PriorityQueue<>((a, b) ->
+            a.deadlineNanos != b.deadlineNanos ? Long.compare(a.deadlineNanos, b.deadlineNanos) : Long.compare(a.correlationId, b.correlationId));
+    private long nextCorrelationId = 1;
+    // flow control
+    private boolean throttled;
+    // counters
+    private final long[] rejected = new long[Rejection.values().length];
+    private long framesIn;
+    private long telemetryAccepted;
+    private long acksAccepted;
+    private long statusUpdates;
+    private long commandsSent;
+    private long commandsAcked;
+    private long commandsTimedOut;
+    private long commandsRefused;
+    private long throttles;
+    private long releases;
+    private long creditFramesSent;
+    private int peakBacklog;
+
+    private record Pending(long correlationId, DeviceRecord device, CommandCode command, int argument, long sentAtNanos,
+                           long deadlineNanos) {}
+
+    /** The outcome of {@link #sendCommand}. */
+    public record Submission(long correlationId, Refusal refusal) {
+        public boolean accepted() {
+            return refusal == null;
+        }
+    }
+
+    /** Why a command was not sent. */
+    public enum Refusal { UNKNOWN_DEVICE, TOO_MANY_OUTSTANDING }
+
+    public GatewayCore(GatewayConfig config, Keyring keyring, Outbox outbox) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.keyring = Objects.requireNonNull(keyring, "keyring");
+        this.outbox = Objects.requireNonNull(outbox, "outbox");
+        this.queuedTopic = new String[config.ingestCapacity()];
+        this.queuedPayload = new byte[config.ingestCapacity()][];
+        this.queuedAtNanos = new long[config.ingestCapacity()];
+    }
+
+    // ---- ingest --------------------------------------------------------------------------------
+
+    /** Queues a message for {@link #drain}; false (counted as {@link Rejection#INGEST_FULL}) when the queue is full. */
+    public boolean enqueue(long nowNanos, String topic, byte[] payload) {
+        if (queueSize == queuedTopic.length) {
+            framesIn++;
+            rejected[Rejection.INGEST_FULL.ordinal()]++;
+            return false;
+        }
+        int slot = queueHead + queueSize;
+        if (slot >= queuedTopic.length) slot -= queuedTopic.length;
+        queuedTopic[slot] = topic;
+        queuedPayload[slot] = payload;
+        queuedAtNanos[slot] = nowNanos;
+        queueSize++;
+        if (queueSize > peakBacklog) peakBacklog = queueSize;
+        flowControl();
+        return true;
+    }
+
+    /** Processes up to {@code maxFrames} queued messages; returns how many. */
+    public int drain(long nowNanos, int maxFrames) {
+        int done = 0;
+        while (queueSize > 0 && done < maxFrames) {
+            String topic = queuedTopic[queueHead];
+            byte[] payload = queuedPayload[queueHead];
+            long queuedAt = queuedAtNanos[queueHead];
+            queuedTopic[queueHead] = null;
+            queuedPayload[queueHead] = null;
+            queueHead = queueHead + 1 == queuedTopic.length ? 0 : queueHead + 1;
+            queueSize--;
+            handle(nowNanos, topic, payload);
+            outbox.processed(nowNanos - queuedAt);
+            done++;
+        }
+        if (done > 0) flowControl();
+        return done;
+    }
+
+    /** Handles one MQTT message now; returns null when accepted, else why not (also counted). */
+    public Rejection handle(long nowNanos, String topic, byte[] payload) {
+        framesIn++;
+        Rejection rejection = process(nowNanos, topic, payload);
+        if (rejection != null) rejected[rejection.ordinal()]++;
+        return rejection;
+    }
+
+    private Rejection process(long nowNanos, String topic, byte[] payload) {
+        if (topic == null || payload == null) return Rejection.BAD_TOPIC;
+        if (payload.length > GatewayConfig.MAX_PAYLOAD_BYTES) return Rejection.OVERSIZED;
+        Topics.Parsed parsed = Topics.parse(topic);
+        if (!parsed.ok() || parsed.kind() == null) return Rejection.BAD_TOPIC;
+        switch (parsed.kind()) {
+            case STATUS:
+                return status(nowNanos, parsed.deviceId(), payload);
+            case TELEMETRY:
+            case ACK:
+                return frame(nowNanos, parsed, payload);
+            default:
+                return Rejection.WRONG_KIND; // cmd and flow are the gateway's own outputs
+        }
+    }
+
+    private Rejection status(long nowNanos, String deviceId, byte[] payload) {
+        String text = new String(payload, StandardCharsets.UTF_8);
+        if (!text.equals(Topics.STATUS_ONLINE) && !text.equals(Topics.STATUS_OFFLINE)) return Rejection.BAD_STATUS;
+        DeviceRecord record = devices.get(deviceId);
+        if (record == null) {
+            record = admit(deviceId, nowNanos);
+            if (record == null) return keyring.keyOf(deviceId) == null ? Rejection.UNKNOWN_DEVICE : Rejection.DEVICE_LIMIT;
+        }
+        record.status = text.equals(Topics.STATUS_ONLINE) ? Topics.STATUS_ONLINE : Topics.STATUS_OFFLINE;
+        if (record.status == Topics.STATUS_ONLINE) {
+            record.seen(nowNanos);
+            if (throttled) sendCredit(record, nowNanos);
+        }
+        statusUpdates++;
+        return null;
+    }
+
+    private Rejection frame(long nowNanos, Topics.Parsed parsed, byte[] payload) {
+        lookupDeviceId = parsed.deviceId();
+        lookupRecord = devices.get(lookupDeviceId);
+        DecodeResult result = codec.decodeAndVerify(ByteBuffer.wrap(payload), frame, keyLookup);
+        DeviceRecord record = lookupRecord;
+        lookupRecord = null;
+        if (result != DecodeResult.OK) return Rejection.of(result);
+        if (!frame.deviceIdEquals(parsed.deviceId())) return Rejection.ID_MISMATCH;
+        FrameType expected = parsed.kind() == Topics.Kind.TELEMETRY ? FrameType.TELEMETRY : FrameType.ACK;
+        if (frame.type() != expected) return Rejection.WRONG_TYPE;
+        if (record == null) {
+            record = admit(parsed.deviceId(), nowNanos);
+            if (record == null) return Rejection.DEVICE_LIMIT;
+        }
+        if (expected == FrameType.ACK) return ack(nowNanos, record);
+        switch (record.sequences.accept(frame.sequence())) {
+            case DUPLICATE:
+                return Rejection.REPLAY;
+            case TOO_OLD:
+                return Rejection.TOO_OLD;
+            default:
+                break;
+        }
+        record.seen(nowNanos);
+        record.record(frame, nowNanos);
+        telemetryAccepted++;
+        return null;
+    }
+
+    /**
+     * The key lookup while decoding: the key of the device the frame claims to be. A frame signed by
+     * its own device but sent on another's topic then verifies, and is refused as {@link Rejection#ID_MISMATCH}.
+     */
+    private Authenticator authenticatorFor(Frame decoded) {
+        if (lookupRecord != null && decoded.deviceIdEquals(lookupDeviceId)) return lookupRecord.authenticator;
+        String claimed = decoded.deviceId();
+        DeviceRecord known = devices.get(claimed);
+        if (known != null) return known.authenticator;
+        byte[] key = keyring.keyOf(claimed);
+        return key == null ? null : new JcaAuthenticator(key);
+    }
+
+    /** Makes a record for a new device, within the cap; null when it has no key or the registry is full. */
+    private DeviceRecord admit(String deviceId, long nowNanos) {
+        if (devices.size() >= config.maxDevices()) return null;
+        byte[] key = keyring.keyOf(deviceId);
+        if (key == null) return null;
+        DeviceRecord record = new DeviceRecord(deviceId, new JcaAuthenticator(key), config.historyPerDevice(), config.replayWindow(), nowNanos);
+        record.lastSeenNanos = 0;
+        devices.put(deviceId, record);
+        devicesInOrder.add(record);
+        if (throttled) sendCredit(record, nowNanos);
+        return record;
+    }
+
+    private Rejection ack(long nowNanos, DeviceRecord record) {
+        Pending command = pending.get(frame.correlationId());
+        if (command == null || command.device != record) return Rejection.UNKNOWN_ACK;
+        pending.remove(command.correlationId);
+        deadlines.remove(command);
+        record.outstandingCommands--;
+        record.seen(nowNanos);
+        acksAccepted++;
+        commandsAcked++;
+        outbox.commandCompleted(new CommandResult(command.correlationId, record.id, command.command, command.argument,
+                CommandResult.Outcome.ACKED, frame.status(), command.sentAtNanos, nowNanos));
+        return null;
+    }
+
+    // ---- commands ------------------------------------------------------------------------------
+
+    /** Sends {@code command} to a known device; the result arrives through {@link Outbox#commandCompleted}. */
+    public Submission sendCommand(long nowNanos, String deviceId, CommandCode command, int argument) {
+        Objects.requireNonNull(command, "command");
+        DeviceRecord record = deviceId == null ? null : devices.get(deviceId);
+        if (record == null) {
+            commandsRefused++;
+            return new Submission(0, Refusal.UNKNOWN_DEVICE);
+        }
+        if (record.outstandingCommands >= config.maxOutstandingPerDevice()) {
+            commandsRefused++;
+            return new Submission(0, Refusal.TOO_MANY_OUTSTANDING);
+        }
+        long correlationId = nextCorrelationId;
+        nextCorrelationId = nextCorrelationId == Frame.U32_MAX ? 1 : nextCorrelationId + 1;
+        outgoing.reset(FrameType.COMMAND, record.id, nextDeviceSequence(record), nowNanos / 1_000_000L).command(correlationId, command, argument);
+        outbox.publish(Topics.cmd(record.id), encode(record), 1, false);
+        Pending entry = new Pending(correlationId, record, command, argument, nowNanos, nowNanos + config.commandTimeoutNanos());
+        pending.put(correlationId, entry);
+        deadlines.add(entry);
+        record.outstandingCommands++;
+        commandsSent++;
+        return new Submission(correlationId, null);
+    }
+
+    private long nextDeviceSequence(DeviceRecord record) {
+        long sequence = record.commandSequence;
+        record.commandSequence = sequence == Frame.U32_MAX ? 0 : sequence + 1;
+        return sequence;
+    }
+
+    private byte[] encode(DeviceRecord record) {
+        encodeBuffer.clear();
+        int length = codec.encode(outgoing, record.authenticator, encodeBuffer);
+        return Arrays.copyOf(encodeBuffer.array(), length);
+    }
+
+    // ---- time ----------------------------------------------------------------------------------
+
+    /** Times out commands and marks silent devices stale; call at least once per command timeout. */
+    public void tick(long nowNanos) {
+        Pending due;
+        while ((due = deadlines.peek()) != null && due.deadlineNanos <= nowNanos) {
+            deadlines.poll();
+            pending.remove(due.correlationId);
+            due.device.outstandingCommands--;
+            commandsTimedOut++;
+            outbox.commandCompleted(new CommandResult(due.correlationId, due.device.id, due.command, due.argument,
+                    CommandResult.Outcome.TIMED_OUT, null, due.sentAtNanos, nowNanos));
+        }
+        long silence = config.samplePeriodNanos() * config.stalePeriods();
+        for (DeviceRecord record : devicesInOrder) {
+            if (!record.stale && record.lastSeenNanos > 0 && nowNanos - record.lastSeenNanos > silence
+                    && !Topics.STATUS_OFFLINE.equals(record.status)) {
+                record.stale = true;
+                record.staleTransitions++;
+            }
+        }
+    }
+
+    /** When the next command times out, or {@link Long#MAX_VALUE}. */
+    public long nextDeadlineNanos() {
+        Pending first = deadlines.peek();
+        return first == null ? Long.MAX_VALUE : first.deadlineNanos;
+    }
+
+    // ---- flow control --------------------------------------------------------------------------
+
+    private void flowControl() {
+        GatewayConfig.Flow flow = config.flow();
+        if (!flow.enabled()) return;
+        if (!throttled && queueSize >= flow.highWatermark()) {
+            throttled = true;
+            throttles++;
+            for (DeviceRecord record : devicesInOrder) sendCredit(record, 0);
+        } else if (throttled && queueSize <= flow.lowWatermark()) {
+            throttled = false;
+            releases++;
+            for (DeviceRecord record : devicesInOrder) sendCredit(record, 0);
+        }
+    }
+
+    private void sendCredit(DeviceRecord record, long nowNanos) {
+        if (Topics.STATUS_OFFLINE.equals(record.status)) return; // it will ask again when it comes back online
+        long credits = !throttled || config.flow().throttledRateMilliHz() > 0 ? Frame.U32_MAX : 0;
+        long rate = throttled ? config.flow().throttledRateMilliHz() : Frame.U32_MAX;
+        if (rate == 0) rate = Frame.U32_MAX; // paused by credits, not by rate
+        outgoing.reset(FrameType.CREDIT, record.id, nextDeviceSequence(record), nowNanos / 1_000_000L).credit(credits, rate);
+        outbox.publish(Topics.flow(record.id), encode(record), 1, false);
+        creditFramesSent++;
+    }
+
+    // ---- reading -------------------------------------------------------------------------------
+
+    public GatewayConfig config() { return config; }
+    public int devices() { return devices.size(); }
+    public DeviceRecord device(String id) { return devices.get(id); }
+    /** Every device in first-seen order. */
+    public List<DeviceRecord> devicesInOrder() { return Collections.unmodifiableList(devicesInOrder); }
+    public long rejected(Rejection reason) { return rejected[reason.ordinal()]; }
+    public long rejectedTotal() { long total = 0; for (long n : rejected) total += n; return total; }
+    public long framesIn() { return framesIn; }
+    public long telemetryAccepted() { return telemetryAccepted; }
+    public long acksAccepted() { return acksAccepted; }
+    public long statusUpdates() { return statusUpdates; }
+    public long commandsSent() { return commandsSent; }
+    public long commandsAcked() { return commandsAcked; }
+    public long commandsTimedOut() { return commandsTimedOut; }
+    public long commandsRefused() { return commandsRefused; }
+    public int commandsOutstanding() { return pending.size(); }
+    public boolean throttled() { return throttled; }
+    public long throttles() { return throttles; }
+    public long releases() { return releases; }
+    public long creditFramesSent() { return creditFramesSent; }
+    public int backlog() { return queueSize; }
+    public int peakBacklog() { return peakBacklog; }
+
+    /** Sequence numbers missing over every device. */
+    public long missingTotal() { long n = 0; for (DeviceRecord d : devicesInOrder) n += d.sequences.missing(); return n; }
+    public long duplicatesTotal() { long n = 0; for (DeviceRecord d : devicesInOrder) n += d.sequences.duplicates(); return n; }
+    public long receivedTotal() { long n = 0; for (DeviceRecord d : devicesInOrder) n += d.sequences.received(); return n; }
+    public long reorderedTotal() { long n = 0; for (DeviceRecord d : devicesInOrder) n += d.sequences.reordered(); return n; }
+    public long staleDevices() { long n = 0; for (DeviceRecord d : devicesInOrder) if (d.stale) n++; return n; }
+}

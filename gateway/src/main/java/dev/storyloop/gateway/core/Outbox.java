@@ -1,0 +1,14 @@
+package dev.storyloop.gateway.core;
+
+/** Where the core's outputs go: the shell publishes, answers HTTP requests, records metrics. */
+public interface Outbox {
+
+    /** An MQTT message to publish (commands, credits). */
+    void publish(String topic, byte[] payload, int qos, boolean retained);
+
+    /** A command got its ack, or timed out. */
+    default void commandCompleted(CommandResult result) {}
+
+    /** A frame left the ingest queue after {@code latencyNanos} (queueing and processing). */
+    default void processed(long latencyNanos) {}
+}

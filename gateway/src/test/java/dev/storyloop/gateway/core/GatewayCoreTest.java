@@ -1,0 +1,204 @@
+package dev.storyloop.gateway.core;
+
+import dev.storyloop.protocol.AckStatus;
+import dev.storyloop.protocol.CommandCode;
+import dev.storyloop.protocol.DeviceKeys;
+import dev.storyloop.protocol.Frame;
+import dev.storyloop.protocol.FrameCodec;
+import dev.storyloop.protocol.FrameType;
+import dev.storyloop.protocol.JcaAuthenticator;
+import dev.storyloop.protocol.Sensor;
+import dev.storyloop.protocol.Topics;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class GatewayCoreTest {
+    static final long S = GatewayConfig.SECOND;
+
+    /** Everything the core asked its shell to do. */
+    static final class Recorded implements Outbox {
+        final List<String> published = new ArrayList<>();
+        final List<byte[]> payloads = new ArrayList<>();
+        final List<CommandResult> completed = new ArrayList<>();
+        final List<Long> latencies = new ArrayList<>();
+
+        @Override public void publish(String topic, byte[] payload, int qos, boolean retained) {
+            published.add(topic);
+            payloads.add(payload);
+        }
+        @Override public void commandCompleted(CommandResult result) { completed.add(result); }
+        @Override public void processed(long latencyNanos) { latencies.add(latencyNanos); }
+
+        Frame decoded(int i) {
+            Frame f = new Frame();
+            new FrameCodec().decode(ByteBuffer.wrap(payloads.get(i)), f);
+            return f;
+        }
+    }
+
+    final Recorded out = new Recorded();
+    final GatewayCore core = new GatewayCore(GatewayConfig.defaults().withStale(S, 3).withCommands(2, 5 * S)
+            .withIngest(100, new GatewayConfig.Flow(true, 10, 2, 0)), Keyring.development(), out);
+
+    static byte[] telemetry(String id, long sequence) {
+        return encode(new Frame().reset(FrameType.TELEMETRY, id, sequence, sequence * 1000).addReading(Sensor.TEMPERATURE, 21_000 + (int) sequence), id);
+    }
+
+    static byte[] ack(String id, long correlationId, AckStatus status) {
+        return encode(new Frame().reset(FrameType.ACK, id, 0, 0).ack(correlationId, status), id);
+    }
+
+    static byte[] encode(Frame frame, String keyOf) {
+        ByteBuffer buffer = ByteBuffer.allocate(FrameCodec.MAX_FRAME_BYTES);
+        int length = new FrameCodec().encode(frame, new JcaAuthenticator(DeviceKeys.development(keyOf)), buffer);
+        return Arrays.copyOf(buffer.array(), length);
+    }
+
+    @Test
+    void shouldAccountForGapsDuplicatesAndLateFramesPerDevice() {
+        long now = 0;
+        for (long s : new long[] {0, 1, 2, 5, 4, 4, 6}) core.handle(now += 1_000, Topics.telemetry("pi-1"), telemetry("pi-1", s));
+        core.handle(now, Topics.telemetry("pi-2"), telemetry("pi-2", 0));
+
+        DeviceRecord.Snapshot pi1 = core.device("pi-1").snapshot(10);
+        assertThat(pi1.received()).isEqualTo(6);
+        assertThat(pi1.missing()).isEqualTo(1);     // 3
+        assertThat(pi1.reordered()).isEqualTo(1);   // 4 after 5
+        assertThat(pi1.duplicates()).isEqualTo(1);  // 4 again
+        assertThat(core.rejected(Rejection.REPLAY)).isEqualTo(1);
+        assertThat(core.missingTotal()).isEqualTo(1);
+        assertThat(core.devices()).isEqualTo(2);
+        assertThat(pi1.recent()[0].sequence()).isEqualTo(6);
+        assertThat(pi1.aggregates()[Sensor.TEMPERATURE.ordinal()].count()).isEqualTo(6);
+        assertThat(pi1.aggregates()[Sensor.TEMPERATURE.ordinal()].min()).isEqualTo(21_000);
+        assertThat(pi1.aggregates()[Sensor.TEMPERATURE.ordinal()].max()).isEqualTo(21_006);
+    }
+
+    @Test
+    void shouldRejectEveryKindOfBadInputByReasonAndKeepServing() {
+        byte[] good = telemetry("pi-1", 0);
+        assertThat(core.handle(0, Topics.telemetry("pi-1"), new byte[300])).isEqualTo(Rejection.OVERSIZED);
+        assertThat(core.handle(0, "somewhere/else", good)).isEqualTo(Rejection.BAD_TOPIC);
+        assertThat(core.handle(0, Topics.cmd("pi-1"), good)).isEqualTo(Rejection.WRONG_KIND);
+        assertThat(core.handle(0, Topics.status("pi-1"), "maybe".getBytes(StandardCharsets.UTF_8))).isEqualTo(Rejection.BAD_STATUS);
+        assertThat(core.handle(0, Topics.telemetry("pi-1"), new byte[] {1, 2, 3})).isEqualTo(Rejection.TOO_SHORT);
+        byte[] badMagic = good.clone();
+        badMagic[0] = 0;
+        assertThat(core.handle(0, Topics.telemetry("pi-1"), badMagic)).isEqualTo(Rejection.BAD_MAGIC);
+        byte[] forged = good.clone();
+        forged[forged.length - 1] ^= 1;
+        assertThat(core.handle(0, Topics.telemetry("pi-1"), forged)).isEqualTo(Rejection.BAD_TAG);
+        assertThat(core.handle(0, Topics.telemetry("pi-2"), good)).as("pi-1's own frame on pi-2's topic").isEqualTo(Rejection.ID_MISMATCH);
+        assertThat(core.handle(0, Topics.ack("pi-1"), good)).isEqualTo(Rejection.WRONG_TYPE);
+        assertThat(core.handle(0, Topics.ack("pi-1"), ack("pi-1", 99, AckStatus.OK))).isEqualTo(Rejection.UNKNOWN_ACK);
+        assertThat(core.handle(0, Topics.telemetry("pi-1"), good)).isNull();
+        assertThat(core.handle(0, Topics.telemetry("pi-1"), good)).isEqualTo(Rejection.REPLAY);
+
+        GatewayCore strict = new GatewayCore(GatewayConfig.defaults(), Keyring.fleet(new byte[] {7}), new Recorded());
+        assertThat(strict.handle(0, Topics.telemetry("pi-1"), good)).as("signed with another fleet's key").isEqualTo(Rejection.BAD_TAG);
+        assertThat(core.rejectedTotal()).isEqualTo(11);
+        assertThat(core.telemetryAccepted()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldCapTheRegistryAndRejectNewDevicesBeyondIt() {
+        GatewayCore small = new GatewayCore(GatewayConfig.defaults().withMaxDevices(2), Keyring.development(), out);
+        assertThat(small.handle(0, Topics.telemetry("a"), telemetry("a", 0))).isNull();
+        assertThat(small.handle(0, Topics.telemetry("b"), telemetry("b", 0))).isNull();
+        assertThat(small.handle(0, Topics.telemetry("c"), telemetry("c", 0))).isEqualTo(Rejection.DEVICE_LIMIT);
+        assertThat(small.handle(0, Topics.telemetry("a"), telemetry("a", 1))).isNull();
+        assertThat(small.devices()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldTrackLivenessFromStatusAndSilence() {
+        core.handle(0, Topics.status("pi-1"), "online".getBytes(StandardCharsets.UTF_8));
+        core.handle(1 * S, Topics.telemetry("pi-1"), telemetry("pi-1", 0));
+        assertThat(core.device("pi-1").liveness()).isEqualTo(DeviceRecord.Liveness.ONLINE);
+        core.tick(3 * S);
+        assertThat(core.device("pi-1").liveness()).isEqualTo(DeviceRecord.Liveness.ONLINE);
+        core.tick(4 * S + 1);
+        assertThat(core.device("pi-1").liveness()).isEqualTo(DeviceRecord.Liveness.STALE);
+        core.handle(5 * S, Topics.telemetry("pi-1"), telemetry("pi-1", 1));
+        assertThat(core.device("pi-1").liveness()).isEqualTo(DeviceRecord.Liveness.ONLINE);
+        core.handle(6 * S, Topics.status("pi-1"), "offline".getBytes(StandardCharsets.UTF_8)); // its last will
+        assertThat(core.device("pi-1").liveness()).isEqualTo(DeviceRecord.Liveness.OFFLINE);
+        core.tick(60 * S);
+        assertThat(core.device("pi-1").liveness()).isEqualTo(DeviceRecord.Liveness.OFFLINE);
+    }
+
+    @Test
+    void shouldCompleteACommandOnItsAckOrTimeItOut() {
+        core.handle(0, Topics.telemetry("pi-1"), telemetry("pi-1", 0));
+        GatewayCore.Submission first = core.sendCommand(1 * S, "pi-1", CommandCode.BLINK, 3);
+        GatewayCore.Submission second = core.sendCommand(1 * S, "pi-1", CommandCode.REBOOT, 0);
+        GatewayCore.Submission third = core.sendCommand(1 * S, "pi-1", CommandCode.REBOOT, 0);
+        assertThat(first.accepted()).isTrue();
+        assertThat(second.accepted()).isTrue();
+        assertThat(third.refusal()).isEqualTo(GatewayCore.Refusal.TOO_MANY_OUTSTANDING);
+        assertThat(core.sendCommand(1 * S, "nobody", CommandCode.BLINK, 1).refusal()).isEqualTo(GatewayCore.Refusal.UNKNOWN_DEVICE);
+        assertThat(out.published).containsExactly(Topics.cmd("pi-1"), Topics.cmd("pi-1"));
+        Frame sent = out.decoded(0);
+        assertThat(sent.command()).isEqualTo(CommandCode.BLINK);
+        assertThat(sent.correlationId()).isEqualTo(first.correlationId());
+
+        assertThat(core.handle(2 * S, Topics.ack("pi-1"), ack("pi-1", first.correlationId(), AckStatus.OK))).isNull();
+        core.tick(6 * S - 1);
+        assertThat(out.completed).hasSize(1);
+        core.tick(6 * S);
+        assertThat(out.completed).hasSize(2);
+        assertThat(out.completed.get(0).outcome()).isEqualTo(CommandResult.Outcome.ACKED);
+        assertThat(out.completed.get(0).ackStatus()).isEqualTo(AckStatus.OK);
+        assertThat(out.completed.get(0).latencyNanos()).isEqualTo(1 * S);
+        assertThat(out.completed.get(1).outcome()).isEqualTo(CommandResult.Outcome.TIMED_OUT);
+        assertThat(out.completed.get(1).correlationId()).isEqualTo(second.correlationId());
+        assertThat(core.handle(7 * S, Topics.ack("pi-1"), ack("pi-1", second.correlationId(), AckStatus.OK)))
+                .as("too late").isEqualTo(Rejection.UNKNOWN_ACK);
+        assertThat(core.sendCommand(8 * S, "pi-1", CommandCode.BLINK, 1).accepted()).as("room again").isTrue();
+        assertThat(core.commandsTimedOut()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldThrottleAboveTheHighWatermarkAndReleaseAtTheLowOne() {
+        core.handle(0, Topics.telemetry("pi-1"), telemetry("pi-1", 0));
+        core.handle(0, Topics.telemetry("pi-2"), telemetry("pi-2", 0));
+        for (int s = 1; s <= 9; s++) core.enqueue(s, Topics.telemetry("pi-1"), telemetry("pi-1", s));
+        assertThat(core.throttled()).isFalse();
+        core.enqueue(10, Topics.telemetry("pi-1"), telemetry("pi-1", 10));   // backlog 10: high watermark
+        assertThat(core.throttled()).isTrue();
+        assertThat(out.published).containsExactly(Topics.flow("pi-1"), Topics.flow("pi-2"));
+        assertThat(out.decoded(0).credits()).as("paused: no credit").isZero();
+
+        core.drain(20, 7);                 // backlog 3: still above low
+        assertThat(core.throttled()).isTrue();
+        core.drain(21, 1);                 // backlog 2: low watermark
+        assertThat(core.throttled()).isFalse();
+        assertThat(out.published).hasSize(4);
+        assertThat(out.decoded(2).credits()).isEqualTo(Frame.U32_MAX);
+        assertThat(out.decoded(2).rateMilliHz()).isEqualTo(Frame.U32_MAX);
+        assertThat(core.throttles()).isEqualTo(1);
+        assertThat(core.releases()).isEqualTo(1);
+        assertThat(out.latencies).hasSize(8);
+        assertThat(out.latencies.get(0)).isEqualTo(19);
+    }
+
+    @Test
+    void shouldNeverThrottleWithFlowControlOffAndRejectWhenTheQueueIsFull() {
+        GatewayCore off = new GatewayCore(GatewayConfig.defaults().withIngest(4, GatewayConfig.Flow.off()), Keyring.development(), out);
+        for (int s = 0; s < 6; s++) off.enqueue(s, Topics.telemetry("pi-1"), telemetry("pi-1", s));
+        assertThat(off.throttled()).isFalse();
+        assertThat(off.rejected(Rejection.INGEST_FULL)).isEqualTo(2);
+        assertThat(off.drain(10, 100)).isEqualTo(4);
+        assertThat(off.device("pi-1").sequences().missing()).isZero(); // 4 and 5 are not "missing" until a later one arrives
+        off.handle(11, Topics.telemetry("pi-1"), telemetry("pi-1", 6));
+        assertThat(off.device("pi-1").sequences().missing()).isEqualTo(2);
+        assertThat(out.published).isEmpty();
+    }
+}
