@@ -32,7 +32,7 @@ import java.util.PriorityQueue;
 public final class GatewayCore {
     private final GatewayConfig config;
     private final Keyring keyring;
-    private final Outbox outbox;
+    private Outbox outbox;
     private final FrameCodec codec = new FrameCodec();
     private final Frame frame = new Frame();
     private final Frame outgoing = new Frame();
@@ -90,6 +90,11 @@ public final class GatewayCore {
         this.queuedTopic = new String[config.ingestCapacity()];
         this.queuedPayload = new byte[config.ingestCapacity()][];
         this.queuedAtNanos = new long[config.ingestCapacity()];
+    }
+
+    /** Points the core's outputs at another shell (a restarted MQTT verticle keeps the core's books). */
+    public void attach(Outbox next) {
+        this.outbox = Objects.requireNonNull(next, "outbox");
     }
 
     // ---- ingest --------------------------------------------------------------------------------

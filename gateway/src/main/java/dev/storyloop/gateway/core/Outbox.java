@@ -2,6 +2,8 @@ package dev.storyloop.gateway.core;
 
 /** Where the core's outputs go: the shell publishes, answers HTTP requests, records metrics. */
 public interface Outbox {
+    /** No shell attached: outputs go nowhere (a core fed by a test or a benchmark). */
+    Outbox NONE = (topic, payload, qos, retained) -> {};
 
     /** An MQTT message to publish (commands, credits). */
     void publish(String topic, byte[] payload, int qos, boolean retained);

@@ -1,0 +1,96 @@
+package dev.storyloop.gateway;
+
+import dev.storyloop.gateway.core.GatewayCore;
+import dev.storyloop.gateway.core.Outbox;
+import dev.storyloop.gateway.http.HttpVerticle;
+import dev.storyloop.gateway.mqtt.GatewayVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running gateway: the core, its MQTT verticle and its HTTP verticle, deployed on one Vert.x.
+ *
+ * <p>{@link #vertxOptions()} is explicit about the event loops and keeps the blocked-thread checker
+ * on (a loop task over 200 ms is reported with its stack); tests tighten it further.
+ */
+public final class GatewayApp {
+    private final Vertx vertx;
+    private final GatewayOptions options;
+    private final GatewayCore core;
+    private String mqttDeployment;
+    private String httpDeployment;
+    private GatewayVerticle mqtt;
+    private HttpVerticle http;
+
+    private GatewayApp(Vertx vertx, GatewayOptions options) {
+        this.vertx = vertx;
+        this.options = options;
+        this.core = new GatewayCore(options.core(), options.keyring(), Outbox.NONE);
+    }
+
+    /** Two event loops are plenty (the core is one loop's work), two workers, checker at 200 ms. */
+    public static VertxOptions vertxOptions() {
+        return new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(2)
+                .setBlockedThreadCheckInterval(1_000).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
+                .setMaxEventLoopExecuteTime(200).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+                .setWarningExceptionTime(200).setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS);
+    }
+
+    /** Deploys the MQTT and HTTP verticles; completes once the HTTP server listens. */
+    public static Future<GatewayApp> start(Vertx vertx, GatewayOptions options) {
+        GatewayApp app = new GatewayApp(vertx, options);
+        return app.startMqtt().compose(v -> {
+            app.http = new HttpVerticle(options);
+            return vertx.deployVerticle(app.http);
+        }).map(id -> {
+            app.httpDeployment = id;
+            return app;
+        });
+    }
+
+    private Future<Void> startMqtt() {
+        mqtt = new GatewayVerticle(options, core);
+        return vertx.deployVerticle(mqtt).map(id -> {
+            mqttDeployment = id;
+            return null;
+        });
+    }
+
+    /** Stops and starts the MQTT side again around the same core: what a gateway restart does to the broker session. */
+    public Future<Void> restartMqtt() {
+        return vertx.undeploy(mqttDeployment).compose(v -> startMqtt());
+    }
+
+    public Future<Void> stopMqtt() {
+        return vertx.undeploy(mqttDeployment);
+    }
+
+    public Future<Void> startMqttAgain() {
+        return startMqtt();
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    public GatewayOptions options() {
+        return options;
+    }
+
+    /** The core, for tests: read it on its verticle's context (or once the gateway is quiet). */
+    public GatewayCore core() {
+        return core;
+    }
+
+    public boolean mqttConnected() {
+        return mqtt != null && mqtt.isConnected();
+    }
+
+    public Future<Void> close() {
+        Future<Void> h = httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment);
+        return h.compose(v -> mqttDeployment == null ? Future.<Void>succeededFuture() : vertx.undeploy(mqttDeployment).recover(e -> Future.succeededFuture()));
+    }
+}

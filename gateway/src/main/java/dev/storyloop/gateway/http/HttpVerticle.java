@@ -1,0 +1,192 @@
+package dev.storyloop.gateway.http;
+
+import dev.storyloop.gateway.GatewayOptions;
+import dev.storyloop.protocol.CommandCode;
+import dev.storyloop.protocol.DeviceIds;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.SecurityPolicyHandler;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Locale;
+
+/**
+ * The gateway's HTTP API: devices, commands, health and Prometheus metrics.
+ *
+ * <p>It holds no state of the core: every request goes over the event bus to the verticle that
+ * owns the core. Commands need {@code Authorization: Bearer <token>} (401 without, 403 with a
+ * wrong one); bodies are limited to {@link #BODY_LIMIT_BYTES} (413); bad JSON or fields are 400
+ * with the reason; an unknown device is 404; a device with too many commands outstanding is 429;
+ * a command the device did not acknowledge in time is 504. Every refused request is counted.
+ */
+public final class HttpVerticle extends VerticleBase {
+    public static final int BODY_LIMIT_BYTES = 4096;
+    public static final long BUS_TIMEOUT_MILLIS = 5_000;
+
+    private final GatewayOptions options;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final byte[] token;
+    private HttpServer server;
+
+    public HttpVerticle(GatewayOptions options) {
+        this.options = options;
+        this.token = options.apiToken().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public Future<?> start() {
+        Router router = Router.router(vertx);
+        router.get("/health").handler(this::health);
+        router.get("/metrics").handler(this::metrics);
+        router.get("/api/devices").handler(ctx -> ask(ctx, "devices", new JsonObject(), BUS_TIMEOUT_MILLIS));
+        router.get("/api/stats").handler(ctx -> ask(ctx, "stats", new JsonObject(), BUS_TIMEOUT_MILLIS));
+        router.get("/api/devices/:id").handler(ctx -> {
+            String id = ctx.pathParam("id");
+            if (!DeviceIds.isValid(id)) {
+                refuse(ctx, 400, "bad device id: " + DeviceIds.rejection(id));
+                return;
+            }
+            ask(ctx, "device", new JsonObject().put("id", id), BUS_TIMEOUT_MILLIS);
+        });
+        router.post("/api/devices/:id/commands").handler(new BearerToken())
+                .handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES).setHandleFileUploads(false))
+                .handler(this::command);
+        router.route().last().handler(ctx -> refuse(ctx, 404, "no such resource: " + ctx.request().path()));
+        router.errorHandler(413, ctx -> refuse(ctx, 413, "body over " + BODY_LIMIT_BYTES + " bytes"));
+        router.errorHandler(500, ctx -> refuse(ctx, 500, "internal error"));
+        return vertx.createHttpServer().requestHandler(router).listen(options.httpPort(), options.httpHost())
+                .onSuccess(listening -> server = listening);
+    }
+
+    /** The port the server listens on (useful with port 0). */
+    public int port() {
+        return server.actualPort();
+    }
+
+    /**
+     * Checks the bearer token before the body is read (a security policy in vertx-web's handler
+     * order, ahead of the body handler), so unauthenticated requests cost no body buffering.
+     */
+    private final class BearerToken implements SecurityPolicyHandler {
+        @Override
+        public void handle(RoutingContext ctx) {
+            String header = ctx.request().getHeader("Authorization");
+            if (header == null || !header.startsWith("Bearer ")) {
+                ctx.response().putHeader("WWW-Authenticate", "Bearer");
+                refuse(ctx, 401, "commands need 'Authorization: Bearer <token>'");
+                return;
+            }
+            byte[] offered = header.substring("Bearer ".length()).getBytes(StandardCharsets.UTF_8);
+            if (!MessageDigest.isEqual(offered, token)) { // constant time
+                refuse(ctx, 403, "wrong token");
+                return;
+            }
+            ctx.next();
+        }
+    }
+
+    private void command(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        if (!DeviceIds.isValid(id)) {
+            refuse(ctx, 400, "bad device id: " + DeviceIds.rejection(id));
+            return;
+        }
+        JsonObject body;
+        try {
+            body = ctx.body().asJsonObject();
+        } catch (DecodeException e) {
+            refuse(ctx, 400, "bad JSON: " + e.getMessage());
+            return;
+        }
+        if (body == null) {
+            refuse(ctx, 400, "a JSON object is required, e.g. {\"command\": \"blink\", \"argument\": 3}");
+            return;
+        }
+        Object name = body.getValue("command");
+        CommandCode code = name instanceof String ? commandCode((String) name) : null;
+        if (code == null) {
+            refuse(ctx, 400, "\"command\" must be one of set-sample-period, set-overflow-policy, blink, reboot");
+            return;
+        }
+        Object argument = body.getValue("argument", 0);
+        if (!(argument instanceof Integer)) {
+            refuse(ctx, 400, "\"argument\" must be a 32-bit integer");
+            return;
+        }
+        JsonObject request = new JsonObject().put("id", id).put("command", code.name()).put("argument", argument);
+        long timeout = options.core().commandTimeoutNanos() / 1_000_000L + BUS_TIMEOUT_MILLIS;
+        vertx.eventBus().<JsonObject>request(options.address("command"), request, new DeliveryOptions().setSendTimeout(timeout))
+                .onSuccess(reply -> {
+                    JsonObject result = reply.body();
+                    boolean acked = "ACKED".equals(result.getString("outcome"));
+                    if (!acked) count(504);
+                    json(ctx, acked ? 200 : 504, result);
+                })
+                .onFailure(error -> failed(ctx, error));
+    }
+
+    static CommandCode commandCode(String name) {
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "set-sample-period": return CommandCode.SET_SAMPLE_PERIOD;
+            case "set-overflow-policy": return CommandCode.SET_OVERFLOW_POLICY;
+            case "blink": return CommandCode.BLINK;
+            case "reboot": return CommandCode.REBOOT;
+            default: return null;
+        }
+    }
+
+    private void health(RoutingContext ctx) {
+        vertx.eventBus().<JsonObject>request(options.address("health"), new JsonObject(), new DeliveryOptions().setSendTimeout(BUS_TIMEOUT_MILLIS))
+                .onSuccess(reply -> json(ctx, "connected".equals(reply.body().getString("mqtt")) ? 200 : 503, reply.body()))
+                .onFailure(error -> failed(ctx, error));
+    }
+
+    private void metrics(RoutingContext ctx) {
+        vertx.eventBus().<String>request(options.address("metrics"), new JsonObject(), new DeliveryOptions().setSendTimeout(BUS_TIMEOUT_MILLIS))
+                .onSuccess(reply -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                        .end(reply.body() + registry.scrape()))
+                .onFailure(error -> failed(ctx, error));
+    }
+
+    private void ask(RoutingContext ctx, String what, JsonObject request, long timeoutMillis) {
+        vertx.eventBus().<JsonObject>request(options.address(what), request, new DeliveryOptions().setSendTimeout(timeoutMillis))
+                .onSuccess(reply -> json(ctx, 200, reply.body()))
+                .onFailure(error -> failed(ctx, error));
+    }
+
+    private void failed(RoutingContext ctx, Throwable error) {
+        if (error instanceof ReplyException reply && reply.failureCode() > 0) {
+            int status = reply.failureCode();
+            String message = status == 404 ? "unknown device" : status == 429 ? "too many commands outstanding for this device" : reply.getMessage();
+            refuse(ctx, status, message);
+            return;
+        }
+        refuse(ctx, 503, "the gateway core did not answer: " + error.getMessage());
+    }
+
+    private void refuse(RoutingContext ctx, int status, String message) {
+        count(status);
+        json(ctx, status, new JsonObject().put("error", message));
+    }
+
+    private void count(int status) {
+        Counter.builder("storyloop.http.refused").tag("status", Integer.toString(status)).register(registry).increment();
+    }
+
+    private static void json(RoutingContext ctx, int status, JsonObject body) {
+        if (ctx.response().ended()) return;
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    }
+}

@@ -1,0 +1,314 @@
+package dev.storyloop.gateway.mqtt;
+
+import dev.storyloop.gateway.GatewayOptions;
+import dev.storyloop.gateway.core.CommandResult;
+import dev.storyloop.gateway.core.DeviceRecord;
+import dev.storyloop.gateway.core.GatewayCore;
+import dev.storyloop.gateway.core.Outbox;
+import dev.storyloop.gateway.core.Rejection;
+import dev.storyloop.protocol.CommandCode;
+import dev.storyloop.protocol.Topics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mqtt.MqttClient;
+import io.vertx.mqtt.MqttClientOptions;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway core inside Vert.x: the MQTT client feeding it, the outputs it publishes, and the
+ * event bus API the HTTP verticle calls. Everything touching the core runs on this verticle's context.
+ *
+ * <p>The MQTT client keeps a persistent session (clean session false), so QoS 1 frames queued by
+ * the broker while the gateway was away arrive when it is back; vertx-mqtt has no reconnect, so
+ * this verticle reconnects with capped, jittered backoff and subscribes again. Received frames go
+ * into the core's bounded ingest queue and are drained in batches, each batch a separate event
+ * loop task so I/O is served between them. Outgoing publishes (commands, credits) wait in a
+ * bounded queue and go out within the client's in-flight window.
+ */
+public final class GatewayVerticle extends VerticleBase implements Outbox {
+    public static final int DRAIN_BATCH = 512;
+    public static final int OUTGOING_CAPACITY = 65_536;
+    public static final int MQTT_INFLIGHT = 64;
+    public static final long TICK_MILLIS = 100;
+    public static final long RECONNECT_BASE_MILLIS = 100;
+    public static final long RECONNECT_CAP_MILLIS = 5_000;
+    public static final int KEEPALIVE_SECONDS = 30;
+    public static final int RECENT_READINGS_SHOWN = 10;
+
+    private final GatewayOptions options;
+    private final GatewayCore core;
+    private final PrometheusMeterRegistry registry;
+    private final SplittableRandom jitter = new SplittableRandom(System.nanoTime()); // live only: spreading, not simulation
+    private final ArrayDeque<Outgoing> outgoing = new ArrayDeque<>();
+    private final Map<Long, Message<JsonObject>> waitingForAck = new HashMap<>(); // bounded by the core's outstanding cap
+    private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+    private MqttClient client;
+    private boolean connected;
+    private boolean stopping;
+    private boolean drainScheduled;
+    private int inflight;
+    private int reconnectAttempt;
+    private long tickTimer = -1;
+    private Counter reconnects;
+    private Counter outgoingDropped;
+    private Timer processing;
+
+    private record Outgoing(String topic, byte[] payload, int qos, boolean retained) {}
+
+    /** A gateway around {@code core}; the core outlives the verticle, so a redeployed shell keeps its books. */
+    public GatewayVerticle(GatewayOptions options, GatewayCore core) {
+        this.options = options;
+        this.core = core;
+        this.registry = new PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    }
+
+    @Override
+    public Future<?> start() {
+        core.attach(this);
+        registerMetrics();
+        MqttClientOptions mqtt = new MqttClientOptions().setClientId(options.clientId()).setCleanSession(false)
+                .setKeepAliveInterval(KEEPALIVE_SECONDS).setAutoKeepAlive(true).setMaxInflightQueue(MQTT_INFLIGHT);
+        mqtt.setAutoAck(true); // returns void: not chainable
+        client = MqttClient.create(vertx, mqtt);
+        client.publishHandler(message -> {
+            core.enqueue(System.nanoTime(), message.topicName(), message.payload().getBytes());
+            scheduleDrain();
+        });
+        client.publishCompletionHandler(packetId -> {
+            inflight = Math.max(0, inflight - 1);
+            pump();
+        });
+        client.publishCompletionExpirationHandler(packetId -> {
+            inflight = Math.max(0, inflight - 1);
+            pump();
+        });
+        client.closeHandler(v -> {
+            connected = false;
+            inflight = 0;
+            if (!stopping) scheduleReconnect();
+        });
+        client.exceptionHandler(error -> { /* the close handler follows when the connection is gone */ });
+        tickTimer = vertx.setPeriodic(TICK_MILLIS, id -> core.tick(System.nanoTime()));
+        consumers.add(vertx.eventBus().<JsonObject>consumer(options.address("devices"), this::devices));
+        consumers.add(vertx.eventBus().<JsonObject>consumer(options.address("device"), this::device));
+        consumers.add(vertx.eventBus().<JsonObject>consumer(options.address("command"), this::command));
+        consumers.add(vertx.eventBus().<JsonObject>consumer(options.address("metrics"), m -> m.reply(registry.scrape())));
+        consumers.add(vertx.eventBus().<JsonObject>consumer(options.address("health"), this::health));
+        consumers.add(vertx.eventBus().<JsonObject>consumer(options.address("stats"), m -> m.reply(stats())));
+        connect();
+        return Future.succeededFuture(); // serving starts at once; the MQTT connection follows with its retries
+    }
+
+    @Override
+    public Future<?> stop() {
+        stopping = true;
+        core.attach(Outbox.NONE);
+        if (tickTimer >= 0) vertx.cancelTimer(tickTimer);
+        for (MessageConsumer<?> consumer : consumers) consumer.unregister();
+        return client != null && client.isConnected() ? client.disconnect().recover(e -> Future.succeededFuture()) : Future.succeededFuture();
+    }
+
+    // ---- MQTT ----------------------------------------------------------------------------------
+
+    private void connect() {
+        if (stopping) return;
+        client.connect(options.brokerPort(), options.brokerHost()).compose(ack -> {
+            Map<String, Integer> filters = new LinkedHashMap<>();
+            for (Topics.Kind kind : new Topics.Kind[] {Topics.Kind.TELEMETRY, Topics.Kind.ACK, Topics.Kind.STATUS}) {
+                filters.put(kind.allDevicesFilter(), MqttQoS.AT_LEAST_ONCE.value());
+            }
+            return client.subscribe(filters);
+        }).onSuccess(packetId -> {
+            connected = true;
+            reconnectAttempt = 0;
+            pump();
+        }).onFailure(error -> {
+            if (client.isConnected()) client.disconnect(); // half set up: the close handler reconnects
+            else scheduleReconnect();
+        });
+    }
+
+    private void scheduleReconnect() {
+        if (stopping) return;
+        long ceiling = Math.min(RECONNECT_CAP_MILLIS, RECONNECT_BASE_MILLIS << Math.min(reconnectAttempt, 16));
+        reconnectAttempt++;
+        reconnects.increment();
+        vertx.setTimer(1 + jitter.nextLong(ceiling), id -> connect());
+    }
+
+    private void scheduleDrain() {
+        if (drainScheduled) return;
+        drainScheduled = true;
+        context.runOnContext(v -> drain());
+    }
+
+    private void drain() {
+        core.drain(System.nanoTime(), DRAIN_BATCH);
+        if (core.backlog() > 0) context.runOnContext(v -> drain()); // let I/O in between batches
+        else drainScheduled = false;
+    }
+
+    // ---- outbox --------------------------------------------------------------------------------
+
+    @Override
+    public void publish(String topic, byte[] payload, int qos, boolean retained) {
+        if (outgoing.size() >= OUTGOING_CAPACITY) {
+            outgoingDropped.increment(); // a command then times out; a credit is sent again at the next change
+            return;
+        }
+        outgoing.addLast(new Outgoing(topic, payload, qos, retained));
+        pump();
+    }
+
+    private void pump() {
+        while (connected && inflight < MQTT_INFLIGHT && !outgoing.isEmpty()) {
+            Outgoing next = outgoing.pollFirst();
+            if (next.qos() > 0) inflight++;
+            client.publish(next.topic(), Buffer.buffer(next.payload()), MqttQoS.valueOf(next.qos()), false, next.retained())
+                    .onFailure(error -> outgoingDropped.increment());
+        }
+    }
+
+    @Override
+    public void commandCompleted(CommandResult result) {
+        Message<JsonObject> request = waitingForAck.remove(result.correlationId());
+        if (request == null) return;
+        JsonObject reply = new JsonObject().put("correlationId", result.correlationId()).put("device", result.deviceId())
+                .put("command", result.command().name()).put("argument", result.argument())
+                .put("outcome", result.outcome().name()).put("latencyMs", result.latencyNanos() / 1e6);
+        if (result.ackStatus() != null) reply.put("status", result.ackStatus().name());
+        request.reply(reply);
+    }
+
+    @Override
+    public void processed(long latencyNanos) {
+        processing.record(latencyNanos, TimeUnit.NANOSECONDS);
+    }
+
+    // ---- event bus API -------------------------------------------------------------------------
+
+    private void devices(Message<JsonObject> request) {
+        JsonArray list = new JsonArray();
+        List<DeviceRecord> sorted = new ArrayList<>(core.devicesInOrder());
+        sorted.sort((a, b) -> a.id().compareTo(b.id()));
+        for (DeviceRecord record : sorted) list.add(summary(record.snapshot(0)));
+        request.reply(new JsonObject().put("count", list.size()).put("devices", list));
+    }
+
+    private void device(Message<JsonObject> request) {
+        DeviceRecord record = core.device(request.body().getString("id"));
+        if (record == null) {
+            request.fail(404, "unknown device");
+            return;
+        }
+        DeviceRecord.Snapshot snapshot = record.snapshot(RECENT_READINGS_SHOWN);
+        JsonObject body = summary(snapshot);
+        JsonArray recent = new JsonArray();
+        for (DeviceRecord.Reading reading : snapshot.recent()) {
+            JsonObject values = new JsonObject();
+            for (int i = 0; i < reading.sensors().length; i++) values.put(reading.sensors()[i].name().toLowerCase(java.util.Locale.ROOT), reading.values()[i]);
+            recent.add(new JsonObject().put("sequence", reading.sequence()).put("deviceMillis", reading.deviceMillis()).put("values", values));
+        }
+        JsonObject aggregates = new JsonObject();
+        for (DeviceRecord.Aggregate aggregate : snapshot.aggregates()) {
+            if (aggregate.count() == 0) continue;
+            aggregates.put(aggregate.sensor().name().toLowerCase(java.util.Locale.ROOT), new JsonObject().put("unit", aggregate.sensor().unit())
+                    .put("count", aggregate.count()).put("min", aggregate.min()).put("max", aggregate.max()).put("mean", aggregate.mean()));
+        }
+        request.reply(body.put("recent", recent).put("aggregates", aggregates));
+    }
+
+    private static JsonObject summary(DeviceRecord.Snapshot s) {
+        return new JsonObject().put("id", s.id()).put("liveness", s.liveness().name().toLowerCase(java.util.Locale.ROOT))
+                .put("received", s.received()).put("missing", s.missing()).put("duplicates", s.duplicates())
+                .put("reordered", s.reordered()).put("tooOld", s.tooOld()).put("highestSequence", s.highestSequence())
+                .put("outstandingCommands", s.outstandingCommands());
+    }
+
+    private void command(Message<JsonObject> request) {
+        JsonObject body = request.body();
+        CommandCode code = CommandCode.valueOf(body.getString("command"));
+        GatewayCore.Submission submission = core.sendCommand(System.nanoTime(), body.getString("id"), code, body.getInteger("argument", 0));
+        if (!submission.accepted()) {
+            request.fail(submission.refusal() == GatewayCore.Refusal.UNKNOWN_DEVICE ? 404 : 429, submission.refusal().name());
+            return;
+        }
+        waitingForAck.put(submission.correlationId(), request);
+    }
+
+    private void health(Message<JsonObject> request) {
+        request.reply(new JsonObject().put("mqtt", connected ? "connected" : "disconnected").put("devices", core.devices())
+                .put("backlog", core.backlog()));
+    }
+
+    /** The core's books in one JSON object (the HTTP API's /api/stats, the CLI's status line). */
+    private JsonObject stats() {
+        JsonObject rejects = new JsonObject();
+        for (Rejection reason : Rejection.values()) {
+            if (core.rejected(reason) > 0) rejects.put(reason.label(), core.rejected(reason));
+        }
+        return new JsonObject().put("mqtt", connected ? "connected" : "disconnected").put("devices", core.devices())
+                .put("framesIn", core.framesIn()).put("telemetryAccepted", core.telemetryAccepted())
+                .put("received", core.receivedTotal()).put("missing", core.missingTotal()).put("duplicates", core.duplicatesTotal())
+                .put("reordered", core.reorderedTotal()).put("staleDevices", core.staleDevices()).put("rejected", core.rejectedTotal())
+                .put("rejects", rejects).put("backlog", core.backlog()).put("peakBacklog", core.peakBacklog())
+                .put("throttled", core.throttled()).put("commandsSent", core.commandsSent()).put("commandsAcked", core.commandsAcked())
+                .put("commandsTimedOut", core.commandsTimedOut()).put("commandsRefused", core.commandsRefused());
+    }
+
+    // ---- metrics -------------------------------------------------------------------------------
+
+    private void registerMetrics() {
+        String p = "storyloop.gateway.";
+        FunctionCounter.builder(p + "frames.in", core, GatewayCore::framesIn).description("MQTT messages offered to the core").register(registry);
+        FunctionCounter.builder(p + "telemetry.accepted", core, GatewayCore::telemetryAccepted).register(registry);
+        for (Rejection reason : Rejection.values()) {
+            FunctionCounter.builder(p + "rejects", core, c -> c.rejected(reason)).tag("reason", reason.label())
+                    .description("inputs refused, by reason").register(registry);
+        }
+        Gauge.builder(p + "sequence.missing", core, GatewayCore::missingTotal).description("sequence numbers never received, all devices").register(registry);
+        Gauge.builder(p + "sequence.duplicates", core, GatewayCore::duplicatesTotal).register(registry);
+        Gauge.builder(p + "sequence.received", core, GatewayCore::receivedTotal).register(registry);
+        Gauge.builder(p + "devices", core, GatewayCore::devices).register(registry);
+        Gauge.builder(p + "devices.stale", core, GatewayCore::staleDevices).register(registry);
+        Gauge.builder(p + "ingest.backlog", core, GatewayCore::backlog).description("frames waiting to be processed").register(registry);
+        Gauge.builder(p + "flow.throttled", core, c -> c.throttled() ? 1 : 0).register(registry);
+        FunctionCounter.builder(p + "flow.throttles", core, GatewayCore::throttles).register(registry);
+        FunctionCounter.builder(p + "commands.sent", core, GatewayCore::commandsSent).register(registry);
+        FunctionCounter.builder(p + "commands.acked", core, GatewayCore::commandsAcked).register(registry);
+        FunctionCounter.builder(p + "commands.timed.out", core, GatewayCore::commandsTimedOut).register(registry);
+        FunctionCounter.builder(p + "commands.refused", core, GatewayCore::commandsRefused).register(registry);
+        Gauge.builder(p + "mqtt.connected", this, v -> v.connected ? 1 : 0).register(registry);
+        reconnects = Counter.builder(p + "mqtt.reconnects").register(registry);
+        outgoingDropped = Counter.builder(p + "mqtt.outgoing.dropped").register(registry);
+        processing = Timer.builder(p + "processing.latency").description("from arrival to processed, queueing included")
+                .publishPercentileHistogram().register(registry);
+    }
+
+    public GatewayCore core() {
+        return core;
+    }
+
+    public boolean isConnected() {
+        return connected;
+    }
+}
