@@ -88,6 +88,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         MqttClientOptions mqtt = new MqttClientOptions().setClientId(options.clientId()).setCleanSession(false)
                 .setKeepAliveInterval(KEEPALIVE_SECONDS).setAutoKeepAlive(true).setMaxInflightQueue(MQTT_INFLIGHT);
         mqtt.setAutoAck(true); // returns void: not chainable
+        if (options.mqttUser() != null) mqtt.setUsername(options.mqttUser()).setPassword(options.mqttPassword());
         client = MqttClient.create(vertx, mqtt);
         client.publishHandler(message -> {
             core.enqueue(System.nanoTime(), message.topicName(), message.payload().getBytes());

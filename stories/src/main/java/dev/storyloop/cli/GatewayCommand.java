@@ -1,0 +1,183 @@
+package dev.storyloop.cli;
+
+import dev.storyloop.gateway.GatewayApp;
+import dev.storyloop.gateway.GatewayOptions;
+import dev.storyloop.gateway.core.GatewayConfig;
+import dev.storyloop.gateway.core.Keyring;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** {@code storyloop gateway}: the Vert.x gateway against a broker, with its HTTP API, until Ctrl-C. */
+@Command(name = "gateway", mixinStandardHelpOptions = true,
+        description = "Runs the gateway: MQTT in from the fleet, the HTTP API and Prometheus metrics out, until Ctrl-C.")
+final class GatewayCommand implements Callable<Integer> {
+    static final long START_WAIT_SECONDS = 30;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--broker", required = true, description = "Broker URL, e.g. tcp://127.0.0.1:1883.")
+    String broker;
+
+    @Option(names = "--http-host", defaultValue = "127.0.0.1", description = "Address the HTTP API listens on (default: ${DEFAULT-VALUE}).")
+    String httpHost;
+
+    @Option(names = "--http-port", defaultValue = "8080", description = "HTTP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(names = "--token-file", required = true, description = "File holding the API bearer token (at least 16 characters).")
+    Path tokenFile;
+
+    @Option(names = "--keys", description = "Keys file: one '<device-id> <hex key>' per line.")
+    Path keysFile;
+
+    @Option(names = "--fleet-secret-file", description = "File holding the fleet secret that derives device keys.")
+    Path fleetSecretFile;
+
+    @Option(names = "--dev-fleet", description = "Accept the public development fleet's keys (demos only).")
+    boolean devFleet;
+
+    @Option(names = "--mqtt-user", description = "Broker user name (see the README's ACL section).")
+    String mqttUser;
+
+    @Option(names = "--mqtt-password-file", description = "File holding the broker password.")
+    Path mqttPasswordFile;
+
+    @Option(names = "--max-devices", defaultValue = "10000", description = "Registry cap (default: ${DEFAULT-VALUE}).")
+    int maxDevices;
+
+    @Option(names = "--no-flow-control", description = "Never ask devices to slow down (stories show the broker dropping instead).")
+    boolean noFlowControl;
+
+    @Option(names = "--status-every", defaultValue = "10s", converter = Units.DurationNanos.class,
+            description = "Status line interval (default: ${DEFAULT-VALUE}).")
+    long statusNanos;
+
+    @Option(names = "--duration", converter = Units.DurationNanos.class, description = "Stop after this long instead of waiting for Ctrl-C.")
+    Long durationNanos;
+
+    @Override
+    public Integer call() throws Exception {
+        GatewayOptions options = options();
+        PrintWriter out = spec.commandLine().getOut();
+        Vertx vertx = Vertx.vertx(GatewayApp.vertxOptions());
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            try {
+                finished.await(DeviceCommand.EXIT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "storyloop-gateway-exit");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            GatewayApp app;
+            try {
+                app = GatewayApp.start(vertx, options).toCompletionStage().toCompletableFuture().get(START_WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                spec.commandLine().getErr().println("storyloop gateway: could not start: " + e.getCause().getMessage());
+                spec.commandLine().getErr().flush();
+                return 1;
+            }
+            out.printf("storyloop gateway: MQTT %s:%d, HTTP API on http://%s:%d (GET /api/devices, /health, /metrics); Ctrl-C stops%n",
+                    options.brokerHost(), options.brokerPort(), options.httpHost(), app.httpPort());
+            out.flush();
+            long started = System.nanoTime();
+            long deadline = durationNanos == null ? Long.MAX_VALUE : started + durationNanos;
+            while (true) {
+                long left = Math.min(statusNanos, deadline - System.nanoTime());
+                if (left <= 0 || stop.await(left, TimeUnit.NANOSECONDS) || System.nanoTime() >= deadline) break;
+                out.println("status  " + status(vertx, options));
+                out.flush();
+            }
+            out.println("summary " + status(vertx, options));
+            out.flush();
+            app.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            return 0;
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException alreadyExiting) {
+                // Ctrl-C: the hook is running and waits for `finished`
+            }
+        }
+    }
+
+    private static String status(Vertx vertx, GatewayOptions options) {
+        try {
+            JsonObject s = vertx.eventBus().<JsonObject>request(options.address("stats"), new JsonObject(), new DeliveryOptions().setSendTimeout(5_000))
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
+            return String.format("mqtt %s devices %d received %d missing %d duplicates %d rejected %d backlog %d commands %d/%d acked, %d timed out",
+                    s.getString("mqtt"), s.getInteger("devices"), s.getLong("received"), s.getLong("missing"), s.getLong("duplicates"),
+                    s.getLong("rejected"), s.getInteger("backlog"), s.getLong("commandsAcked"), s.getLong("commandsSent"), s.getLong("commandsTimedOut"));
+        } catch (Exception e) {
+            return "(no answer from the gateway core: " + e.getMessage() + ")";
+        }
+    }
+
+    private GatewayOptions options() {
+        CommandLine cli = spec.commandLine();
+        URI uri;
+        try {
+            uri = new URI(broker);
+        } catch (URISyntaxException e) {
+            throw new CommandLine.ParameterException(cli, "--broker is not a URL: " + e.getMessage());
+        }
+        if (!"tcp".equals(uri.getScheme()) || uri.getHost() == null) {
+            throw new CommandLine.ParameterException(cli, "--broker must be tcp://HOST:PORT, got '" + broker + "'");
+        }
+        int port = uri.getPort() < 0 ? 1883 : uri.getPort();
+        if (httpPort < 0 || httpPort > 65_535) throw new CommandLine.ParameterException(cli, "--http-port must be 0..65535");
+        if (maxDevices < 1 || maxDevices > 10_000_000) throw new CommandLine.ParameterException(cli, "--max-devices must be 1..10000000");
+        if (statusNanos < 100_000_000L) throw new CommandLine.ParameterException(cli, "--status-every must be at least 100ms");
+        String token = readSecret(cli, tokenFile, "--token-file");
+        if (token.length() < 16) throw new CommandLine.ParameterException(cli, "--token-file: the token needs at least 16 characters");
+        if ((mqttUser == null) != (mqttPasswordFile == null)) throw new CommandLine.ParameterException(cli, "--mqtt-user and --mqtt-password-file go together");
+        if (keysFile == null && fleetSecretFile == null && !devFleet) {
+            throw new CommandLine.ParameterException(cli, "device keys are needed: --keys, --fleet-secret-file, or --dev-fleet for demos");
+        }
+        byte[] secret = fleetSecretFile != null ? readSecret(cli, fleetSecretFile, "--fleet-secret-file").getBytes(StandardCharsets.UTF_8)
+                : devFleet ? dev.storyloop.protocol.DeviceKeys.DEVELOPMENT_FLEET_SECRET : null;
+        Keyring keyring;
+        try {
+            keyring = keysFile != null ? Keyring.file(keysFile, secret) : Keyring.fleet(secret);
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(cli, "--keys: cannot read " + keysFile + ": " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cli, "--keys: " + e.getMessage());
+        }
+        GatewayConfig core = GatewayConfig.defaults().withMaxDevices(maxDevices);
+        if (noFlowControl) core = core.withIngest(core.ingestCapacity(), GatewayConfig.Flow.off());
+        GatewayOptions options = GatewayOptions.local(uri.getHost(), port, token).withHttp(httpHost, httpPort).withKeyring(keyring).withCore(core);
+        if (mqttUser != null) options = options.withCredentials(mqttUser, readSecret(cli, mqttPasswordFile, "--mqtt-password-file"));
+        return options;
+    }
+
+    private static String readSecret(CommandLine cli, Path file, String option) {
+        try {
+            if (Files.size(file) > 4096) throw new CommandLine.ParameterException(cli, option + ": " + file + " is over 4 KiB; expected one line");
+            return Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(cli, option + ": cannot read " + file + ": " + e.getMessage());
+        }
+    }
+}
