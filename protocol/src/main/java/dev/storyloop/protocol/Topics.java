@@ -67,6 +67,24 @@ public final class Topics {
         }
     }
 
+    /**
+     * Where the device id level of {@code topic} ends (exclusive; it starts at {@code PREFIX.length()}),
+     * or -1 when the topic is not a well-formed device topic. Allocates nothing: the gateway's hot path.
+     */
+    public static int deviceIdEnd(String topic) {
+        if (topic == null || !topic.startsWith(PREFIX)) return -1;
+        int end = topic.indexOf('/', PREFIX.length());
+        int length = end - PREFIX.length();
+        if (end < 0 || length == 0 || length > DeviceIds.MAX_LENGTH) return -1;
+        for (int i = PREFIX.length(); i < end; i++) if (!DeviceIds.isIdChar(topic.charAt(i))) return -1;
+        return end;
+    }
+
+    /** The kind level after a device id ending at {@code idEnd} ({@link #deviceIdEnd}), or null. Allocates nothing. */
+    public static Kind kindAfter(String topic, int idEnd) {
+        return Kind.ofLevel(topic, idEnd + 1, topic.length());
+    }
+
     /** Splits a topic into device id and kind; anything else is rejected with a reason. */
     public static Parsed parse(String topic) {
         if (topic == null || !topic.startsWith(PREFIX)) return new Parsed(null, null, "not under " + PREFIX);

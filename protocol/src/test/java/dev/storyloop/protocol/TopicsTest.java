@@ -78,4 +78,20 @@ class TopicsTest {
         assertThat(DeviceIds.isValid("dev#1")).isFalse();
         assertThat(DeviceIds.isValid("dévice")).isFalse();
     }
+
+    @Test
+    void shouldFindTheDeviceIdAndKindWithoutAllocatingAndAgreeWithParse() {
+        for (String topic : new String[] {"storyloop/v1/pi-1/telemetry", "storyloop/v1/pi-1/cmd", "storyloop/v1//telemetry",
+                "storyloop/v1/bad id/telemetry", "storyloop/v1/pi-1/what", "storyloop/v1/pi-1", "other/v1/pi-1/ack",
+                "storyloop/v1/" + "x".repeat(65) + "/ack"}) {
+            Topics.Parsed parsed = Topics.parse(topic);
+            int end = Topics.deviceIdEnd(topic);
+            Topics.Kind kind = end < 0 ? null : Topics.kindAfter(topic, end);
+            assertThat(end >= 0 && kind != null).as(topic).isEqualTo(parsed.ok());
+            if (parsed.ok()) {
+                assertThat(topic.substring(Topics.PREFIX.length(), end)).isEqualTo(parsed.deviceId());
+                assertThat(kind).isEqualTo(parsed.kind());
+            }
+        }
+    }
 }

@@ -37,11 +37,13 @@ public final class GatewayCore {
     private final Frame frame = new Frame();
     private final Frame outgoing = new Frame();
     private final ByteBuffer encodeBuffer = ByteBuffer.allocate(FrameCodec.MAX_FRAME_BYTES);
-    private final HashMap<String, DeviceRecord> devices = new HashMap<>();     // lookups only
+    private final ByteBuffer decodeBuffer = ByteBuffer.allocate(GatewayConfig.MAX_PAYLOAD_BYTES);
+    private final DeviceTable devices;                                         // lookups by a region of the topic
     private final List<DeviceRecord> devicesInOrder = new ArrayList<>();       // iteration: first-seen order, deterministic
     private final FrameCodec.KeyLookup keyLookup = this::authenticatorFor;
-    private String lookupDeviceId;          // the topic's device id while decoding
-    private DeviceRecord lookupRecord;      // its record, if known
+    private final TopicId topicId = new TopicId();
+    private static final int ID_START = Topics.PREFIX.length();
+    private DeviceRecord lookupRecord;      // the topic's device while decoding, if known
     // ingest queue: a ring of (topic, payload, arrival)
     private final String[] queuedTopic;
     private final byte[][] queuedPayload;
@@ -87,6 +89,7 @@ public final class GatewayCore {
         this.config = Objects.requireNonNull(config, "config");
         this.keyring = Objects.requireNonNull(keyring, "keyring");
         this.outbox = Objects.requireNonNull(outbox, "outbox");
+        this.devices = new DeviceTable(config.maxDevices());
         this.queuedTopic = new String[config.ingestCapacity()];
         this.queuedPayload = new byte[config.ingestCapacity()][];
         this.queuedAtNanos = new long[config.ingestCapacity()];
@@ -147,14 +150,15 @@ public final class GatewayCore {
     private Rejection process(long nowNanos, String topic, byte[] payload) {
         if (topic == null || payload == null) return Rejection.BAD_TOPIC;
         if (payload.length > GatewayConfig.MAX_PAYLOAD_BYTES) return Rejection.OVERSIZED;
-        Topics.Parsed parsed = Topics.parse(topic);
-        if (!parsed.ok() || parsed.kind() == null) return Rejection.BAD_TOPIC;
-        switch (parsed.kind()) {
+        int idEnd = Topics.deviceIdEnd(topic);
+        Topics.Kind kind = idEnd < 0 ? null : Topics.kindAfter(topic, idEnd);
+        if (kind == null) return Rejection.BAD_TOPIC;
+        switch (kind) {
             case STATUS:
-                return status(nowNanos, parsed.deviceId(), payload);
+                return status(nowNanos, topic.substring(ID_START, idEnd), payload);
             case TELEMETRY:
             case ACK:
-                return frame(nowNanos, parsed, payload);
+                return frame(nowNanos, topic, idEnd, kind, payload);
             default:
                 return Rejection.WRONG_KIND; // cmd and flow are the gateway's own outputs
         }
@@ -177,18 +181,20 @@ public final class GatewayCore {
         return null;
     }
 
-    private Rejection frame(long nowNanos, Topics.Parsed parsed, byte[] payload) {
-        lookupDeviceId = parsed.deviceId();
-        lookupRecord = devices.get(lookupDeviceId);
-        DecodeResult result = codec.decodeAndVerify(ByteBuffer.wrap(payload), frame, keyLookup);
-        DeviceRecord record = lookupRecord;
+    private Rejection frame(long nowNanos, String topic, int idEnd, Topics.Kind kind, byte[] payload) {
+        DeviceRecord record = devices.get(topic, ID_START, idEnd);
+        lookupRecord = record;
+        decodeBuffer.clear();
+        decodeBuffer.put(payload).flip(); // a copy of at most 180 bytes instead of a ByteBuffer per frame
+        DecodeResult result = codec.decodeAndVerify(decodeBuffer, frame, keyLookup);
         lookupRecord = null;
         if (result != DecodeResult.OK) return Rejection.of(result);
-        if (!frame.deviceIdEquals(parsed.deviceId())) return Rejection.ID_MISMATCH;
-        FrameType expected = parsed.kind() == Topics.Kind.TELEMETRY ? FrameType.TELEMETRY : FrameType.ACK;
+        topicId.of(topic, idEnd);
+        if (!frame.deviceIdEquals(topicId)) return Rejection.ID_MISMATCH;
+        FrameType expected = kind == Topics.Kind.TELEMETRY ? FrameType.TELEMETRY : FrameType.ACK;
         if (frame.type() != expected) return Rejection.WRONG_TYPE;
         if (record == null) {
-            record = admit(parsed.deviceId(), nowNanos);
+            record = admit(topic.substring(ID_START, idEnd), nowNanos);
             if (record == null) return Rejection.DEVICE_LIMIT;
         }
         if (expected == FrameType.ACK) return ack(nowNanos, record);
@@ -211,7 +217,7 @@ public final class GatewayCore {
      * its own device but sent on another's topic then verifies, and is refused as {@link Rejection#ID_MISMATCH}.
      */
     private Authenticator authenticatorFor(Frame decoded) {
-        if (lookupRecord != null && decoded.deviceIdEquals(lookupDeviceId)) return lookupRecord.authenticator;
+        if (lookupRecord != null && decoded.deviceIdEquals(lookupRecord.id)) return lookupRecord.authenticator;
         String claimed = decoded.deviceId();
         DeviceRecord known = devices.get(claimed);
         if (known != null) return known.authenticator;
@@ -226,7 +232,7 @@ public final class GatewayCore {
         if (key == null) return null;
         DeviceRecord record = new DeviceRecord(deviceId, new JcaAuthenticator(key), config.historyPerDevice(), config.replayWindow(), nowNanos);
         record.lastSeenNanos = 0;
-        devices.put(deviceId, record);
+        devices.put(record);
         devicesInOrder.add(record);
         if (throttled) sendCredit(record, nowNanos);
         return record;
@@ -244,6 +250,22 @@ public final class GatewayCore {
         outbox.commandCompleted(new CommandResult(command.correlationId, record.id, command.command, command.argument,
                 CommandResult.Outcome.ACKED, frame.status(), command.sentAtNanos, nowNanos));
         return null;
+    }
+
+    /** The device id level of a topic as a CharSequence, reused: comparing it allocates nothing. */
+    private static final class TopicId implements CharSequence {
+        private String topic;
+        private int end;
+
+        void of(String topicText, int idEnd) {
+            this.topic = topicText;
+            this.end = idEnd;
+        }
+
+        @Override public int length() { return end - ID_START; }
+        @Override public char charAt(int index) { return topic.charAt(ID_START + index); }
+        @Override public CharSequence subSequence(int start, int stop) { return topic.subSequence(ID_START + start, ID_START + stop); }
+        @Override public String toString() { return topic.substring(ID_START, end); }
     }
 
     // ---- commands ------------------------------------------------------------------------------
