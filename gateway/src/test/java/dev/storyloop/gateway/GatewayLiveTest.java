@@ -12,7 +12,9 @@ import dev.storyloop.testsupport.PahoClients;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Checkpoint;
 import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttCallback;
@@ -79,21 +81,39 @@ class GatewayLiveTest {
     }
 
     @Test
-    void shouldAccountExactlyForFiftyDevices() throws Exception {
+    void shouldAccountExactlyForFiftyDevices(VertxTestContext ctx) throws Exception {
         for (int s = 0; s < 20; s++) {
             for (int d = 0; d < 50; d++) devices.publish(Topics.telemetry("dev-" + d), Frames.telemetry("dev-" + d, s), 1, false);
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> stats().getLong("received") == 1_000);
-        JsonObject stats = stats();
-        assertThat(stats.getInteger("devices")).isEqualTo(50);
-        assertThat(stats.getLong("missing")).isZero();
-        assertThat(stats.getLong("duplicates")).isZero();
-        assertThat(stats.getLong("rejected")).isZero();
-
-        JsonObject dev7 = new JsonObject(get("/api/devices/dev-7").body());
-        assertThat(dev7.getLong("received")).isEqualTo(20);
-        assertThat(dev7.getLong("highestSequence")).isEqualTo(19);
-        assertThat(dev7.getJsonArray("recent").getJsonObject(0).getLong("sequence")).isEqualTo(19);
+        Checkpoint everyDevice = ctx.checkpoint(50);
+        io.vertx.core.http.HttpClient client = vertx.createHttpClient();
+        long poll = vertx.setPeriodic(20, id -> vertx.eventBus().<JsonObject>request(gateway.options().address("stats"), new JsonObject())
+                .onSuccess(reply -> {
+                    JsonObject stats = reply.body();
+                    if (stats.getLong("received") < 1_000) return;
+                    vertx.cancelTimer(id);
+                    ctx.verify(() -> {
+                        assertThat(stats.getInteger("devices")).isEqualTo(50);
+                        assertThat(stats.getLong("missing")).isZero();
+                        assertThat(stats.getLong("duplicates")).isZero();
+                        assertThat(stats.getLong("rejected")).isZero();
+                    });
+                    for (int d = 0; d < 50; d++) {
+                        client.request(io.vertx.core.http.HttpMethod.GET, gateway.httpPort(), "127.0.0.1", "/api/devices/dev-" + d)
+                                .compose(request -> request.send().compose(response -> response.body()))
+                                .onComplete(ctx.succeeding(body -> ctx.verify(() -> {
+                                    JsonObject device = body.toJsonObject();
+                                    assertThat(device.getLong("received")).isEqualTo(20);
+                                    assertThat(device.getLong("missing")).isZero();
+                                    assertThat(device.getLong("highestSequence")).isEqualTo(19);
+                                    assertThat(device.getJsonArray("recent").getJsonObject(0).getLong("sequence")).isEqualTo(19);
+                                    everyDevice.flag();
+                                })));
+                    }
+                }));
+        assertThat(ctx.awaitCompletion(30, TimeUnit.SECONDS)).as("every device's books checked").isTrue();
+        vertx.cancelTimer(poll);
+        if (ctx.failed()) throw new AssertionError(ctx.causeOfFailure());
         assertThat(new JsonObject(get("/api/devices").body()).getInteger("count")).isEqualTo(50);
     }
 
