@@ -1,0 +1,242 @@
+package dev.storyloop.stories.scenario;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A story's world and claims, as its {@code scenario.yaml} says: read by {@link ScenarioFile}.
+ *
+ * <p>Every field has a default, so a scenario says only what its story is about. Ranges are
+ * checked as the file is read; a value out of range fails with the file, line and field.
+ * {@code variants} run the same world again with some firmware fields changed (buggy and fixed,
+ * {@code block} and {@code drop-oldest}); a claim names its variant's metrics as
+ * {@code variant.metric}.
+ */
+public record Scenario(String title, String summary, long seed, Duration duration, Devices devices, Network network,
+                       Broker broker, Gateway gateway, List<LoadChange> load, List<Variant> variants, List<Claim> expect) {
+    public static final long DURATION_MAX_NANOS = 24 * 3_600_000_000_000L;
+    public static final int DEVICES_MAX = 100_000;
+
+    @JsonCreator
+    public Scenario(@JsonProperty(value = "title", required = true) String title, @JsonProperty("summary") String summary,
+                    @JsonProperty("seed") Long seed, @JsonProperty(value = "duration", required = true) Duration duration,
+                    @JsonProperty("devices") Devices devices, @JsonProperty("network") Network network,
+                    @JsonProperty("broker") Broker broker, @JsonProperty("gateway") Gateway gateway,
+                    @JsonProperty("load") List<LoadChange> load, @JsonProperty("variants") List<Variant> variants,
+                    @JsonProperty(value = "expect", required = true) List<Claim> expect) {
+        this(title, summary == null ? "" : summary.strip(), seed == null ? 1 : seed, duration,
+                devices == null ? Devices.DEFAULT : devices, network == null ? Network.DEFAULT : network,
+                broker == null ? Broker.DEFAULT : broker, gateway == null ? Gateway.DEFAULT : gateway,
+                load == null ? List.of() : List.copyOf(load),
+                variants == null || variants.isEmpty() ? List.of(new Variant("run", null)) : List.copyOf(variants),
+                List.copyOf(expect));
+    }
+
+    public Scenario {
+        require(!title.isBlank(), "title must not be empty");
+        require(duration.nanos() > 0 && duration.nanos() <= DURATION_MAX_NANOS, "duration must be more than 0 and at most 24h");
+        require(!expect.isEmpty(), "expect must list at least one claim: a story without claims proves nothing");
+        for (LoadChange change : load) require(change.at().nanos() < duration.nanos(), "a load change at " + change.at() + " is after the end");
+        long names = variants.stream().map(Variant::name).distinct().count();
+        require(names == variants.size(), "variant names must be different");
+    }
+
+    static void require(boolean condition, String message) {
+        if (!condition) throw new IllegalArgumentException(message);
+    }
+
+    /** A duration written {@code 250ms}, {@code 1s}, {@code 2m}, {@code 1h}, {@code 40us}. */
+    public record Duration(long nanos) {
+        private static final Pattern TEXT = Pattern.compile("(\\d{1,12})(ns|us|ms|s|m|h)");
+
+        @JsonCreator
+        public static Duration parse(String text) {
+            Matcher m = TEXT.matcher(text.trim());
+            if (!m.matches()) throw new IllegalArgumentException("'" + text + "' is not a duration like 250ms, 1s, 2m or 1h");
+            long unit = switch (m.group(2)) {
+                case "ns" -> 1L;
+                case "us" -> 1_000L;
+                case "ms" -> 1_000_000L;
+                case "s" -> 1_000_000_000L;
+                case "m" -> 60_000_000_000L;
+                default -> 3_600_000_000_000L;
+            };
+            return new Duration(Math.multiplyExact(Long.parseLong(m.group(1)), unit));
+        }
+
+        @Override
+        public String toString() {
+            if (nanos % 1_000_000_000L == 0) return nanos / 1_000_000_000L + "s";
+            if (nanos % 1_000_000L == 0) return nanos / 1_000_000L + "ms";
+            return nanos / 1_000L + "us";
+        }
+    }
+
+    /** A size written {@code 512}, {@code 64KiB}, {@code 1MiB}. */
+    public record Size(long bytes) {
+        private static final Pattern TEXT = Pattern.compile("(\\d{1,12})(B|KiB|MiB)?");
+
+        @JsonCreator
+        public static Size parse(String text) {
+            Matcher m = TEXT.matcher(text.trim());
+            if (!m.matches()) throw new IllegalArgumentException("'" + text + "' is not a size like 65536, 64KiB or 1MiB");
+            int shift = m.group(2) == null || m.group(2).equals("B") ? 0 : m.group(2).equals("KiB") ? 10 : 20;
+            return new Size(Long.parseLong(m.group(1)) << shift);
+        }
+
+        @Override
+        public String toString() {
+            return bytes % 1024 == 0 ? bytes / 1024 + "KiB" : bytes + "B";
+        }
+    }
+
+    /** How many devices and what firmware they run; ids are {@code id} with {@code {n}} replaced by 1..count. */
+    public record Devices(int count, String id, Firmware firmware) {
+        static final Devices DEFAULT = new Devices(1, "pi-{n}", Firmware.NONE);
+
+        @JsonCreator
+        public Devices(@JsonProperty("count") Integer count, @JsonProperty("id") String id, @JsonProperty("firmware") Firmware firmware) {
+            this(count == null ? 1 : count, id == null ? "pi-{n}" : id, firmware == null ? Firmware.NONE : firmware);
+        }
+
+        public Devices {
+            require(count >= 1 && count <= DEVICES_MAX, "devices.count must be 1.." + DEVICES_MAX);
+            require(count == 1 || id.contains("{n}"), "devices.id needs {n} when there is more than one device");
+        }
+
+        public String idOf(int n) {
+            return id.replace("{n}", Integer.toString(n));
+        }
+    }
+
+    /**
+     * Firmware options; a null field keeps the default (or, in a variant, the scenario's value).
+     * Names follow {@link dev.storyloop.device.firmware.FirmwareConfig}.
+     */
+    public record Firmware(@JsonProperty("period") Duration period, @JsonProperty("qos") Integer qos,
+                           @JsonProperty("capacity") Integer capacity, @JsonProperty("policy") String policy,
+                           @JsonProperty("window") Integer window, @JsonProperty("ram") Size ram,
+                           @JsonProperty("keepalive") Duration keepalive, @JsonProperty("backoff-base") Duration backoffBase,
+                           @JsonProperty("backoff-cap") Duration backoffCap, @JsonProperty("jitter") Boolean jitter,
+                           @JsonProperty("token-refresh") Duration tokenRefresh, @JsonProperty("token-lifetime") Duration tokenLifetime,
+                           @JsonProperty("hmac-fast") Duration hmacFast, @JsonProperty("hmac-source-of-truth") Duration hmacSourceOfTruth,
+                           @JsonProperty("source-of-truth-one-in") Integer sourceOfTruthOneIn,
+                           @JsonProperty("hmac-inline") Boolean hmacInline, @JsonProperty("refresh-loses-wake") Boolean refreshLosesWake) {
+        static final Firmware NONE = new Firmware(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+
+        public Firmware {
+            require(policy == null || List.of("block", "drop-oldest", "drop-newest").contains(policy),
+                    "policy must be block, drop-oldest or drop-newest, got '" + policy + "'");
+            require(qos == null || qos == 0 || qos == 1, "qos must be 0 or 1");
+            require(capacity == null || capacity > 0, "capacity must be > 0");
+            require(window == null || window > 0, "window must be > 0");
+            require(sourceOfTruthOneIn == null || sourceOfTruthOneIn > 0, "source-of-truth-one-in must be > 0");
+        }
+
+        /** This firmware with {@code override}'s non-null fields taking precedence. */
+        public Firmware with(Firmware override) {
+            if (override == null) return this;
+            return new Firmware(pick(override.period, period), pick(override.qos, qos), pick(override.capacity, capacity),
+                    pick(override.policy, policy), pick(override.window, window), pick(override.ram, ram),
+                    pick(override.keepalive, keepalive), pick(override.backoffBase, backoffBase), pick(override.backoffCap, backoffCap),
+                    pick(override.jitter, jitter), pick(override.tokenRefresh, tokenRefresh), pick(override.tokenLifetime, tokenLifetime),
+                    pick(override.hmacFast, hmacFast), pick(override.hmacSourceOfTruth, hmacSourceOfTruth),
+                    pick(override.sourceOfTruthOneIn, sourceOfTruthOneIn), pick(override.hmacInline, hmacInline),
+                    pick(override.refreshLosesWake, refreshLosesWake));
+        }
+
+        private static <T> T pick(T preferred, T fallback) {
+            return preferred != null ? preferred : fallback;
+        }
+    }
+
+    /** The links between every device and the broker, and faults on them. */
+    public record Network(Duration latency, Duration jitter, double loss, long bandwidthBytesPerSecond, List<Partition> partitions) {
+        static final Network DEFAULT = new Network(Duration.parse("2ms"), new Duration(0), 0, 0, List.of());
+
+        @JsonCreator
+        public Network(@JsonProperty("latency") Duration latency, @JsonProperty("jitter") Duration jitter,
+                       @JsonProperty("loss") Double loss, @JsonProperty("bandwidth") Size bandwidth,
+                       @JsonProperty("partitions") List<Partition> partitions) {
+            this(latency == null ? Duration.parse("2ms") : latency, jitter == null ? new Duration(0) : jitter, loss == null ? 0 : loss,
+                    bandwidth == null ? 0 : bandwidth.bytes(), partitions == null ? List.of() : List.copyOf(partitions));
+        }
+
+        public Network {
+            require(loss >= 0 && loss <= 0.5, "network.loss must be 0..0.5");
+        }
+    }
+
+    /** All devices cut off from the broker (both ways) from {@code at} for {@code length}. */
+    public record Partition(@JsonProperty(value = "at", required = true) Duration at, @JsonProperty(value = "for", required = true) Duration length) {}
+
+    /** Mosquitto's limits, and restarts: down at {@code at} for {@code down}. */
+    public record Broker(int maxInflight, int maxQueued, List<Restart> restarts) {
+        static final Broker DEFAULT = new Broker(20, 1000, List.of());
+
+        @JsonCreator
+        public Broker(@JsonProperty("max-inflight") Integer maxInflight, @JsonProperty("max-queued") Integer maxQueued,
+                      @JsonProperty("restarts") List<Restart> restarts) {
+            this(maxInflight == null ? 20 : maxInflight, maxQueued == null ? 1000 : maxQueued, restarts == null ? List.of() : List.copyOf(restarts));
+        }
+
+        public Broker {
+            require(maxInflight >= 0 && maxQueued >= 0, "broker limits must be >= 0 (0: none)");
+        }
+    }
+
+    public record Restart(@JsonProperty(value = "at", required = true) Duration at, @JsonProperty(value = "down", required = true) Duration down) {}
+
+    /** The gateway core in the simulated world: flow control, what each frame costs it, when a device is stale. */
+    public record Gateway(boolean flowControl, Duration costPerFrame, int stalePeriods) {
+        static final Gateway DEFAULT = new Gateway(true, new Duration(0), 3);
+
+        @JsonCreator
+        public Gateway(@JsonProperty("flow-control") Boolean flowControl, @JsonProperty("cost-per-frame") Duration costPerFrame,
+                       @JsonProperty("stale-periods") Integer stalePeriods) {
+            this(flowControl == null || flowControl, costPerFrame == null ? new Duration(0) : costPerFrame, stalePeriods == null ? 3 : stalePeriods);
+        }
+
+        public Gateway {
+            require(stalePeriods > 0, "gateway.stale-periods must be > 0");
+        }
+    }
+
+    /** From {@code at} on, every device samples every {@code period}. */
+    public record LoadChange(@JsonProperty(value = "at", required = true) Duration at, @JsonProperty(value = "period", required = true) Duration period) {}
+
+    /** A run of the same world with some firmware fields changed. */
+    public record Variant(@JsonProperty(value = "name", required = true) String name, @JsonProperty("firmware") Firmware firmware) {
+        public Variant {
+            require(name.matches("[a-z0-9][a-z0-9-]{0,31}"), "variant name '" + name + "' must be lower-case letters, digits and -");
+        }
+    }
+
+    /**
+     * One claim of the story: {@code metric op value} (a number or a text), or {@code metric op other}
+     * (another metric), with an optional absolute {@code tolerance} for {@code ==}.
+     */
+    public record Claim(@JsonProperty(value = "claim", required = true) String claim, @JsonProperty(value = "metric", required = true) String metric,
+                        @JsonProperty(value = "op", required = true) String op, @JsonProperty("value") Object value,
+                        @JsonProperty("other") String other, @JsonProperty("tolerance") Double tolerance) {
+        static final List<String> OPS = List.of("==", "!=", "<", "<=", ">", ">=", "contains");
+
+        public Claim {
+            require(OPS.contains(op), "op must be one of " + OPS + ", got '" + op + "'");
+            require((value == null) != (other == null), "a claim needs exactly one of value and other");
+            require(tolerance == null || tolerance >= 0, "tolerance must be >= 0");
+            require(value == null || value instanceof Number || value instanceof String || value instanceof Boolean,
+                    "value must be a number, a text or true/false");
+        }
+
+        public String describe() {
+            String right = other != null ? other : value instanceof String ? "\"" + value + "\"" : String.valueOf(value);
+            return metric + " " + op + " " + right + (tolerance != null ? String.format(Locale.ROOT, " ± %s", tolerance) : "");
+        }
+    }
+}
