@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = StoryloopCli.Version.class,
         description = "Reproducible async embedded networking: simulated devices, an MQTT gateway, and stories whose claims are runs.",
-        subcommands = {DemoCommand.class, DeviceCommand.class, GatewayCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, NewCommand.class, DeviceCommand.class, GatewayCommand.class, CommandLine.HelpCommand.class})
 public final class StoryloopCli implements Runnable {
 
     @CommandLine.Spec
@@ -28,12 +28,16 @@ public final class StoryloopCli implements Runnable {
         return new CommandLine(new StoryloopCli());
     }
 
-    /** Reports the version the build stamped into the jar, or "dev" when run from classes. */
+    /** The version the build stamped into the jar, or "dev" when run from classes. */
+    static String version() {
+        String version = StoryloopCli.class.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
+    }
+
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String version = StoryloopCli.class.getPackage().getImplementationVersion();
-            return new String[] {"storyloop " + (version == null ? "dev" : version)};
+            return new String[] {"storyloop " + version()};
         }
     }
 }

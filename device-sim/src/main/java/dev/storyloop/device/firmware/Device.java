@@ -217,6 +217,17 @@ public final class Device implements WakeSource {
     public boolean isConnected() { return connected; }
     public int boots() { return boots; }
     public long samplePeriodNanos() { return samplePeriodNanos; }
+
+    /**
+     * Sets the sample period as a SET_SAMPLE_PERIOD command would: the hand of a scenario's load
+     * changes. Loop thread only; the period must be within the firmware's range.
+     */
+    public void samplePeriodNanos(long periodNanos) {
+        if (periodNanos < FirmwareConfig.SAMPLE_PERIOD_MIN_NANOS || periodNanos > FirmwareConfig.SAMPLE_PERIOD_MAX_NANOS) {
+            throw new IllegalArgumentException("sample period out of range: " + periodNanos + " ns");
+        }
+        samplePeriodNanos = periodNanos;
+    }
     /** The sequence number the next reading will get. */
     public long nextSequence() { return nextSequence; }
     public long credits() { return credits == UNLIMITED ? -1 : credits; }

@@ -89,6 +89,13 @@ public record Scenario(String title, String summary, long seed, Duration duratio
             return new Size(Long.parseLong(m.group(1)) << shift);
         }
 
+        /** A plain number is bytes. */
+        @JsonCreator
+        public static Size ofBytes(long bytes) {
+            if (bytes < 0) throw new IllegalArgumentException("a size cannot be negative: " + bytes);
+            return new Size(bytes);
+        }
+
         @Override
         public String toString() {
             return bytes % 1024 == 0 ? bytes / 1024 + "KiB" : bytes + "B";
@@ -156,19 +163,23 @@ public record Scenario(String title, String summary, long seed, Duration duratio
     }
 
     /** The links between every device and the broker, and faults on them. */
-    public record Network(Duration latency, Duration jitter, double loss, long bandwidthBytesPerSecond, List<Partition> partitions) {
-        static final Network DEFAULT = new Network(Duration.parse("2ms"), new Duration(0), 0, 0, List.of());
+    /** {@code bandwidth} in bytes per second each way (0: unlimited); {@code send-buffer}: each socket's send buffer. */
+    public record Network(Duration latency, Duration jitter, double loss, long bandwidthBytesPerSecond, long sendBufferBytes,
+                          List<Partition> partitions) {
+        static final Network DEFAULT = new Network(Duration.parse("2ms"), new Duration(0), 0, 0, 64 * 1024, List.of());
 
         @JsonCreator
         public Network(@JsonProperty("latency") Duration latency, @JsonProperty("jitter") Duration jitter,
                        @JsonProperty("loss") Double loss, @JsonProperty("bandwidth") Size bandwidth,
-                       @JsonProperty("partitions") List<Partition> partitions) {
+                       @JsonProperty("send-buffer") Size sendBuffer, @JsonProperty("partitions") List<Partition> partitions) {
             this(latency == null ? Duration.parse("2ms") : latency, jitter == null ? new Duration(0) : jitter, loss == null ? 0 : loss,
-                    bandwidth == null ? 0 : bandwidth.bytes(), partitions == null ? List.of() : List.copyOf(partitions));
+                    bandwidth == null ? 0 : bandwidth.bytes(), sendBuffer == null ? 64 * 1024 : sendBuffer.bytes(),
+                    partitions == null ? List.of() : List.copyOf(partitions));
         }
 
         public Network {
             require(loss >= 0 && loss <= 0.5, "network.loss must be 0..0.5");
+            require(sendBufferBytes >= 256 && sendBufferBytes <= 16 * 1024 * 1024, "network.send-buffer must be 256 B..16 MiB");
         }
     }
 

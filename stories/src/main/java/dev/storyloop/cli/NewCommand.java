@@ -1,0 +1,118 @@
+package dev.storyloop.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code storyloop new <slug>}: a story folder with a commented scenario template and the story's FAQ headings. */
+@Command(name = "new", mixinStandardHelpOptions = true, description = "Scaffolds a story folder: scenario.yaml (commented) and story.md.")
+final class NewCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "SLUG", description = "Folder name: lower-case words joined by -, e.g. the-timeout-that-dropped-a-reading.")
+    String slug;
+
+    @Option(names = "--stories", defaultValue = "stories", description = "Where story folders live (default: ${DEFAULT-VALUE}).")
+    Path root;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!slug.matches("[a-z0-9]+(-[a-z0-9]+){0,15}")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "SLUG must be lower-case words joined by -, got '" + slug + "'");
+        }
+        Path dir = root.resolve(slug);
+        try {
+            Files.createDirectories(root);
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), dir + " already exists");
+        }
+        String title = Character.toUpperCase(slug.charAt(0)) + slug.substring(1).replace('-', ' ');
+        Files.writeString(dir.resolve("scenario.yaml"), TEMPLATE.replace("TITLE", title).replace("SLUG", slug));
+        Files.writeString(dir.resolve("story.md"), STORY.replace("TITLE", title));
+        spec.commandLine().getOut().println("created " + dir + "/scenario.yaml and story.md; run: ./storyloop run " + dir);
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+
+    static final String TEMPLATE = """
+            # TITLE: the world of the story and the claims it makes. Run: ./storyloop run stories/SLUG
+            # Every key below is optional except title, duration and expect; durations: 250ms, 1s, 2m; sizes: 512, 64KiB.
+            title: TITLE
+            summary: >
+              One paragraph: who, what the device does, what goes wrong, what the variants change.
+            seed: 1
+            duration: 60s
+            devices:
+              count: 1                   # 1..100000
+              id: pi-{n}
+              firmware:
+                period: 100ms            # sample period
+                qos: 1                   # 0 or 1
+                capacity: 64             # store-and-forward queue, frames
+                policy: drop-oldest      # block | drop-oldest | drop-newest
+                window: 8                # publishes awaiting PUBACK
+                ram: 64KiB               # the device's RAM budget
+                keepalive: 10s
+                backoff-base: 500ms      # reconnect: exponential with full jitter
+                backoff-cap: 30s
+                jitter: true
+                token-refresh: 10m
+                token-lifetime: 15m
+                hmac-fast: 2ms           # the C HMAC library, usually
+                hmac-source-of-truth: 40ms
+                source-of-truth-one-in: 8
+                hmac-inline: false       # story switch: call HMAC on the loop thread
+                refresh-loses-wake: false # story switch: the refresh future forgets its waker on one path
+            network:
+              latency: 2ms
+              jitter: 0ms
+              loss: 0.0                  # paid as retransmission delay, as TCP does
+              bandwidth: 0               # bytes/s each way; 0: unlimited
+              send-buffer: 64KiB
+              partitions: []             # e.g. [{at: 30s, for: 5s}]
+            broker:
+              max-inflight: 20
+              max-queued: 1000
+              restarts: []               # e.g. [{at: 20s, down: 3s}]
+            gateway:
+              flow-control: true
+              cost-per-frame: 0us
+              stale-periods: 3
+            load: []                     # e.g. [{at: 30s, period: 10ms}]
+            variants:                    # the same world again with firmware changes; claims say variant.metric
+              - name: run
+            expect:
+              - claim: "Nothing is lost"
+                metric: run.gateway.missing
+                op: "=="                 # == != < <= > >= contains
+                value: 0                 # or other: another.metric; tolerance: for ==
+            """;
+
+    static final String STORY = """
+            # TITLE
+
+            ## The story
+
+            (Barbara, the embedded developer doing networking: what she built, what she saw, how she found out.
+            Link each claim to its row: [results/summary.md](results/summary.md#claim-1).)
+
+            ## Frequently Asked Questions
+
+            ### What are the morals of the story?
+
+            ### What are the sources for this story?
+
+            ### Why did you choose Barbara to tell this story?
+
+            ### How would this story have played out differently for the other characters?
+            """;
+}

@@ -1,0 +1,49 @@
+package dev.storyloop.stories.run;
+
+import dev.storyloop.stories.scenario.Scenario;
+
+import java.util.Locale;
+import java.util.Map;
+
+/** A claim of the story, what the run measured for it, and whether it holds. */
+public record ClaimResult(Scenario.Claim claim, String measured, boolean holds) {
+
+    /** Evaluates {@code claim} against the run's metrics; an unknown metric is a failed claim saying so. */
+    public static ClaimResult check(Scenario.Claim claim, Map<String, Object> metrics) {
+        Object actual = metrics.get(claim.metric());
+        if (actual == null) return new ClaimResult(claim, "no metric '" + claim.metric() + "'", false);
+        Object expected = claim.value();
+        if (claim.other() != null) {
+            expected = metrics.get(claim.other());
+            if (expected == null) return new ClaimResult(claim, "no metric '" + claim.other() + "'", false);
+        }
+        String shown = show(actual) + (claim.other() != null ? " vs " + show(expected) : "");
+        if (claim.op().equals("contains")) return new ClaimResult(claim, shown, String.valueOf(actual).contains(String.valueOf(expected)));
+        if (actual instanceof Number a && expected instanceof Number e) {
+            double x = a.doubleValue();
+            double y = e.doubleValue();
+            double tolerance = claim.tolerance() == null ? 0 : claim.tolerance();
+            boolean holds = switch (claim.op()) {
+                case "==" -> Math.abs(x - y) <= tolerance;
+                case "!=" -> Math.abs(x - y) > tolerance;
+                case "<" -> x < y;
+                case "<=" -> x <= y;
+                case ">" -> x > y;
+                default -> x >= y;
+            };
+            return new ClaimResult(claim, shown, holds);
+        }
+        boolean equal = String.valueOf(actual).equals(String.valueOf(expected));
+        return switch (claim.op()) {
+            case "==" -> new ClaimResult(claim, shown, equal);
+            case "!=" -> new ClaimResult(claim, shown, !equal);
+            default -> new ClaimResult(claim, shown + " (not a number)", false);
+        };
+    }
+
+    static String show(Object value) {
+        if (value instanceof Double d) return String.format(Locale.ROOT, "%.4g", d);
+        if (value instanceof String s) return "\"" + s + "\"";
+        return String.valueOf(value);
+    }
+}

@@ -1,0 +1,14 @@
+package dev.storyloop.stories.run;
+
+import java.util.List;
+import java.util.SortedMap;
+
+/**
+ * What one variant's run measured: named metrics (numbers and texts), per-second series for the
+ * plots, the trace digest, and the first device's memory map.
+ */
+public record RunResult(String variant, SortedMap<String, Object> metrics, List<Sample> series, String digest, String memoryMap) {
+
+    /** One second of the run. */
+    public record Sample(double seconds, long buffered, long receivedInSecond, long connectsInSecond) {}
+}

@@ -1,0 +1,88 @@
+package dev.storyloop.stories.run;
+
+import dev.storyloop.device.sim.ClientListener;
+import dev.storyloop.device.sim.Message;
+import dev.storyloop.device.sim.SimClient;
+import dev.storyloop.device.sim.SimWorld;
+import dev.storyloop.gateway.core.GatewayCore;
+import dev.storyloop.gateway.core.Outbox;
+import dev.storyloop.protocol.Topics;
+
+/**
+ * The gateway core in the simulated world: the same {@link GatewayCore} the Vert.x gateway runs,
+ * with a simulated MQTT client as its shell. Each frame costs {@code costPerFrameNanos} of the
+ * gateway's time (the ingest queue builds up when frames come faster); it reconnects 10 ms after
+ * losing the broker and subscribes again.
+ */
+final class SimGateway implements ClientListener, Outbox {
+    static final long RECONNECT_NANOS = 10_000_000L;
+    static final long TICK_NANOS = 100_000_000L;
+
+    private final SimWorld world;
+    private final GatewayCore core;
+    private final SimClient client;
+    private final long costPerFrameNanos;
+    private boolean draining;
+    private long publishesRefused;
+
+    SimGateway(SimWorld world, GatewayCore core, long costPerFrameNanos) {
+        this.world = world;
+        this.core = core;
+        this.costPerFrameNanos = costPerFrameNanos;
+        this.client = world.client("gateway", this, true);
+        core.attach(this);
+        client.connect(false, 0, null);
+        tick();
+    }
+
+    private void tick() {
+        core.tick(world.nowNanos());
+        world.at(world.nowNanos() + TICK_NANOS, this::tick);
+    }
+
+    @Override
+    public void onConnack(boolean sessionPresent, long nowNanos) {
+        for (Topics.Kind kind : new Topics.Kind[] {Topics.Kind.TELEMETRY, Topics.Kind.ACK, Topics.Kind.STATUS}) {
+            client.subscribe(kind.allDevicesFilter(), 1);
+        }
+    }
+
+    @Override
+    public void onMessage(Message message, int packetId, boolean duplicate, long nowNanos) {
+        core.enqueue(nowNanos, message.topic(), message.payload());
+        if (costPerFrameNanos == 0) {
+            core.drain(nowNanos, Integer.MAX_VALUE);
+        } else if (!draining) {
+            draining = true;
+            world.at(nowNanos + costPerFrameNanos, this::processOne);
+        }
+    }
+
+    private void processOne() {
+        core.drain(world.nowNanos(), 1);
+        if (core.backlog() > 0) world.at(world.nowNanos() + costPerFrameNanos, this::processOne);
+        else draining = false;
+    }
+
+    @Override
+    public void onClosed(String reason, long nowNanos) {
+        world.at(nowNanos + RECONNECT_NANOS, this::reconnect);
+    }
+
+    private void reconnect() {
+        if (!client.isConnected()) client.connect(false, 0, null);
+    }
+
+    @Override
+    public void publish(String topic, byte[] payload, int qos, boolean retained) {
+        if (client.publish(new Message(topic, payload, qos, retained)) < 0) publishesRefused++;
+    }
+
+    GatewayCore core() {
+        return core;
+    }
+
+    long publishesRefused() {
+        return publishesRefused;
+    }
+}

@@ -1,0 +1,223 @@
+package dev.storyloop.stories.run;
+
+import dev.storyloop.device.chan.OverflowPolicy;
+import dev.storyloop.device.diag.Diagnostics;
+import dev.storyloop.device.diag.LongPollReport;
+import dev.storyloop.device.diag.LostWakerReport;
+import dev.storyloop.device.diag.TraceRecorder;
+import dev.storyloop.device.firmware.Device;
+import dev.storyloop.device.firmware.FirmwareConfig;
+import dev.storyloop.device.hal.SimBoard;
+import dev.storyloop.device.memory.BudgetExceededException;
+import dev.storyloop.device.sim.BrokerLimits;
+import dev.storyloop.device.sim.Distribution;
+import dev.storyloop.device.sim.DropReason;
+import dev.storyloop.device.sim.LinkProfile;
+import dev.storyloop.device.sim.SimTransport;
+import dev.storyloop.device.sim.SimWorld;
+import dev.storyloop.gateway.core.GatewayConfig;
+import dev.storyloop.gateway.core.GatewayCore;
+import dev.storyloop.gateway.core.Keyring;
+import dev.storyloop.gateway.core.Outbox;
+import dev.storyloop.stories.scenario.Scenario;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Runs one variant of a scenario in the simulated world: the devices' firmware on their
+ * executors, the simulated broker and links, and the gateway core, on one virtual clock and one
+ * seeded PRNG. The same scenario and seed give the same metrics and the same digest.
+ */
+public final class SimRunner {
+    static final long SECOND = 1_000_000_000L;
+
+    private SimRunner() {}
+
+    public static RunResult run(Scenario scenario, Scenario.Variant variant, long seed) {
+        Scenario.Firmware firmware = scenario.devices().firmware().with(variant.firmware());
+        Scenario.Network net = scenario.network();
+        LinkProfile link = LinkProfile.lan().withLatency(Distribution.constant(net.latency().nanos())).withJitter(net.jitter().nanos())
+                .withLoss(net.loss());
+        link = link.withBandwidth(net.bandwidthBytesPerSecond(), (int) net.sendBufferBytes());
+        SimWorld world = new SimWorld(seed, new BrokerLimits(scenario.broker().maxInflight(), scenario.broker().maxQueued(), false), link);
+        GatewayConfig gatewayConfig = GatewayConfig.defaults()
+                .withMaxDevices(Math.max(16, scenario.devices().count()))
+                .withStale(firmware.period() == null ? SECOND : firmware.period().nanos(), scenario.gateway().stalePeriods());
+        if (!scenario.gateway().flowControl()) gatewayConfig = gatewayConfig.withIngest(gatewayConfig.ingestCapacity(), GatewayConfig.Flow.off());
+        SimGateway gateway = new SimGateway(world, new GatewayCore(gatewayConfig, Keyring.development(), Outbox.NONE),
+                scenario.gateway().costPerFrame().nanos());
+        world.runFor(20_000_000L); // the gateway is subscribed before the devices boot
+
+        SortedMap<String, Object> metrics = new TreeMap<>();
+        List<Device> devices = new ArrayList<>();
+        List<Diagnostics> diagnostics = new ArrayList<>();
+        List<TraceRecorder> traces = new ArrayList<>();
+        String memoryMap = "";
+        for (int n = 1; n <= scenario.devices().count(); n++) {
+            FirmwareConfig config = firmwareConfig(scenario.devices().idOf(n), firmware, seed * 1_000_003L + n);
+            SimTransport transport = new SimTransport(world, config.deviceId());
+            Device device;
+            try {
+                device = Device.boot(config, world.clock(), transport, new SimBoard(world.clock()));
+            } catch (BudgetExceededException e) {
+                metrics.put("boot_failed", 1L);
+                metrics.put("boot_error", e.getMessage());
+                return new RunResult(variant.name(), metrics, List.of(), digest(List.of(), metrics), e.getMessage());
+            }
+            if (n == 1) memoryMap = device.budget().report();
+            diagnostics.add(Diagnostics.attach(device.executor()));
+            TraceRecorder trace = TraceRecorder.digestOnly(config.deviceId());
+            device.executor().addObserver(trace);
+            traces.add(trace);
+            world.add(device.executor());
+            device.start();
+            devices.add(device);
+        }
+        long start = world.nowNanos();
+        for (Scenario.Partition partition : net.partitions()) {
+            world.at(start + partition.at().nanos(), () -> world.partitionAll(world.nowNanos() + partition.length().nanos(), true, true));
+        }
+        for (Scenario.Restart restart : scenario.broker().restarts()) {
+            world.at(start + restart.at().nanos(), world::crashBroker);
+            world.at(start + restart.at().nanos() + restart.down().nanos(), world::restartBroker);
+        }
+        for (Scenario.LoadChange change : scenario.load()) {
+            world.at(start + change.at().nanos(), () -> devices.forEach(d -> d.samplePeriodNanos(change.period().nanos())));
+        }
+        List<RunResult.Sample> series = new ArrayList<>();
+        long[] last = {0, 0};
+        for (long t = SECOND; t <= scenario.duration().nanos(); t += SECOND) {
+            long at = t;
+            world.at(start + at, () -> {
+                long buffered = 0;
+                long connects = 0;
+                for (Device d : devices) {
+                    buffered += d.buffered();
+                    connects += d.stats().connects();
+                }
+                long received = gateway.core().receivedTotal();
+                series.add(new RunResult.Sample(at / 1e9, buffered, received - last[0], connects - last[1]));
+                last[0] = received;
+                last[1] = connects;
+            });
+        }
+        world.runFor(scenario.duration().nanos());
+
+        collect(metrics, devices, diagnostics, gateway, world, series);
+        List<String> digests = new ArrayList<>();
+        for (TraceRecorder trace : traces) digests.add(trace.digestHex());
+        return new RunResult(variant.name(), metrics, List.copyOf(series), digest(digests, metrics), memoryMap);
+    }
+
+    static FirmwareConfig firmwareConfig(String id, Scenario.Firmware f, long seed) {
+        FirmwareConfig.Builder b = FirmwareConfig.builder(id).seed(seed);
+        FirmwareConfig defaults = b.build();
+        if (f.period() != null) b.samplePeriodNanos(f.period().nanos());
+        if (f.qos() != null) b.qos(f.qos());
+        if (f.capacity() != null) b.uplinkCapacity(f.capacity());
+        if (f.policy() != null) b.overflowPolicy(switch (f.policy()) {
+            case "block" -> OverflowPolicy.BLOCK;
+            case "drop-newest" -> OverflowPolicy.DROP_NEWEST;
+            default -> OverflowPolicy.DROP_OLDEST;
+        });
+        if (f.window() != null) b.uplinkWindow(f.window());
+        if (f.ram() != null) b.ramBytes(f.ram().bytes());
+        if (f.keepalive() != null) b.keepAliveSeconds((int) Math.max(1, f.keepalive().nanos() / SECOND));
+        b.backoff(f.backoffBase() != null ? f.backoffBase().nanos() : defaults.backoffBaseNanos(),
+                f.backoffCap() != null ? f.backoffCap().nanos() : defaults.backoffCapNanos(),
+                f.jitter() != null ? f.jitter() : defaults.backoffJitter());
+        b.tokenRefresh(f.tokenRefresh() != null ? f.tokenRefresh().nanos() : defaults.tokenRefreshPeriodNanos(),
+                f.tokenLifetime() != null ? f.tokenLifetime().nanos() : defaults.tokenLifetimeNanos());
+        b.hmacTiming(f.hmacFast() != null ? f.hmacFast().nanos() : defaults.hmacFastNanos(),
+                f.hmacSourceOfTruth() != null ? f.hmacSourceOfTruth().nanos() : defaults.hmacSourceOfTruthNanos(),
+                f.sourceOfTruthOneIn() != null ? f.sourceOfTruthOneIn() : defaults.sourceOfTruthOneIn());
+        if (f.hmacInline() != null) b.hmacInline(f.hmacInline());
+        if (f.refreshLosesWake() != null) b.refreshLosesWake(f.refreshLosesWake());
+        return b.build();
+    }
+
+    private static void collect(SortedMap<String, Object> m, List<Device> devices, List<Diagnostics> diagnostics, SimGateway gateway,
+                                SimWorld world, List<RunResult.Sample> series) {
+        long sampled = 0, published = 0, delivered = 0, oldest = 0, newest = 0, reset = 0, buffered = 0, waits = 0, connects = 0,
+                losses = 0, refreshes = 0, peak = 0;
+        for (Device d : devices) {
+            d.checkBooks();
+            sampled += d.stats().sampled();
+            published += d.stats().published();
+            delivered += d.stats().delivered();
+            oldest += d.uplink().stats().droppedOldest();
+            newest += d.uplink().stats().droppedNewest();
+            reset += d.stats().droppedOnReset();
+            buffered += d.buffered();
+            waits += d.uplink().stats().sendWaits();
+            connects += d.stats().connects();
+            losses += d.stats().connectionsLost();
+            refreshes += d.stats().refreshes();
+            peak = Math.max(peak, d.stats().peakBuffered());
+        }
+        m.put("boot_failed", 0L);
+        m.put("device.sampled", sampled);
+        m.put("device.published", published);
+        m.put("device.delivered", delivered);
+        m.put("device.dropped", oldest + newest + reset);
+        m.put("device.dropped_oldest", oldest);
+        m.put("device.dropped_newest", newest);
+        m.put("device.buffered", buffered);
+        m.put("device.send_waits", waits);
+        m.put("device.connects", connects);
+        m.put("device.connections_lost", losses);
+        m.put("device.token_refreshes", refreshes);
+        m.put("device.peak_buffered", peak);
+        long lost = 0, longPolls = 0;
+        String lostTask = "", longPollTask = "";
+        for (Diagnostics diag : diagnostics) {
+            lost += diag.lostWakerCount();
+            longPolls += diag.longPollCount();
+            List<LostWakerReport> lostReports = diag.lostWakers();
+            if (lostTask.isEmpty() && !lostReports.isEmpty()) lostTask = lostReports.get(0).task();
+            List<LongPollReport> longReports = diag.longPolls();
+            if (longPollTask.isEmpty() && !longReports.isEmpty()) longPollTask = longReports.get(0).task();
+        }
+        m.put("lost_waker_reports", lost);
+        m.put("lost_waker_task", lostTask);
+        m.put("long_poll_reports", longPolls);
+        m.put("long_poll_task", longPollTask);
+        GatewayCore core = gateway.core();
+        m.put("gateway.received", core.receivedTotal());
+        m.put("gateway.missing", core.missingTotal());
+        m.put("gateway.duplicates", core.duplicatesTotal());
+        m.put("gateway.rejected", core.rejectedTotal());
+        m.put("gateway.throttles", core.throttles());
+        m.put("gateway.peak_backlog", (long) core.peakBacklog());
+        m.put("broker.dropped", world.broker().stats().droppedTotal());
+        for (DropReason reason : DropReason.values()) m.put("broker.dropped." + reason.label(), world.broker().stats().dropped(reason));
+        long connectPeak = 0, throughputPeak = 0;
+        for (RunResult.Sample s : series) {
+            connectPeak = Math.max(connectPeak, s.connectsInSecond());
+            throughputPeak = Math.max(throughputPeak, s.receivedInSecond());
+        }
+        m.put("connect_rate_peak", connectPeak);
+        m.put("throughput_peak", throughputPeak);
+        world.checkBalance();
+    }
+
+    /** SHA-256 over every device's trace digest (in id order) and the metrics, as canonical text. */
+    static String digest(List<String> traceDigests, Map<String, Object> metrics) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (String d : traceDigests) sha.update((d + "\n").getBytes(StandardCharsets.UTF_8));
+            for (Map.Entry<String, Object> e : metrics.entrySet()) sha.update((e.getKey() + "=" + e.getValue() + "\n").getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every JDK", e);
+        }
+    }
+}
