@@ -35,6 +35,7 @@ public final class SimWorld implements BrokerPort {
     private final TreeMap<String, LinkProfile> profiles = new TreeMap<>();
     private final TreeMap<String, Connection> connections = new TreeMap<>();
     private final List<Executor> executors = new ArrayList<>();
+    private boolean[] workedSinceIdle = new boolean[16];
     private long lostOnClosedLinks; // closed links are checked and folded in here, not kept
     private long uplinkPublishesOffered;   // ... with their PUBLISH counts
     private long uplinkPublishesDelivered;
@@ -54,6 +55,7 @@ public final class SimWorld implements BrokerPort {
         final Link up;
         final Link down;
         boolean disconnectSent; // DISCONNECT is on the uplink: the client is done with this connection
+        boolean retired;        // its links are closed and its packets counted into the world's books
 
         Connection(SimClient client, Link up, Link down) {
             this.client = client;
@@ -101,6 +103,8 @@ public final class SimWorld implements BrokerPort {
     public void add(Executor executor) {
         if (executor.clock() != clock) throw new IllegalArgumentException("executor '" + executor.name() + "' runs on another clock");
         executors.add(executor);
+        if (executors.size() > workedSinceIdle.length) workedSinceIdle = java.util.Arrays.copyOf(workedSinceIdle, workedSinceIdle.length * 2);
+        workedSinceIdle[executors.size() - 1] = true;
     }
 
     // ---- faults -----------------------------------------------------------------------------
@@ -149,14 +153,28 @@ public final class SimWorld implements BrokerPort {
         while (!done.getAsBoolean()) {
             long now = clock.nanos();
             int work = 0;
-            for (Executor executor : executors) work += executor.doWork();
+            // Only executors with something to do are stepped, and only those that worked since their
+            // last idle turn are told they are idle: a fleet of thousands costs per event, not per device.
+            for (int i = 0; i < executors.size(); i++) {
+                Executor executor = executors.get(i);
+                if (!executor.hasRunnable() && executor.nextDeadlineNanos() > now) continue;
+                int done1 = executor.doWork();
+                if (done1 > 0) {
+                    work += done1;
+                    workedSinceIdle[i] = true;
+                }
+            }
             work += events.fire(now, EVENTS_PER_TURN);
             if (work > 0) continue;
             for (Executor executor : executors) {
                 if (executor.hasRunnable()) work++;
             }
             if (work > 0) continue;
-            for (Executor executor : executors) executor.idle();
+            for (int i = 0; i < executors.size(); i++) {
+                if (!workedSinceIdle[i]) continue;
+                workedSinceIdle[i] = false;
+                executors.get(i).idle();
+            }
             armBrokerTick();
             long next = Math.min(events.nextDeadlineNanos(), untilNanos);
             for (Executor executor : executors) next = Math.min(next, executor.nextDeadlineNanos());
@@ -236,6 +254,8 @@ public final class SimWorld implements BrokerPort {
     }
 
     private void retire(Connection connection) {
+        if (connection.retired) return; // counted once, however many paths close it
+        connection.retired = true;
         for (Link link : new Link[] {connection.up, connection.down}) {
             if (!link.isOpen()) continue;
             link.close();
