@@ -199,12 +199,18 @@ public final class SimRunner {
         m.put("gateway.peak_backlog", (long) core.peakBacklog());
         m.put("broker.dropped", world.broker().stats().droppedTotal());
         for (DropReason reason : DropReason.values()) m.put("broker.dropped." + reason.label(), world.broker().stats().dropped(reason));
-        long connectPeak = 0, throughputPeak = 0;
+        long connectPeak = 0, reconnectPeak = 0, throughputPeak = 0, reconnectSeconds = 0;
         for (RunResult.Sample s : series) {
             connectPeak = Math.max(connectPeak, s.connectsInSecond());
+            if (s.seconds() > 1) { // after the boot's first connects
+                reconnectPeak = Math.max(reconnectPeak, s.connectsInSecond());
+                if (s.connectsInSecond() > 0) reconnectSeconds++;
+            }
             throughputPeak = Math.max(throughputPeak, s.receivedInSecond());
         }
         m.put("connect_rate_peak", connectPeak);
+        m.put("reconnect_rate_peak", reconnectPeak);
+        m.put("reconnect_seconds", reconnectSeconds);
         m.put("throughput_peak", throughputPeak);
         world.checkBalance();
     }

@@ -28,7 +28,8 @@ import java.util.stream.Stream;
 public final class StoryRunner {
     static final List<String> KEY_METRICS = List.of("device.sampled", "device.delivered", "device.dropped", "device.send_waits",
             "device.peak_buffered", "device.connects", "gateway.received", "gateway.missing", "gateway.duplicates",
-            "broker.dropped", "lost_waker_reports", "long_poll_reports", "connect_rate_peak", "boot_failed");
+            "broker.dropped", "lost_waker_reports", "long_poll_reports", "connect_rate_peak", "reconnect_rate_peak",
+            "reconnect_seconds", "boot_failed");
 
     /** A story's run: the scenario, each variant's result, every claim checked, and the digest over all variants. */
     public record StoryResult(Path storyDir, Scenario scenario, long seed, List<RunResult> runs, List<ClaimResult> claims, String digest) {
