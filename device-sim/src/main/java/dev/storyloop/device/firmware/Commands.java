@@ -50,16 +50,11 @@ final class Commands implements Future<Void> {
     @Override
     public Poll poll(Context cx) {
         while (true) {
-            if (acking != null) {
-                if (acking.poll(cx) == Poll.PENDING) return Poll.PENDING;
-                if (Boolean.TRUE.equals(acking.output())) device.stats.acksSent++;
-                else device.stats.acksLost++;
-                acking = null;
-                if (rebootAfterAck) {
-                    rebootAfterAck = false;
-                    device.control.signal(Device.Control.REBOOT);
-                    return Poll.PENDING; // the supervisor aborts this task next
-                }
+            if (pollAck(cx) == Poll.PENDING) return Poll.PENDING;
+            if (rebootAfterAck) {
+                rebootAfterAck = false;
+                device.control.signal(Device.Control.REBOOT);
+                return Poll.PENDING; // the supervisor aborts this task next
             }
             if (receiving == null) receiving = device.transport.receive();
             if (receiving.poll(cx) == Poll.PENDING) return Poll.PENDING;
@@ -69,7 +64,18 @@ final class Commands implements Future<Void> {
         }
     }
 
-    private void handle(Context cx, InboundMessage message) {
+    /** Waits for the ack being published, if any, and counts how it went. */
+    Poll pollAck(Context cx) {
+        if (acking == null) return Poll.READY;
+        if (acking.poll(cx) == Poll.PENDING) return Poll.PENDING;
+        if (Boolean.TRUE.equals(acking.output())) device.stats.acksSent++;
+        else device.stats.acksLost++;
+        acking = null;
+        return Poll.READY;
+    }
+
+    /** Acts on one inbound message; a command's ack is then awaited with {@link #pollAck}. */
+    void handle(Context cx, InboundMessage message) {
         boolean isCommand = message.topic().equals(device.cmdTopic);
         if (!isCommand && !message.topic().equals(device.flowTopic)) {
             device.stats.inboundRejected++;

@@ -189,6 +189,14 @@ public final class Device implements WakeSource {
     }
 
     /**
+     * Readings the books cannot place: taken, never delivered, never counted as dropped, not held.
+     * Zero for correct firmware; a select that cancels a branch holding a reading makes it grow.
+     */
+    public long unaccounted() {
+        return stats.sampled - stats.delivered - dropped() - buffered() - stats.unconfirmedAtReset;
+    }
+
+    /**
      * Asserts that every reading is delivered, dropped with a reason, still held, or was published and
      * unconfirmed when a reset came (its fate unknown to the device); returns the books as text.
      */

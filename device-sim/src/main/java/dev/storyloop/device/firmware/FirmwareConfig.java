@@ -42,6 +42,7 @@ public final class FirmwareConfig {
     private final int sourceOfTruthOneIn;
     private final boolean hmacInline;
     private final boolean refreshLosesWake;
+    private final LoopStyle loopStyle;
 
     private FirmwareConfig(Builder b) {
         this.deviceId = DeviceIds.require(b.deviceId);
@@ -65,6 +66,7 @@ public final class FirmwareConfig {
         this.sourceOfTruthOneIn = (int) requireRange("source-of-truth one-in", b.sourceOfTruthOneIn, 1, 1_000_000);
         this.hmacInline = b.hmacInline;
         this.refreshLosesWake = b.refreshLosesWake;
+        this.loopStyle = Objects.requireNonNull(b.loopStyle, "loop style");
     }
 
     private static long requireRange(String what, long value, long min, long max) {
@@ -101,6 +103,7 @@ public final class FirmwareConfig {
         b.sourceOfTruthOneIn = sourceOfTruthOneIn;
         b.hmacInline = hmacInline;
         b.refreshLosesWake = refreshLosesWake;
+        b.loopStyle = loopStyle;
         return b;
     }
 
@@ -125,6 +128,7 @@ public final class FirmwareConfig {
     public int sourceOfTruthOneIn() { return sourceOfTruthOneIn; }
     public boolean hmacInline() { return hmacInline; }
     public boolean refreshLosesWake() { return refreshLosesWake; }
+    public LoopStyle loopStyle() { return loopStyle; }
 
     /** Defaults: 1 s samples at QoS 1, 64 frames of store-and-forward dropping the oldest, 64 KiB of RAM. */
     public static final class Builder {
@@ -149,6 +153,7 @@ public final class FirmwareConfig {
         private int sourceOfTruthOneIn = 8;
         private boolean hmacInline;
         private boolean refreshLosesWake;
+        private LoopStyle loopStyle = LoopStyle.TASKS;
 
         private Builder(String deviceId) {
             this.deviceId = deviceId;
@@ -190,6 +195,8 @@ public final class FirmwareConfig {
         public Builder hmacInline(boolean value) { hmacInline = value; return this; }
         /** Story switch: the refresh future returns Pending without arranging a wake on the source-of-truth path. */
         public Builder refreshLosesWake(boolean value) { refreshLosesWake = value; return this; }
+        /** Story switch: one task selecting between commands and readings ({@link LoopStyle}). */
+        public Builder loopStyle(LoopStyle value) { loopStyle = value; return this; }
 
         public FirmwareConfig build() {
             return new FirmwareConfig(this);

@@ -31,6 +31,7 @@ final class Supervisor implements Future<Void> {
     private final JoinHandle<?>[] tasks = new JoinHandle<?>[Device.TASKS - 1];
     private Sampler sampler;
     private Uplink uplinkTask;
+    private SelectLoop selectLoop;
     private State state = State.RUNNING;
     private Device.Control request;
     private Future<Device.Control> awaiting;
@@ -53,7 +54,8 @@ final class Supervisor implements Future<Void> {
                     stopSampling();
                     device.flushing = true;
                     device.uplinkConditionsChanged();
-                    step = uplinkTask.outstanding() == 0 ? null : Timeout.after(FLUSH_TIMEOUT_NANOS, device.flushed.await());
+                    step = uplinkTask == null || uplinkTask.outstanding() == 0 ? null
+                            : Timeout.after(FLUSH_TIMEOUT_NANOS, device.flushed.await());
                     state = State.FLUSHING;
                     break;
                 case FLUSHING:
@@ -81,8 +83,8 @@ final class Supervisor implements Future<Void> {
 
     /** Empties RAM and drops the connection; a reboot starts the tasks again. Returns true when the firmware stopped. */
     private boolean reset(Context cx) {
-        int unconfirmed = uplinkTask.outstanding();
-        int neverSent = uplinkTask.framesHeld() - unconfirmed;
+        int unconfirmed = uplinkTask == null ? 0 : uplinkTask.outstanding();
+        int neverSent = windowFrames() - unconfirmed;
         stopTasks();
         device.stats.droppedOnReset += neverSent + device.uplink.clear();
         device.stats.unconfirmedAtReset += unconfirmed;
@@ -100,15 +102,20 @@ final class Supervisor implements Future<Void> {
 
     private void spawnTasks(Context cx) {
         sampler = new Sampler(device);
-        uplinkTask = new Uplink(device);
         int i = 0;
         tasks[i++] = cx.spawner().spawn("connection", new Connection(device));
         tasks[i++] = cx.spawner().spawn("sampler", sampler);
-        tasks[i++] = cx.spawner().spawn("uplink", uplinkTask);
-        tasks[i++] = cx.spawner().spawn("commands", new Commands(device));
+        if (device.config.loopStyle() == LoopStyle.TASKS) {
+            uplinkTask = new Uplink(device);
+            tasks[i++] = cx.spawner().spawn("uplink", uplinkTask);
+            tasks[i++] = cx.spawner().spawn("commands", new Commands(device));
+        } else {
+            selectLoop = new SelectLoop(device, device.config.loopStyle() == LoopStyle.SELECT_KEEPS_READING);
+            tasks[i++] = cx.spawner().spawn("select-loop", selectLoop);
+        }
         tasks[i++] = cx.spawner().spawn("token-refresh", new TokenRefresh(device));
         tasks[i++] = cx.spawner().spawn("led", new Led(device));
-        assert i == tasks.length : "every task slot but the supervisor's is used";
+        assert i <= tasks.length : "more tasks than slots";
     }
 
     /** Ends sampling; a reading waiting for room in the queue is lost with it. */
@@ -126,6 +133,7 @@ final class Supervisor implements Future<Void> {
     }
 
     int windowFrames() {
+        if (selectLoop != null) return selectLoop.framesHeld();
         return uplinkTask == null ? 0 : uplinkTask.framesHeld();
     }
 

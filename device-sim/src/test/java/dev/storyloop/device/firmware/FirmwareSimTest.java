@@ -242,6 +242,31 @@ class FirmwareSimTest {
     }
 
     @Test
+    void shouldLoseReadingsSilentlyWhenASelectCancelsTheBranchHoldingOneAndNotWhenReordered() {
+        long[] results = new long[4];
+        LoopStyle[] styles = {LoopStyle.SELECT_LOSES_READING, LoopStyle.SELECT_KEEPS_READING};
+        for (int v = 0; v < styles.length; v++) {
+            SimRig rig = new SimRig(14, config().samplePeriodNanos(50 * MS).hmacTiming(5 * MS, 40 * MS, 8).loopStyle(styles[v]).build(),
+                    LinkProfile.lan().withLatency(dev.storyloop.device.sim.Distribution.constant(10 * MS)).withJitter(3 * MS));
+            rig.runFor(1 * S);
+            for (int c = 1; c <= 40; c++) {
+                long correlation = c;
+                rig.world.at(rig.world.nowNanos() + c * 230 * MS, () -> rig.command(correlation, CommandCode.BLINK, 1));
+            }
+            rig.runFor(12 * S);
+            int end = (int) rig.device.nextSequence();
+            results[2 * v] = rig.ledger.missingBelow(rig.id(), end) - rig.device.buffered();
+            results[2 * v + 1] = rig.device.unaccounted();
+            assertThat(rig.device.dropped()).as(styles[v].toString()).isZero();
+            assertThat(rig.ledger.ack(40)).as("commands answered").isEqualTo(AckStatus.OK);
+        }
+        assertThat(results[0]).as("readings the gateway misses, select first").isPositive();
+        assertThat(results[1]).as("readings the device cannot place").isGreaterThanOrEqualTo(results[0]);
+        assertThat(results[2]).as("reordered: none missing").isZero();
+        assertThat(results[3]).as("reordered: books balance").isZero();
+    }
+
+    @Test
     void shouldFailBootWithTheMemoryMapWhenTheQueueDoesNotFit() {
         SimWorld world = new SimWorld(1, BrokerLimits.MOSQUITTO_DEFAULTS, LinkProfile.lan());
         FirmwareConfig tooBig = config().uplinkCapacity(1_000).ramBytes(64 * 1024).build();

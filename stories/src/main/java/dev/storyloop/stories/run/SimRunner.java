@@ -7,6 +7,7 @@ import dev.storyloop.device.diag.LostWakerReport;
 import dev.storyloop.device.diag.TraceRecorder;
 import dev.storyloop.device.firmware.Device;
 import dev.storyloop.device.firmware.FirmwareConfig;
+import dev.storyloop.device.firmware.LoopStyle;
 import dev.storyloop.device.hal.SimBoard;
 import dev.storyloop.device.memory.BudgetExceededException;
 import dev.storyloop.device.sim.BrokerLimits;
@@ -19,6 +20,7 @@ import dev.storyloop.gateway.core.GatewayConfig;
 import dev.storyloop.gateway.core.GatewayCore;
 import dev.storyloop.gateway.core.Keyring;
 import dev.storyloop.gateway.core.Outbox;
+import dev.storyloop.protocol.CommandCode;
 import dev.storyloop.stories.scenario.Scenario;
 
 import java.nio.charset.StandardCharsets;
@@ -89,6 +91,21 @@ public final class SimRunner {
             world.at(start + restart.at().nanos(), world::crashBroker);
             world.at(start + restart.at().nanos() + restart.down().nanos(), world::restartBroker);
         }
+        Scenario.Commands commands = scenario.gateway().commands();
+        if (commands != null) {
+            CommandCode code = switch (commands.command()) {
+                case "set-sample-period" -> CommandCode.SET_SAMPLE_PERIOD;
+                case "set-overflow-policy" -> CommandCode.SET_OVERFLOW_POLICY;
+                case "reboot" -> CommandCode.REBOOT;
+                default -> CommandCode.BLINK;
+            };
+            int argument = commands.argument() == null ? 1 : commands.argument();
+            for (long t = commands.every().nanos(); t < scenario.duration().nanos(); t += commands.every().nanos()) {
+                world.at(start + t, () -> {
+                    for (Device d : devices) gateway.core().sendCommand(world.nowNanos(), d.config().deviceId(), code, argument);
+                });
+            }
+        }
         for (Scenario.LoadChange change : scenario.load()) {
             world.at(start + change.at().nanos(), () -> devices.forEach(d -> d.samplePeriodNanos(change.period().nanos())));
         }
@@ -141,6 +158,11 @@ public final class SimRunner {
                 f.sourceOfTruthOneIn() != null ? f.sourceOfTruthOneIn() : defaults.sourceOfTruthOneIn());
         if (f.hmacInline() != null) b.hmacInline(f.hmacInline());
         if (f.refreshLosesWake() != null) b.refreshLosesWake(f.refreshLosesWake());
+        if (f.loop() != null) b.loopStyle(switch (f.loop()) {
+            case "select-loses-reading" -> LoopStyle.SELECT_LOSES_READING;
+            case "select-keeps-reading" -> LoopStyle.SELECT_KEEPS_READING;
+            default -> LoopStyle.TASKS;
+        });
         return b.build();
     }
 
@@ -148,8 +170,9 @@ public final class SimRunner {
                                 SimWorld world, List<RunResult.Sample> series) {
         long sampled = 0, published = 0, delivered = 0, oldest = 0, newest = 0, reset = 0, buffered = 0, waits = 0, connects = 0,
                 losses = 0, refreshes = 0, peak = 0;
+        long unaccounted = 0;
         for (Device d : devices) {
-            d.checkBooks();
+            unaccounted += d.unaccounted();
             sampled += d.stats().sampled();
             published += d.stats().published();
             delivered += d.stats().delivered();
@@ -176,6 +199,7 @@ public final class SimRunner {
         m.put("device.connections_lost", losses);
         m.put("device.token_refreshes", refreshes);
         m.put("device.peak_buffered", peak);
+        m.put("device.unaccounted", unaccounted);
         long lost = 0, longPolls = 0;
         String lostTask = "", longPollTask = "";
         for (Diagnostics diag : diagnostics) {
@@ -197,6 +221,9 @@ public final class SimRunner {
         m.put("gateway.rejected", core.rejectedTotal());
         m.put("gateway.throttles", core.throttles());
         m.put("gateway.peak_backlog", (long) core.peakBacklog());
+        m.put("gateway.commands_sent", core.commandsSent());
+        m.put("gateway.commands_acked", core.commandsAcked());
+        m.put("gateway.command_timeouts", core.commandsTimedOut());
         m.put("broker.dropped", world.broker().stats().droppedTotal());
         for (DropReason reason : DropReason.values()) m.put("broker.dropped." + reason.label(), world.broker().stats().dropped(reason));
         long connectPeak = 0, reconnectPeak = 0, throughputPeak = 0, reconnectSeconds = 0;

@@ -133,8 +133,9 @@ public record Scenario(String title, String summary, long seed, Duration duratio
                            @JsonProperty("token-refresh") Duration tokenRefresh, @JsonProperty("token-lifetime") Duration tokenLifetime,
                            @JsonProperty("hmac-fast") Duration hmacFast, @JsonProperty("hmac-source-of-truth") Duration hmacSourceOfTruth,
                            @JsonProperty("source-of-truth-one-in") Integer sourceOfTruthOneIn,
-                           @JsonProperty("hmac-inline") Boolean hmacInline, @JsonProperty("refresh-loses-wake") Boolean refreshLosesWake) {
-        static final Firmware NONE = new Firmware(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                           @JsonProperty("hmac-inline") Boolean hmacInline, @JsonProperty("refresh-loses-wake") Boolean refreshLosesWake,
+                           @JsonProperty("loop") String loop) {
+        static final Firmware NONE = new Firmware(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
         public Firmware {
             require(policy == null || List.of("block", "drop-oldest", "drop-newest").contains(policy),
@@ -143,6 +144,8 @@ public record Scenario(String title, String summary, long seed, Duration duratio
             require(capacity == null || capacity > 0, "capacity must be > 0");
             require(window == null || window > 0, "window must be > 0");
             require(sourceOfTruthOneIn == null || sourceOfTruthOneIn > 0, "source-of-truth-one-in must be > 0");
+            require(loop == null || List.of("tasks", "select-loses-reading", "select-keeps-reading").contains(loop),
+                    "loop must be tasks, select-loses-reading or select-keeps-reading, got '" + loop + "'");
         }
 
         /** This firmware with {@code override}'s non-null fields taking precedence. */
@@ -154,7 +157,7 @@ public record Scenario(String title, String summary, long seed, Duration duratio
                     pick(override.jitter, jitter), pick(override.tokenRefresh, tokenRefresh), pick(override.tokenLifetime, tokenLifetime),
                     pick(override.hmacFast, hmacFast), pick(override.hmacSourceOfTruth, hmacSourceOfTruth),
                     pick(override.sourceOfTruthOneIn, sourceOfTruthOneIn), pick(override.hmacInline, hmacInline),
-                    pick(override.refreshLosesWake, refreshLosesWake));
+                    pick(override.refreshLosesWake, refreshLosesWake), pick(override.loop, loop));
         }
 
         private static <T> T pick(T preferred, T fallback) {
@@ -203,18 +206,30 @@ public record Scenario(String title, String summary, long seed, Duration duratio
 
     public record Restart(@JsonProperty(value = "at", required = true) Duration at, @JsonProperty(value = "down", required = true) Duration down) {}
 
-    /** The gateway core in the simulated world: flow control, what each frame costs it, when a device is stale. */
-    public record Gateway(boolean flowControl, Duration costPerFrame, int stalePeriods) {
-        static final Gateway DEFAULT = new Gateway(true, new Duration(0), 3);
+    /** The gateway core in the simulated world: flow control, what each frame costs it, when a device is stale, commands it sends. */
+    public record Gateway(boolean flowControl, Duration costPerFrame, int stalePeriods, Commands commands) {
+        static final Gateway DEFAULT = new Gateway(true, new Duration(0), 3, null);
 
         @JsonCreator
         public Gateway(@JsonProperty("flow-control") Boolean flowControl, @JsonProperty("cost-per-frame") Duration costPerFrame,
-                       @JsonProperty("stale-periods") Integer stalePeriods) {
-            this(flowControl == null || flowControl, costPerFrame == null ? new Duration(0) : costPerFrame, stalePeriods == null ? 3 : stalePeriods);
+                       @JsonProperty("stale-periods") Integer stalePeriods, @JsonProperty("commands") Commands commands) {
+            this(flowControl == null || flowControl, costPerFrame == null ? new Duration(0) : costPerFrame,
+                    stalePeriods == null ? 3 : stalePeriods, commands);
         }
 
         public Gateway {
             require(stalePeriods > 0, "gateway.stale-periods must be > 0");
+        }
+    }
+
+    /** The gateway sends {@code command} with {@code argument} to every device every {@code every}. */
+    public record Commands(@JsonProperty(value = "every", required = true) Duration every,
+                           @JsonProperty(value = "command", required = true) String command,
+                           @JsonProperty("argument") Integer argument) {
+        public Commands {
+            require(every.nanos() >= 1_000_000L, "commands.every must be at least 1ms");
+            require(List.of("set-sample-period", "set-overflow-policy", "blink", "reboot").contains(command),
+                    "commands.command must be set-sample-period, set-overflow-policy, blink or reboot");
         }
     }
 
