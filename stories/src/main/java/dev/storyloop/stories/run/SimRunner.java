@@ -225,6 +225,7 @@ public final class SimRunner {
         m.put("gateway.commands_acked", core.commandsAcked());
         m.put("gateway.command_timeouts", core.commandsTimedOut());
         m.put("broker.dropped", world.broker().stats().droppedTotal());
+        m.put("broker.wills", world.broker().stats().wills());
         for (DropReason reason : DropReason.values()) m.put("broker.dropped." + reason.label(), world.broker().stats().dropped(reason));
         long connectPeak = 0, reconnectPeak = 0, throughputPeak = 0, reconnectSeconds = 0;
         for (RunResult.Sample s : series) {
