@@ -1,68 +1,64 @@
 package dev.storyloop.cli;
 
-import dev.storyloop.device.diag.LostWakerReport;
-import dev.storyloop.stories.WakerDemo;
+import dev.storyloop.stories.run.StoryRunner;
+import dev.storyloop.stories.scenario.ScenarioFile;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.PrintStream;
-import java.util.Locale;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
- * {@code storyloop demo}: the README's main command.
- *
- * <p>Until the story runner lands it runs {@link WakerDemo}, the lost wake-up of the first story,
- * on the real executor in virtual time: the buggy firmware and the fixed one, side by side.
+ * {@code storyloop demo}: the README's main command. Runs story 1, "The waker that never came", in
+ * the simulated world, prints its claims and where its results and plots are.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Reproduces a lost wake-up on the simulated device, then shows the fixed firmware.")
+        description = "Runs story 1 (a lost wake-up in a fleet of twenty devices) in the simulated world and prints its claims.")
 final class DemoCommand implements Callable<Integer> {
+    static final String STORY = "the-waker-that-never-came";
 
-    @Option(names = "--seed", description = "PRNG seed of the run (default: ${DEFAULT-VALUE}).", defaultValue = "1")
-    long seed;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--minutes", description = "Simulated minutes to run (default: ${DEFAULT-VALUE}).", defaultValue = "10")
-    long minutes;
+    @Option(names = "--seed", description = "Run with this seed instead of the scenario's.")
+    Long seed;
+
+    @Option(names = "--stories", defaultValue = "stories", description = "Where the story folders are (default: ${DEFAULT-VALUE}).")
+    Path storiesRoot;
 
     @Override
-    public Integer call() {
-        if (minutes <= 0 || minutes > 24 * 60) {
-            System.err.println("storyloop demo: --minutes must be between 1 and 1440, got " + minutes);
+    public Integer call() throws IOException {
+        Path story = storiesRoot.resolve(STORY);
+        if (!Files.isRegularFile(story.resolve("scenario.yaml"))) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "no " + story + "/scenario.yaml: run the demo from the repository's root");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("storyloop demo: story 1, The waker that never came (" + story + "/story.md)");
+        out.println("Twenty devices answer requests; each answer is signed through a hand-written future around a C HMAC");
+        out.println("library that forgets its waker on the library's slow path. Three runs: 150 requests/s, 210 requests/s,");
+        out.println("and 210 with the future fixed. Simulated time, one seeded world; the same seed gives the same digest.");
+        out.println();
+        out.flush();
+        long started = System.nanoTime();
+        StoryRunner.StoryResult result;
+        try {
+            result = StoryRunner.run(story, seed);
+        } catch (ScenarioFile.Invalid e) {
+            spec.commandLine().getErr().println("storyloop demo: " + e.getMessage());
+            spec.commandLine().getErr().flush();
             return 2;
         }
-        PrintStream out = System.out;
-        long duration = minutes * 60_000_000_000L;
-        WakerDemo.Result buggy = WakerDemo.run(seed, false, duration);
-        WakerDemo.Result fixed = WakerDemo.run(seed, true, duration);
-
-        out.println("storyloop demo: Barbara's token refresh, " + minutes + " simulated minutes, seed " + seed);
-        out.println();
-        out.print(buggy.memoryMap());
-        out.println();
-        out.println("Buggy firmware (the refresh-from-source-of-truth path never hands over its waker):");
-        for (LostWakerReport report : buggy.lostWakers()) out.println("  " + report);
-        out.println();
-        out.print(indent(buggy.dump()));
-        out.println();
-        out.printf(Locale.ROOT, "%-34s %12s %12s%n", "", "buggy", "fixed");
-        row(out, "readings sampled", buggy.sampled(), fixed.sampled());
-        row(out, "readings published", buggy.published(), fixed.published());
-        row(out, "token refreshes", buggy.refreshes(), fixed.refreshes());
-        row(out, "sampler waits on a full queue", buggy.sendWaits(), fixed.sendWaits());
-        row(out, "lost-waker reports", buggy.lostWakers().size(), fixed.lostWakers().size());
-        out.printf(Locale.ROOT, "%-34s %12s %12s%n", "trace digest (first 12 hex)",
-                buggy.traceDigest().substring(0, 12), fixed.traceDigest().substring(0, 12));
-        out.println();
-        out.println("Same seed, same numbers: ./storyloop demo --seed " + seed + " --minutes " + minutes);
-        return 0;
-    }
-
-    private static void row(PrintStream out, String label, long buggy, long fixed) {
-        out.printf(Locale.ROOT, "%-34s %12d %12d%n", label, buggy, fixed);
-    }
-
-    private static String indent(String text) {
-        return text.lines().map(line -> "  " + line + "\n").reduce("", String::concat);
+        out.print(StoryRunner.claimsTable(result));
+        out.printf("%n  trace digest %s (seed %d, %.1f s)%n", result.digest(), result.seed(), (System.nanoTime() - started) / 1e9);
+        Path results = StoryRunner.writeResults(result, seed == null ? null : story.resolve("results-seed-" + seed), StoryloopCli.version());
+        out.println("  results: " + results.resolve("summary.md"));
+        out.println("  plots:   " + results.resolve("queue-depth.svg") + ", throughput.svg, connects.svg");
+        out.println("  more:    ./storyloop run --all   (every story);  ./storyloop --help");
+        out.flush();
+        return result.holds() ? 0 : 1;
     }
 }

@@ -48,4 +48,15 @@ class RunCommandTest {
         assertThat(run("run")).isEqualTo(2);
         assertThat(run("run", dir.resolve("nowhere").toString())).isEqualTo(2);
     }
+
+    @Test
+    void shouldRunStoryOneAsTheDemo() throws Exception {
+        Path story = Files.createDirectories(dir.resolve("the-waker-that-never-came"));
+        Files.copy(Path.of("the-waker-that-never-came/scenario.yaml"), story.resolve("scenario.yaml"));
+        assertThat(run("demo", "--stories", dir.toString())).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("story 1, The waker that never came", "naming the task: request", "results: ");
+        assertThat(out.toString()).doesNotContain("FAIL");
+        assertThat(story.resolve("results/summary.md")).exists();
+        assertThat(run("demo", "--stories", dir.resolve("nowhere").toString())).isEqualTo(2);
+    }
 }

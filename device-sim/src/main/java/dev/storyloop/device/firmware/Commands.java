@@ -3,7 +3,9 @@ package dev.storyloop.device.firmware;
 import dev.storyloop.device.chan.OverflowPolicy;
 import dev.storyloop.device.exec.Context;
 import dev.storyloop.device.exec.Future;
+import dev.storyloop.device.exec.JoinHandle;
 import dev.storyloop.device.exec.Poll;
+import dev.storyloop.device.exec.Sleep;
 import dev.storyloop.device.net.InboundMessage;
 import dev.storyloop.protocol.AckStatus;
 import dev.storyloop.protocol.CommandCode;
@@ -14,6 +16,7 @@ import dev.storyloop.protocol.FrameType;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * The inbound task: commands from the gateway (acted on, then acknowledged with their correlation
@@ -38,18 +41,33 @@ final class Commands implements Future<Void> {
     private final AckStatus[] recentStatus = new AckStatus[RECENT_COMMANDS];
     private int recentNext;
     private long ackSequence;
+    static final long REAP_PERIOD_NANOS = 1_000_000_000L;
+
     private Future<InboundMessage> receiving;
     private Future<Boolean> acking;
     private boolean rebootAfterAck;
+    // request tasks (request signing on): their handles and start times, a fixed table
+    private final HmacBudget budget;
+    private final JoinHandle<Void>[] requests;
+    private final long[] requestStarted;
+    private final Sleep reaper;
 
+    @SuppressWarnings("unchecked")
     Commands(Device device) {
         this.device = device;
         Arrays.fill(recentIds, -1);
+        FirmwareConfig config = device.config;
+        boolean signing = config.requestSigning();
+        this.budget = signing ? new HmacBudget(config.hmacBudgetPerSecond() == 0 ? Integer.MAX_VALUE : config.hmacBudgetPerSecond()) : null;
+        this.requests = signing ? new JoinHandle[config.requestSlots()] : new JoinHandle[0];
+        this.requestStarted = new long[requests.length];
+        this.reaper = signing ? Sleep.forNanos(REAP_PERIOD_NANOS) : null;
     }
 
     @Override
     public Poll poll(Context cx) {
         while (true) {
+            reapHungRequests(cx);
             if (pollAck(cx) == Poll.PENDING) return Poll.PENDING;
             if (rebootAfterAck) {
                 rebootAfterAck = false;
@@ -113,11 +131,52 @@ final class Commands implements Future<Void> {
             remember(correlationId, status);
             rebootAfterAck = frame.command() == CommandCode.REBOOT && status == AckStatus.OK;
         }
+        CommandCode code = frame.command();
+        byte[] answer = encodeAck(cx, correlationId, status);
+        if (device.config.requestSigning() && code != CommandCode.REBOOT) {
+            if (startRequest(cx, answer)) return;
+            device.stats.requestsBusy++; // no request slot free: answer at once that the device is busy
+            answer = encodeAck(cx, correlationId, AckStatus.BUSY);
+        }
+        acking = device.transport.publish(device.ackTopic, answer, 1, false);
+    }
+
+    private byte[] encodeAck(Context cx, long correlationId, AckStatus status) {
         ack.reset(FrameType.ACK, device.config.deviceId(), ackSequence, cx.nowNanos() / 1_000_000L).ack(correlationId, status);
         ackSequence = ackSequence == Frame.U32_MAX ? 0 : ackSequence + 1;
         scratch.clear();
         int length = codec.encode(ack, device.frameAuthenticator, scratch);
-        acking = device.transport.publish(device.ackTopic, Arrays.copyOf(scratch.array(), length), 1, false);
+        return Arrays.copyOf(scratch.array(), length);
+    }
+
+    /** Starts a request task for the signed answer; false when every request slot is taken. */
+    private boolean startRequest(Context cx, byte[] answer) {
+        for (int i = 0; i < requests.length; i++) {
+            if (requests[i] != null && !requests[i].isDone()) continue;
+            Optional<JoinHandle<Void>> started = cx.spawner().trySpawn("request", new Request(device, budget, answer));
+            if (started.isEmpty()) return false;
+            requests[i] = started.get();
+            requestStarted[i] = cx.nowNanos();
+            device.stats.requests++;
+            return true;
+        }
+        return false;
+    }
+
+    /** Stops request tasks older than the request timeout (a hung one would hold its slot for ever). */
+    private void reapHungRequests(Context cx) {
+        if (reaper == null) return;
+        while (reaper.poll(cx) == Poll.READY) {
+            long now = cx.nowNanos();
+            for (int i = 0; i < requests.length; i++) {
+                if (requests[i] == null || requests[i].isDone()) continue;
+                if (now - requestStarted[i] < device.config.requestTimeoutNanos()) continue;
+                requests[i].abort();
+                requests[i] = null;
+                device.stats.requestsAbandoned++;
+            }
+            reaper.reset(REAP_PERIOD_NANOS);
+        }
     }
 
     private AckStatus execute(CommandCode command, int argument) {
@@ -169,6 +228,10 @@ final class Commands implements Future<Void> {
     public void cancel() {
         if (receiving != null) receiving.cancel();
         if (acking != null) acking.cancel();
+        if (reaper != null) reaper.cancel();
+        for (JoinHandle<Void> request : requests) {
+            if (request != null) request.abort();
+        }
     }
 
     @Override

@@ -124,7 +124,9 @@ public final class Device implements WakeSource {
     public static Device boot(FirmwareConfig config, Clock clock, Transport transport, Board board) {
         Objects.requireNonNull(config, "config");
         MemoryBudget budget = new MemoryBudget("device '" + config.deviceId() + "'", config.ramBytes());
-        Executor executor = Executor.builder(config.deviceId()).clock(clock).taskCapacity(TASKS).timerCapacity(TIMERS)
+        int requestTasks = config.requestSigning() ? config.requestSlots() : 0; // each may wait on one timer
+        Executor executor = Executor.builder(config.deviceId()).clock(clock).taskCapacity(TASKS + requestTasks)
+                .timerCapacity(TIMERS + requestTasks)
                 .budget(budget).build();
         Device device = new Device(config, executor, budget, Objects.requireNonNull(transport, "transport"),
                 Objects.requireNonNull(board, "board"));

@@ -30,6 +30,10 @@ public final class DeviceStats {
     long blinks;
     long reboots;
     long flowWaits;          // times the uplink waited for credit from the gateway
+    long requests;           // commands answered by a request task (request signing on)
+    long requestsBusy;       // commands answered BUSY: no request slot free
+    long requestsAbandoned;  // request tasks stopped after the request timeout
+    long requestsFromSourceOfTruth;
     int peakBuffered;
 
     public long sampled() { return sampled; }
@@ -54,6 +58,10 @@ public final class DeviceStats {
     public long blinks() { return blinks; }
     public long reboots() { return reboots; }
     public long flowWaits() { return flowWaits; }
+    public long requests() { return requests; }
+    public long requestsBusy() { return requestsBusy; }
+    public long requestsAbandoned() { return requestsAbandoned; }
+    public long requestsFromSourceOfTruth() { return requestsFromSourceOfTruth; }
     /** The most frames held at once in the queue and the publish window together. */
     public int peakBuffered() { return peakBuffered; }
 }

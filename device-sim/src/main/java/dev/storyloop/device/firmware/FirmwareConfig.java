@@ -43,6 +43,10 @@ public final class FirmwareConfig {
     private final boolean hmacInline;
     private final boolean refreshLosesWake;
     private final LoopStyle loopStyle;
+    private final boolean requestSigning;
+    private final int requestSlots;
+    private final long requestTimeoutNanos;
+    private final int hmacBudgetPerSecond;
 
     private FirmwareConfig(Builder b) {
         this.deviceId = DeviceIds.require(b.deviceId);
@@ -67,6 +71,10 @@ public final class FirmwareConfig {
         this.hmacInline = b.hmacInline;
         this.refreshLosesWake = b.refreshLosesWake;
         this.loopStyle = Objects.requireNonNull(b.loopStyle, "loop style");
+        this.requestSigning = b.requestSigning;
+        this.requestSlots = (int) requireRange("request slots", b.requestSlots, 1, 64);
+        this.requestTimeoutNanos = requireRange("request timeout", b.requestTimeoutNanos, MS, 600 * SECOND);
+        this.hmacBudgetPerSecond = (int) requireRange("HMAC budget per second", b.hmacBudgetPerSecond, 0, 1_000_000);
     }
 
     private static long requireRange(String what, long value, long min, long max) {
@@ -104,6 +112,10 @@ public final class FirmwareConfig {
         b.hmacInline = hmacInline;
         b.refreshLosesWake = refreshLosesWake;
         b.loopStyle = loopStyle;
+        b.requestSigning = requestSigning;
+        b.requestSlots = requestSlots;
+        b.requestTimeoutNanos = requestTimeoutNanos;
+        b.hmacBudgetPerSecond = hmacBudgetPerSecond;
         return b;
     }
 
@@ -129,6 +141,11 @@ public final class FirmwareConfig {
     public boolean hmacInline() { return hmacInline; }
     public boolean refreshLosesWake() { return refreshLosesWake; }
     public LoopStyle loopStyle() { return loopStyle; }
+    public boolean requestSigning() { return requestSigning; }
+    public int requestSlots() { return requestSlots; }
+    public long requestTimeoutNanos() { return requestTimeoutNanos; }
+    /** Signatures per second the HMAC library serves from its cache (0: all of them). */
+    public int hmacBudgetPerSecond() { return hmacBudgetPerSecond; }
 
     /** Defaults: 1 s samples at QoS 1, 64 frames of store-and-forward dropping the oldest, 64 KiB of RAM. */
     public static final class Builder {
@@ -154,6 +171,10 @@ public final class FirmwareConfig {
         private boolean hmacInline;
         private boolean refreshLosesWake;
         private LoopStyle loopStyle = LoopStyle.TASKS;
+        private boolean requestSigning;
+        private int requestSlots = 8;
+        private long requestTimeoutNanos = 5 * SECOND;
+        private int hmacBudgetPerSecond;
 
         private Builder(String deviceId) {
             this.deviceId = deviceId;
@@ -197,6 +218,19 @@ public final class FirmwareConfig {
         public Builder refreshLosesWake(boolean value) { refreshLosesWake = value; return this; }
         /** Story switch: one task selecting between commands and readings ({@link LoopStyle}). */
         public Builder loopStyle(LoopStyle value) { loopStyle = value; return this; }
+        /**
+         * Requests: every command except reboot is answered by a task of its own that first signs the
+         * response with the HMAC library; at most {@code slots} at once (more are answered BUSY), each
+         * abandoned after {@code timeoutNanos}.
+         */
+        public Builder requestSigning(boolean on, int slots, long timeoutNanos) {
+            requestSigning = on;
+            requestSlots = slots;
+            requestTimeoutNanos = timeoutNanos;
+            return this;
+        }
+        /** The HMAC library serves this many signatures per second from its cache; beyond, it refreshes from the source of truth (0: never). */
+        public Builder hmacBudgetPerSecond(int value) { hmacBudgetPerSecond = value; return this; }
 
         public FirmwareConfig build() {
             return new FirmwareConfig(this);

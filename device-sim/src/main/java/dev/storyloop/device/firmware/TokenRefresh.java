@@ -9,6 +9,7 @@ import dev.storyloop.device.exec.WakerSlot;
 
 import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
+import java.util.function.LongPredicate;
 
 /**
  * The token-refresh task: at boot and then every refresh period, signs a fresh token with HMAC
@@ -35,7 +36,12 @@ final class TokenRefresh implements Future<Void> {
 
     TokenRefresh(Device device) {
         this.device = device;
-        this.call = new HmacCall(device, new SplittableRandom(device.config.seed() * 17 + device.boots()));
+        SplittableRandom random = new SplittableRandom(device.config.seed() * 17 + device.boots());
+        this.call = new HmacCall(device, now -> {
+            boolean slow = random.nextInt(device.config.sourceOfTruthOneIn()) == 0;
+            if (slow) device.stats.refreshesFromSourceOfTruth++;
+            return slow;
+        });
     }
 
     @Override
@@ -71,11 +77,11 @@ final class TokenRefresh implements Future<Void> {
         return "token refresh";
     }
 
-    /** The hand-written future around the synchronous HMAC library. */
+    /** The hand-written future around the synchronous HMAC library (token refreshes, and signed responses to requests). */
     static final class HmacCall implements Future<Void>, WakeSource {
         private static final long OFFLOAD_RETRY_NANOS = 10 * FirmwareConfig.MS;
         private final Device device;
-        private final SplittableRandom random;
+        private final LongPredicate fromSourceOfTruthAt;
         private final WakerSlot completion = new WakerSlot();
         private final Sleep retry = Sleep.forNanos(0);
         private final byte[] token = new byte[16];
@@ -87,9 +93,10 @@ final class TokenRefresh implements Future<Void> {
         private boolean fromSourceOfTruth;
         private long counter;
 
-        HmacCall(Device device, SplittableRandom random) {
+        /** {@code fromSourceOfTruthAt} decides, when a call starts, whether it takes the library's slow path. */
+        HmacCall(Device device, LongPredicate fromSourceOfTruthAt) {
             this.device = device;
-            this.random = random;
+            this.fromSourceOfTruthAt = fromSourceOfTruthAt;
         }
 
         void start() {
@@ -103,8 +110,7 @@ final class TokenRefresh implements Future<Void> {
             FirmwareConfig config = device.config;
             if (!started) {
                 started = true;
-                fromSourceOfTruth = random.nextInt(config.sourceOfTruthOneIn()) == 0;
-                if (fromSourceOfTruth) device.stats.refreshesFromSourceOfTruth++;
+                fromSourceOfTruth = fromSourceOfTruthAt.test(cx.nowNanos());
             }
             long workNanos = fromSourceOfTruth ? config.hmacSourceOfTruthNanos() : config.hmacFastNanos();
             if (config.hmacInline()) {

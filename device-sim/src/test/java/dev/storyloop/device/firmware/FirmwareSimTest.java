@@ -267,6 +267,34 @@ class FirmwareSimTest {
     }
 
     @Test
+    void shouldHangOnlyTheRequestsWhoseSignatureTookTheSlowPathWhenTheFutureLosesItsWaker() {
+        for (boolean losesWake : new boolean[] {true, false}) {
+            FirmwareConfig requests = config().requestSigning(true, 8, 2 * S).hmacBudgetPerSecond(2).refreshLosesWake(losesWake).build();
+            SimRig rig = new SimRig(15, requests);
+            rig.runFor(1 * S);
+            for (int c = 1; c <= 30; c++) { // 3 requests a second against a cache of 2 a second
+                long correlation = c;
+                rig.world.at(rig.world.nowNanos() + c * 333 * MS, () -> rig.command(correlation, CommandCode.BLINK, 1));
+            }
+            rig.runFor(15 * S);
+            int answered = 0;
+            for (long c = 1; c <= 30; c++) if (rig.ledger.ack(c) == AckStatus.OK) answered++;
+            DeviceStats stats = rig.device.stats();
+            assertThat(stats.requests()).isEqualTo(30);
+            if (losesWake) {
+                assertThat(stats.requestsFromSourceOfTruth()).as("a third of the requests go past the cache").isBetween(8L, 12L);
+                assertThat(answered).isEqualTo(30 - (int) stats.requestsFromSourceOfTruth());
+                assertThat(stats.requestsAbandoned()).isEqualTo(stats.requestsFromSourceOfTruth());
+                assertThat(rig.diagnostics.lostWakers()).isNotEmpty().allSatisfy(r -> assertThat(r.task()).isEqualTo("request"));
+            } else {
+                assertThat(answered).isEqualTo(30);
+                assertThat(rig.diagnostics.lostWakers()).isEmpty();
+            }
+            assertThat(rig.ledger.consecutive(rig.id())).as("telemetry is unaffected").isTrue();
+        }
+    }
+
+    @Test
     void shouldFailBootWithTheMemoryMapWhenTheQueueDoesNotFit() {
         SimWorld world = new SimWorld(1, BrokerLimits.MOSQUITTO_DEFAULTS, LinkProfile.lan());
         FirmwareConfig tooBig = config().uplinkCapacity(1_000).ramBytes(64 * 1024).build();

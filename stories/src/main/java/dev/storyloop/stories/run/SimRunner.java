@@ -100,7 +100,8 @@ public final class SimRunner {
                 default -> CommandCode.BLINK;
             };
             int argument = commands.argument() == null ? 1 : commands.argument();
-            for (long t = commands.every().nanos(); t < scenario.duration().nanos(); t += commands.every().nanos()) {
+            long every = variant.commandsEvery() != null ? variant.commandsEvery().nanos() : commands.every().nanos();
+            for (long t = every; t < scenario.duration().nanos(); t += every) {
                 world.at(start + t, () -> {
                     for (Device d : devices) gateway.core().sendCommand(world.nowNanos(), d.config().deviceId(), code, argument);
                 });
@@ -158,6 +159,11 @@ public final class SimRunner {
                 f.sourceOfTruthOneIn() != null ? f.sourceOfTruthOneIn() : defaults.sourceOfTruthOneIn());
         if (f.hmacInline() != null) b.hmacInline(f.hmacInline());
         if (f.refreshLosesWake() != null) b.refreshLosesWake(f.refreshLosesWake());
+        if (f.requestSigning() != null) {
+            b.requestSigning(f.requestSigning(), f.requestSlots() != null ? f.requestSlots() : defaults.requestSlots(),
+                    f.requestTimeout() != null ? f.requestTimeout().nanos() : defaults.requestTimeoutNanos());
+        }
+        if (f.hmacBudgetPerSecond() != null) b.hmacBudgetPerSecond(f.hmacBudgetPerSecond());
         if (f.loop() != null) b.loopStyle(switch (f.loop()) {
             case "select-loses-reading" -> LoopStyle.SELECT_LOSES_READING;
             case "select-keeps-reading" -> LoopStyle.SELECT_KEEPS_READING;
@@ -200,6 +206,15 @@ public final class SimRunner {
         m.put("device.token_refreshes", refreshes);
         m.put("device.peak_buffered", peak);
         m.put("device.unaccounted", unaccounted);
+        long requests = 0, busy = 0, abandoned = 0;
+        for (Device d : devices) {
+            requests += d.stats().requests();
+            busy += d.stats().requestsBusy();
+            abandoned += d.stats().requestsAbandoned();
+        }
+        m.put("device.requests", requests);
+        m.put("device.requests_busy", busy);
+        m.put("device.requests_abandoned", abandoned);
         long lost = 0, longPolls = 0;
         String lostTask = "", longPollTask = "";
         for (Diagnostics diag : diagnostics) {
@@ -224,6 +239,7 @@ public final class SimRunner {
         m.put("gateway.commands_sent", core.commandsSent());
         m.put("gateway.commands_acked", core.commandsAcked());
         m.put("gateway.command_timeouts", core.commandsTimedOut());
+        m.put("gateway.command_timeout_share", core.commandsSent() == 0 ? 0.0 : (double) core.commandsTimedOut() / core.commandsSent());
         m.put("broker.dropped", world.broker().stats().droppedTotal());
         m.put("broker.wills", world.broker().stats().wills());
         for (DropReason reason : DropReason.values()) m.put("broker.dropped." + reason.label(), world.broker().stats().dropped(reason));

@@ -33,7 +33,7 @@ public record Scenario(String title, String summary, long seed, Duration duratio
                 devices == null ? Devices.DEFAULT : devices, network == null ? Network.DEFAULT : network,
                 broker == null ? Broker.DEFAULT : broker, gateway == null ? Gateway.DEFAULT : gateway,
                 load == null ? List.of() : List.copyOf(load),
-                variants == null || variants.isEmpty() ? List.of(new Variant("run", null)) : List.copyOf(variants),
+                variants == null || variants.isEmpty() ? List.of(new Variant("run", null, null)) : List.copyOf(variants),
                 List.copyOf(expect));
     }
 
@@ -44,6 +44,10 @@ public record Scenario(String title, String summary, long seed, Duration duratio
         for (LoadChange change : load) require(change.at().nanos() < duration.nanos(), "a load change at " + change.at() + " is after the end");
         long names = variants.stream().map(Variant::name).distinct().count();
         require(names == variants.size(), "variant names must be different");
+        for (Variant variant : variants) {
+            require(variant.commandsEvery() == null || gateway.commands() != null, "variant '" + variant.name()
+                    + "' sets commands-every, but gateway.commands is not set");
+        }
     }
 
     static void require(boolean condition, String message) {
@@ -134,8 +138,11 @@ public record Scenario(String title, String summary, long seed, Duration duratio
                            @JsonProperty("hmac-fast") Duration hmacFast, @JsonProperty("hmac-source-of-truth") Duration hmacSourceOfTruth,
                            @JsonProperty("source-of-truth-one-in") Integer sourceOfTruthOneIn,
                            @JsonProperty("hmac-inline") Boolean hmacInline, @JsonProperty("refresh-loses-wake") Boolean refreshLosesWake,
-                           @JsonProperty("loop") String loop) {
-        static final Firmware NONE = new Firmware(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                           @JsonProperty("loop") String loop, @JsonProperty("request-signing") Boolean requestSigning,
+                           @JsonProperty("request-slots") Integer requestSlots, @JsonProperty("request-timeout") Duration requestTimeout,
+                           @JsonProperty("hmac-budget-per-second") Integer hmacBudgetPerSecond) {
+        static final Firmware NONE = new Firmware(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null);
 
         public Firmware {
             require(policy == null || List.of("block", "drop-oldest", "drop-newest").contains(policy),
@@ -157,7 +164,9 @@ public record Scenario(String title, String summary, long seed, Duration duratio
                     pick(override.jitter, jitter), pick(override.tokenRefresh, tokenRefresh), pick(override.tokenLifetime, tokenLifetime),
                     pick(override.hmacFast, hmacFast), pick(override.hmacSourceOfTruth, hmacSourceOfTruth),
                     pick(override.sourceOfTruthOneIn, sourceOfTruthOneIn), pick(override.hmacInline, hmacInline),
-                    pick(override.refreshLosesWake, refreshLosesWake), pick(override.loop, loop));
+                    pick(override.refreshLosesWake, refreshLosesWake), pick(override.loop, loop),
+                    pick(override.requestSigning, requestSigning), pick(override.requestSlots, requestSlots),
+                    pick(override.requestTimeout, requestTimeout), pick(override.hmacBudgetPerSecond, hmacBudgetPerSecond));
         }
 
         private static <T> T pick(T preferred, T fallback) {
@@ -236,10 +245,12 @@ public record Scenario(String title, String summary, long seed, Duration duratio
     /** From {@code at} on, every device samples every {@code period}. */
     public record LoadChange(@JsonProperty(value = "at", required = true) Duration at, @JsonProperty(value = "period", required = true) Duration period) {}
 
-    /** A run of the same world with some firmware fields changed. */
-    public record Variant(@JsonProperty(value = "name", required = true) String name, @JsonProperty("firmware") Firmware firmware) {
+    /** A run of the same world with some firmware fields changed, and optionally the gateway's command interval. */
+    public record Variant(@JsonProperty(value = "name", required = true) String name, @JsonProperty("firmware") Firmware firmware,
+                          @JsonProperty("commands-every") Duration commandsEvery) {
         public Variant {
             require(name.matches("[a-z0-9][a-z0-9-]{0,31}"), "variant name '" + name + "' must be lower-case letters, digits and -");
+            require(commandsEvery == null || commandsEvery.nanos() >= 1_000_000L, "commands-every must be at least 1ms");
         }
     }
 
