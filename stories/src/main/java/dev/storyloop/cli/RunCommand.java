@@ -39,11 +39,22 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-write", description = "Check the claims without writing results.")
     boolean noWrite;
 
+    @Option(names = "--live", description = "Run against a real broker with Paho devices and the Vert.x gateway, in real time (needs --broker); results go to results-live/.")
+    boolean live;
+
+    @Option(names = "--broker", description = "Broker URL for --live, e.g. tcp://127.0.0.1:1883.")
+    String broker;
+
+    @Option(names = "--duration", converter = Units.DurationNanos.class, description = "With --live: real time per variant (default: the scenario's duration).")
+    Long durationNanos;
+
     @Override
     public Integer call() throws IOException {
         CommandLine cli = spec.commandLine();
         if (all == (storyDir != null)) throw new CommandLine.ParameterException(cli, "give one STORY_DIR or --all");
         if (all && out != null) throw new CommandLine.ParameterException(cli, "--out goes with one story, not --all");
+        if (live && (broker == null || !broker.startsWith("tcp://"))) throw new CommandLine.ParameterException(cli, "--live needs --broker tcp://HOST:PORT");
+        if (!live && (broker != null || durationNanos != null)) throw new CommandLine.ParameterException(cli, "--broker and --duration go with --live");
         List<Path> dirs = all ? StoryRunner.stories(storiesRoot) : List.of(storyDir);
         if (dirs.isEmpty()) throw new CommandLine.ParameterException(cli, "no story folders (with scenario.yaml) under " + storiesRoot);
         PrintWriter printer = cli.getOut();
@@ -55,14 +66,18 @@ final class RunCommand implements Callable<Integer> {
             StoryRunner.StoryResult result;
             long started = System.nanoTime();
             try {
-                result = StoryRunner.run(dir, seed);
+                result = live ? StoryRunner.runLive(dir, seed, broker, durationNanos) : StoryRunner.run(dir, seed);
             } catch (ScenarioFile.Invalid e) {
                 cli.getErr().println("storyloop run: " + e.getMessage());
                 cli.getErr().flush();
                 return 2;
+            } catch (Exception e) {
+                cli.getErr().println("storyloop run: the live run failed: " + e.getMessage());
+                cli.getErr().flush();
+                return 1;
             }
-            printer.printf("%s (seed %d, %d variant(s), %.1f s)%n", result.scenario().title(), result.seed(), result.runs().size(),
-                    (System.nanoTime() - started) / 1e9);
+            printer.printf("%s (seed %d, %d variant(s), %s, %.1f s)%n", result.scenario().title(), result.seed(), result.runs().size(),
+                    result.world(), (System.nanoTime() - started) / 1e9);
             printer.print(StoryRunner.claimsTable(result));
             printer.println("  trace digest " + result.digest());
             if (!noWrite) printer.println("  results: " + StoryRunner.writeResults(result, out, StoryloopCli.version()).resolve("summary.md"));

@@ -1,0 +1,48 @@
+package dev.storyloop.stories;
+
+import dev.storyloop.stories.run.ClaimResult;
+import dev.storyloop.stories.run.StoryRunner;
+import dev.storyloop.testsupport.BrokerConfig;
+import dev.storyloop.testsupport.MosquittoBroker;
+import dev.storyloop.testsupport.MosquittoExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.file.Path;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Story 1 live: twenty Paho devices on real executors, the fixture's Mosquitto and the Vert.x
+ * gateway, 15 s per variant instead of 60, and the same claims as the simulated run.
+ */
+class LiveStoryTest {
+    static final long LIVE_SECONDS = 15;
+    static final String SHARE = "at-210.gateway.command_timeout_share";
+    static final double LIVE_SHARE_TOLERANCE = 0.02;
+
+    @RegisterExtension
+    static final MosquittoExtension MOSQUITTO = MosquittoExtension.with(BrokerConfig.defaults().withMaxQueuedMessages(0));
+
+    @Test
+    void storyOneHoldsLiveAsItDoesSimulated(MosquittoBroker broker) throws Exception {
+        Path story = Path.of("the-waker-that-never-came");
+        StoryRunner.StoryResult simulated = StoryRunner.run(story, null);
+        StoryRunner.StoryResult live = StoryRunner.runLive(story, null, broker.url(), LIVE_SECONDS * 1_000_000_000L);
+
+        String both = live.claims().stream().map(c -> c.claim().describe() + " live " + c.measured()).collect(Collectors.joining("; "));
+        System.out.println("story 1 live: " + both);
+        assertThat(simulated.claims()).allMatch(ClaimResult::holds);
+        // Every claim holds live, except that the share of hung requests may differ from the simulated
+        // one by up to LIVE_SHARE_TOLERANCE (real threads and sockets; 15 s instead of 60).
+        for (ClaimResult claim : live.claims()) {
+            if (claim.holds()) continue;
+            assertThat(claim.claim().metric()).as("a live claim does not hold: " + both).isEqualTo(SHARE);
+        }
+        double liveShare = (Double) live.metrics().get(SHARE);
+        double simulatedShare = (Double) simulated.metrics().get(SHARE);
+        assertThat(liveShare).as(both).isCloseTo(simulatedShare, org.assertj.core.data.Offset.offset(LIVE_SHARE_TOLERANCE));
+        assertThat(live.metrics().get("at-210.world")).isEqualTo("live");
+    }
+}
