@@ -47,6 +47,9 @@ class RunCommandTest {
         assertThat(story.resolve("results")).doesNotExist();
         assertThat(run("run")).isEqualTo(2);
         assertThat(run("run", dir.resolve("nowhere").toString())).isEqualTo(2);
+        assertThat(run("run", story.toString(), "--live")).isEqualTo(2);
+        assertThat(err.toString()).contains("--live needs --broker tcp://HOST:PORT");
+        assertThat(run("run", story.toString(), "--broker", "tcp://127.0.0.1:1883")).isEqualTo(2);
     }
 
     @Test
