@@ -7,6 +7,7 @@ import dev.storyloop.device.sim.SimWorld;
 import dev.storyloop.gateway.core.GatewayCore;
 import dev.storyloop.gateway.core.Outbox;
 import dev.storyloop.protocol.Topics;
+import org.HdrHistogram.Histogram;
 
 /**
  * The gateway core in the simulated world: the same {@link GatewayCore} the Vert.x gateway runs,
@@ -24,6 +25,8 @@ final class SimGateway implements ClientListener, Outbox {
     private final long costPerFrameNanos;
     private boolean draining;
     private long publishesRefused;
+    /** Publish latency: from the reading's timestamp on the device to its arrival here (both on the world's clock). */
+    private final Histogram publishLatency = new Histogram(3_600_000_000_000L, 2);
 
     SimGateway(SimWorld world, GatewayCore core, long costPerFrameNanos) {
         this.world = world;
@@ -49,6 +52,7 @@ final class SimGateway implements ClientListener, Outbox {
 
     @Override
     public void onMessage(Message message, int packetId, boolean duplicate, long nowNanos) {
+        recordLatency(message, nowNanos);
         core.enqueue(nowNanos, message.topic(), message.payload());
         if (costPerFrameNanos == 0) {
             core.drain(nowNanos, Integer.MAX_VALUE);
@@ -76,6 +80,22 @@ final class SimGateway implements ClientListener, Outbox {
     @Override
     public void publish(String topic, byte[] payload, int qos, boolean retained) {
         if (client.publish(new Message(topic, payload, qos, retained)) < 0) publishesRefused++;
+    }
+
+    /** Reads the device timestamp (frame v1: i64 milliseconds at 9 + L) of a telemetry frame; malformed ones are the core's to reject. */
+    private void recordLatency(Message message, long nowNanos) {
+        byte[] frame = message.payload();
+        if (!message.topic().endsWith("/telemetry") || frame.length < 5) return;
+        int at = 9 + (frame[4] & 0xFF);
+        if (frame.length < at + 8) return;
+        long millis = 0;
+        for (int i = 0; i < 8; i++) millis = (millis << 8) | (frame[at + i] & 0xFF);
+        long latency = nowNanos - millis * 1_000_000L;
+        if (latency >= 0) publishLatency.recordValue(Math.min(latency, publishLatency.getHighestTrackableValue()));
+    }
+
+    Histogram publishLatency() {
+        return publishLatency;
     }
 
     GatewayCore core() {

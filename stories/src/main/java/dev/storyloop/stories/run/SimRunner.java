@@ -72,7 +72,7 @@ public final class SimRunner {
             } catch (BudgetExceededException e) {
                 metrics.put("boot_failed", 1L);
                 metrics.put("boot_error", e.getMessage());
-                return new RunResult(variant.name(), metrics, List.of(), digest(List.of(), metrics), e.getMessage());
+                return new RunResult(variant.name(), metrics, List.of(), digest(List.of(), metrics), e.getMessage(), RunResult.NO_LATENCIES);
             }
             if (n == 1) memoryMap = device.budget().report();
             diagnostics.add(Diagnostics.attach(device.executor()));
@@ -132,7 +132,8 @@ public final class SimRunner {
         collect(metrics, devices, diagnostics, gateway, world, series);
         List<String> digests = new ArrayList<>();
         for (TraceRecorder trace : traces) digests.add(trace.digestHex());
-        return new RunResult(variant.name(), metrics, List.copyOf(series), digest(digests, metrics), memoryMap);
+        return new RunResult(variant.name(), metrics, List.copyOf(series), digest(digests, metrics), memoryMap,
+                percentilesMs(gateway.publishLatency()));
     }
 
     static FirmwareConfig firmwareConfig(String id, Scenario.Firmware f, long seed) {
@@ -226,6 +227,17 @@ public final class SimRunner {
             if (longPollTask.isEmpty() && !longReports.isEmpty()) longPollTask = longReports.get(0).task();
         }
         m.put("lost_waker_reports", lost);
+        long pollMax = 0, wakeToPoll99 = 0;
+        for (Diagnostics diag : diagnostics) {
+            pollMax = Math.max(pollMax, diag.pollDurations().getMaxValue());
+            wakeToPoll99 = Math.max(wakeToPoll99, diag.scheduleDelays().getValueAtPercentile(99));
+        }
+        m.put("poll_duration_max_ms", pollMax / 1e6);
+        m.put("wake_to_poll_p99_ms", wakeToPoll99 / 1e6);
+        org.HdrHistogram.Histogram latency = gateway.publishLatency();
+        m.put("publish_latency_p50_ms", latency.getTotalCount() == 0 ? 0.0 : latency.getValueAtPercentile(50) / 1e6);
+        m.put("publish_latency_p99_ms", latency.getTotalCount() == 0 ? 0.0 : latency.getValueAtPercentile(99) / 1e6);
+        m.put("publish_latency_max_ms", latency.getTotalCount() == 0 ? 0.0 : latency.getMaxValue() / 1e6);
         m.put("lost_waker_task", lostTask);
         m.put("long_poll_reports", longPolls);
         m.put("long_poll_task", longPollTask);
@@ -257,6 +269,13 @@ public final class SimRunner {
         m.put("reconnect_seconds", reconnectSeconds);
         m.put("throughput_peak", throughputPeak);
         world.checkBalance();
+    }
+
+    static double[] percentilesMs(org.HdrHistogram.Histogram histogram) {
+        if (histogram.getTotalCount() == 0) return RunResult.NO_LATENCIES;
+        double[] curve = new double[101];
+        for (int p = 0; p <= 100; p++) curve[p] = histogram.getValueAtPercentile(p) / 1e6;
+        return curve;
     }
 
     /** SHA-256 over every device's trace digest (in id order) and the metrics, as canonical text. */

@@ -29,7 +29,7 @@ public final class StoryRunner {
     static final List<String> KEY_METRICS = List.of("device.sampled", "device.delivered", "device.dropped", "device.send_waits",
             "device.peak_buffered", "device.connects", "gateway.received", "gateway.missing", "gateway.duplicates",
             "broker.dropped", "lost_waker_reports", "long_poll_reports", "connect_rate_peak", "reconnect_rate_peak",
-            "reconnect_seconds", "boot_failed");
+            "reconnect_seconds", "publish_latency_p50_ms", "publish_latency_p99_ms", "poll_duration_max_ms", "boot_failed");
 
     /** A story's run: the scenario, each variant's result, every claim checked, and the digest over all variants. */
     public record StoryResult(Path storyDir, Scenario scenario, long seed, List<RunResult> runs, List<ClaimResult> claims, String digest,
@@ -120,6 +120,7 @@ public final class StoryRunner {
                     s -> s.receivedInSecond()));
             Files.writeString(staging.resolve("connects.svg"), chart(result, "Device connects per second", "connects/s",
                     s -> s.connectsInSecond()));
+            Files.writeString(staging.resolve("latency.svg"), latencyChart(result));
             deleteTree(target);
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         } finally {
@@ -140,6 +141,19 @@ public final class StoryRunner {
             series.add(new Svg.Series(run.variant(), x, y));
         }
         return Svg.lineChart(title, "simulated time (s)", unit, series);
+    }
+
+    /** The publish latency distribution: for each variant, latency (x) at each percentile (y). */
+    private static String latencyChart(StoryResult result) {
+        List<Svg.Series> series = new ArrayList<>();
+        for (RunResult run : result.runs()) {
+            double[] curve = run.latencyPercentilesMs();
+            if (curve.length == 0) continue;
+            double[] percentile = new double[curve.length];
+            for (int p = 0; p < curve.length; p++) percentile[p] = p;
+            series.add(new Svg.Series(run.variant(), curve, percentile));
+        }
+        return Svg.lineChart("Publish latency: reading taken to frame at the gateway", "latency (ms)", "percentile", series);
     }
 
     static String summary(StoryResult result, String version) {
@@ -173,7 +187,7 @@ public final class StoryRunner {
             md.append("\n");
         }
         md.append("\n## Plots\n\n![Frames held in device RAM](queue-depth.svg)\n\n![Frames received per second](throughput.svg)\n\n")
-                .append("![Device connects per second](connects.svg)\n");
+                .append("![Device connects per second](connects.svg)\n\n![Publish latency distribution](latency.svg)\n");
         for (RunResult run : result.runs()) {
             Object error = run.metrics().get("boot_error");
             md.append("\n## Memory of one device: ").append(run.variant()).append("\n\n```\n")
