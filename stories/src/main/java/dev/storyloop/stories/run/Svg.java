@@ -19,6 +19,7 @@ final class Svg {
             for (double v : s.x()) xMax = Math.max(xMax, v);
             for (double v : s.y()) yMax = Math.max(yMax, v);
         }
+        xMax = niceCeiling(xMax);
         yMax = niceCeiling(yMax);
         int plotW = WIDTH - LEFT - RIGHT, plotH = HEIGHT - TOP - BOTTOM;
         StringBuilder out = new StringBuilder();
@@ -57,7 +58,7 @@ final class Svg {
 
     private static double niceCeiling(double value) {
         double magnitude = Math.pow(10, Math.floor(Math.log10(value)));
-        for (double step : new double[] {1, 2, 2.5, 5, 10}) {
+        for (double step : new double[] {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10}) {
             if (step * magnitude >= value) return step * magnitude;
         }
         return 10 * magnitude;
