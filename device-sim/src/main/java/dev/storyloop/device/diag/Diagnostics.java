@@ -145,7 +145,11 @@ public final class Diagnostics implements LoopObserver {
     }
 
     private void checkLostWaker(TaskView task) {
-        if (task.state() != TaskView.State.PENDING || task.wakerHolders() > 0) return;
+        // Holders first, state second. Another thread wakes a task by queueing it and only then releasing
+        // its registration; read the other way round, a wake landing between the two reads looks like a
+        // pending task nobody holds (a false report, seen live under load).
+        if (task.wakerHolders() > 0) return;
+        if (task.state() != TaskView.State.PENDING) return;
         int slot = task.slot();
         if (lostReportedAtPoll[slot] == task.polls()) return; // already reported for this stall
         lostReportedAtPoll[slot] = task.polls();
