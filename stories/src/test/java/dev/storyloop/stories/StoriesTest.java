@@ -33,7 +33,7 @@ class StoriesTest {
             assertThat(summary).as("results are committed; make them with ./storyloop run " + dir).exists();
             assertThat(Files.readString(summary)).as("committed results are stale: run ./storyloop run stories/" + dir.getFileName())
                     .contains("Trace digest: `" + first.digest() + "`");
-            for (String plot : new String[] {"queue-depth.svg", "throughput.svg", "connects.svg", "latency.svg"}) {
+            for (String plot : new String[] {"queue-depth.svg", "throughput.svg", "connects.svg", "latency.svg", "memory.svg"}) {
                 assertThat(dir.resolve("results").resolve(plot)).exists();
             }
         })).toList();

@@ -57,7 +57,7 @@ public final class MemoryBudget {
                 if (i > 0) message.append(", ");
                 message.append(reservations.get(i).describe());
             }
-            throw new BudgetExceededException(message.toString(), overflow);
+            throw new BudgetExceededException(message.toString(), overflow, budgetBytes, reservations);
         }
         sealed = true;
     }

@@ -80,7 +80,7 @@ public final class LiveRunner {
             for (LiveDevice device : devices) device.close();
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
-        return new RunResult(variant.name(), metrics, List.of(), "live (not deterministic)", "", RunResult.NO_LATENCIES);
+        return new RunResult(variant.name(), metrics, List.of(), "live (not deterministic)", "", RunResult.NO_LATENCIES, List.of(), 0);
     }
 
     static String commandName(String scenarioName) {

@@ -72,7 +72,8 @@ public final class SimRunner {
             } catch (BudgetExceededException e) {
                 metrics.put("boot_failed", 1L);
                 metrics.put("boot_error", e.getMessage());
-                return new RunResult(variant.name(), metrics, List.of(), digest(List.of(), metrics), e.getMessage(), RunResult.NO_LATENCIES);
+                return new RunResult(variant.name(), metrics, List.of(), digest(List.of(), metrics), e.getMessage(), RunResult.NO_LATENCIES,
+                        e.reservations(), e.budgetBytes());
             }
             if (n == 1) memoryMap = device.budget().report();
             diagnostics.add(Diagnostics.attach(device.executor()));
@@ -132,8 +133,9 @@ public final class SimRunner {
         collect(metrics, devices, diagnostics, gateway, world, series);
         List<String> digests = new ArrayList<>();
         for (TraceRecorder trace : traces) digests.add(trace.digestHex());
+        Device first = devices.get(0);
         return new RunResult(variant.name(), metrics, List.copyOf(series), digest(digests, metrics), memoryMap,
-                percentilesMs(gateway.publishLatency()));
+                percentilesMs(gateway.publishLatency()), first.budget().reservations(), first.budget().budgetBytes());
     }
 
     static FirmwareConfig firmwareConfig(String id, Scenario.Firmware f, long seed) {

@@ -121,6 +121,7 @@ public final class StoryRunner {
             Files.writeString(staging.resolve("connects.svg"), chart(result, "Device connects per second", "connects/s",
                     s -> s.connectsInSecond()));
             Files.writeString(staging.resolve("latency.svg"), latencyChart(result));
+            Files.writeString(staging.resolve("memory.svg"), memoryChart(result));
             deleteTree(target);
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         } finally {
@@ -141,6 +142,22 @@ public final class StoryRunner {
             series.add(new Svg.Series(run.variant(), x, y));
         }
         return Svg.lineChart(title, "simulated time (s)", unit, series);
+    }
+
+    /** One device's memory map per variant, against its RAM budget (a boot failure shows past the line). */
+    private static String memoryChart(StoryResult result) {
+        List<Svg.MemoryBar> bars = new ArrayList<>();
+        for (RunResult run : result.runs()) {
+            if (run.memory().isEmpty()) continue;
+            List<String> regions = new ArrayList<>();
+            List<Long> bytes = new ArrayList<>();
+            for (dev.storyloop.device.memory.Reservation r : run.memory()) {
+                regions.add(r.what());
+                bytes.add(r.bytes());
+            }
+            bars.add(new Svg.MemoryBar(run.variant(), run.ramBytes(), regions, bytes));
+        }
+        return Svg.memoryMap("RAM of one device, as reserved at boot", bars);
     }
 
     /** The publish latency distribution: for each variant, latency (x) at each percentile (y). */
@@ -187,7 +204,8 @@ public final class StoryRunner {
             md.append("\n");
         }
         md.append("\n## Plots\n\n![Frames held in device RAM](queue-depth.svg)\n\n![Frames received per second](throughput.svg)\n\n")
-                .append("![Device connects per second](connects.svg)\n\n![Publish latency distribution](latency.svg)\n");
+                .append("![Device connects per second](connects.svg)\n\n![Publish latency distribution](latency.svg)\n\n")
+                .append("![RAM of one device](memory.svg)\n");
         for (RunResult run : result.runs()) {
             Object error = run.metrics().get("boot_error");
             md.append("\n## Memory of one device: ").append(run.variant()).append("\n\n```\n")

@@ -56,6 +56,57 @@ final class Svg {
         return out.toString();
     }
 
+    /** One device's RAM as a horizontal bar: its reservations side by side, against the budget line. */
+    record MemoryBar(String name, long ramBytes, List<String> regions, List<Long> bytes) {}
+
+    private static final String[] REGION_COLOURS = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f"};
+
+    static String memoryMap(String title, List<MemoryBar> bars) {
+        long scale = 1;
+        for (MemoryBar bar : bars) {
+            long total = 0;
+            for (long b : bar.bytes()) total += b;
+            scale = Math.max(scale, Math.max(total, bar.ramBytes()));
+        }
+        int rowH = 44, height = TOP + rowH * Math.max(1, bars.size()) + 60;
+        int left = 110;
+        int plotW = WIDTH - left - RIGHT - 40;
+        StringBuilder out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n",
+                WIDTH, height, WIDTH, height));
+        out.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
+        out.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"bold\">%s</text>%n", left, escape(title)));
+        List<String> legend = new java.util.ArrayList<>();
+        for (int r = 0; r < bars.size(); r++) {
+            MemoryBar bar = bars.get(r);
+            int y = TOP + r * rowH;
+            double x = left;
+            out.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>%n", left - 6, y + 18, escape(bar.name())));
+            for (int i = 0; i < bar.regions().size(); i++) {
+                String region = bar.regions().get(i);
+                if (!legend.contains(region)) legend.add(region);
+                double w = plotW * (double) bar.bytes().get(i) / scale;
+                out.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"26\" fill=\"%s\"><title>%s: %d B</title></rect>%n",
+                        x, y, w, REGION_COLOURS[legend.indexOf(region) % REGION_COLOURS.length], escape(region), bar.bytes().get(i)));
+                x += w;
+            }
+            double budgetX = left + plotW * (double) bar.ramBytes() / scale;
+            out.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"black\" stroke-width=\"2\" stroke-dasharray=\"4 2\"/>%n",
+                    budgetX, y - 4, budgetX, y + 30));
+            out.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"10\">RAM %d KiB</text>%n",
+                    budgetX, y + 42, bar.ramBytes() / 1024));
+        }
+        int ly = TOP + rowH * Math.max(1, bars.size()) + 20;
+        for (int i = 0; i < legend.size(); i++) {
+            int lx = left + (i % 4) * 150;
+            int row = ly + (i / 4) * 16;
+            out.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">%s</text>%n",
+                    lx, row - 9, REGION_COLOURS[i % REGION_COLOURS.length], lx + 14, row, escape(legend.get(i))));
+        }
+        out.append("</svg>\n");
+        return out.toString();
+    }
+
     private static double niceCeiling(double value) {
         double magnitude = Math.pow(10, Math.floor(Math.log10(value)));
         for (double step : new double[] {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10}) {
