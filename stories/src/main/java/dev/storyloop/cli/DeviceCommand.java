@@ -16,8 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code storyloop device}: firmware devices in real time against a real broker, until Ctrl-C.
@@ -29,7 +27,6 @@ import java.util.concurrent.TimeUnit;
         description = "Runs firmware devices live against an MQTT broker until Ctrl-C, printing their status.")
 final class DeviceCommand implements Callable<Integer> {
     static final int COUNT_MAX = 10_000;
-    static final long EXIT_WAIT_MILLIS = 20_000;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -84,57 +81,38 @@ final class DeviceCommand implements Callable<Integer> {
         List<FirmwareConfig> configs = configs();
         PrintWriter out = spec.commandLine().getOut();
         List<LiveDevice> devices = new ArrayList<>();
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            stop.countDown();
-            try {
-                finished.await(EXIT_WAIT_MILLIS, TimeUnit.MILLISECONDS); // let the summary print before the JVM exits
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "storyloop-device-exit");
-        Runtime.getRuntime().addShutdownHook(hook);
         long started = System.nanoTime();
-        try {
-            for (FirmwareConfig config : configs) {
-                LiveBoard board = gpioChip == null ? LiveBoard.withSimulatedGpio(config.deviceId())
-                        : LiveBoard.withGpio(config.deviceId(), gpioChip, ledLine, buttonLine);
-                devices.add(LiveDevice.start(config, broker, board));
-            }
-            out.printf(Locale.ROOT, "storyloop device: %d device(s) -> %s, period %s, QoS %d, queue %d (%s), RAM %d B each; GPIO: %s; Ctrl-C stops%n",
-                    devices.size(), broker, Units.duration(periodNanos), qos, capacity, policy, ramBytes,
-                    devices.get(0).device().board().gpio().description());
-            out.flush();
-            long deadline = durationNanos == null ? Long.MAX_VALUE : started + durationNanos;
-            while (true) {
-                long left = Math.min(statusNanos, deadline - System.nanoTime());
-                if (left <= 0 || stop.await(left, TimeUnit.NANOSECONDS)) break;
-                if (System.nanoTime() >= deadline) break;
-                out.println(status(devices, started, false, qos));
-                out.flush();
-            }
-            for (LiveDevice device : devices) device.close();
-            out.println(status(devices, started, true, qos));
-            int failed = 0;
-            for (LiveDevice device : devices) {
-                if (device.failure() == null) continue;
-                failed++;
-                out.println("  " + device.device().config().deviceId() + " failed: " + device.failure());
-            }
-            out.flush();
-            return failed == 0 ? 0 : 1;
-        } catch (BudgetExceededException e) {
-            spec.commandLine().getErr().println("storyloop device: the configuration does not fit the RAM budget: " + e.getMessage());
-            spec.commandLine().getErr().flush();
-            return 2;
-        } finally {
-            for (LiveDevice device : devices) device.close();
-            finished.countDown();
+        try (Foreground foreground = new Foreground("storyloop-device-exit")) {
             try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException alreadyExiting) {
-                // Ctrl-C: the hook is running and waits for `finished`
+                for (FirmwareConfig config : configs) {
+                    LiveBoard board = gpioChip == null ? LiveBoard.withSimulatedGpio(config.deviceId())
+                            : LiveBoard.withGpio(config.deviceId(), gpioChip, ledLine, buttonLine);
+                    devices.add(LiveDevice.start(config, broker, board));
+                }
+                out.printf(Locale.ROOT, "storyloop device: %d device(s) -> %s, period %s, QoS %d, queue %d (%s), RAM %d B each; GPIO: %s; Ctrl-C stops%n",
+                        devices.size(), broker, Units.duration(periodNanos), qos, capacity, policy, ramBytes,
+                        devices.get(0).device().board().gpio().description());
+                out.flush();
+                foreground.runUntilStopped(statusNanos, durationNanos, () -> {
+                    out.println(status(devices, started, false, qos));
+                    out.flush();
+                });
+                for (LiveDevice device : devices) device.close();
+                out.println(status(devices, started, true, qos));
+                int failed = 0;
+                for (LiveDevice device : devices) {
+                    if (device.failure() == null) continue;
+                    failed++;
+                    out.println("  " + device.device().config().deviceId() + " failed: " + device.failure());
+                }
+                out.flush();
+                return failed == 0 ? 0 : 1;
+            } catch (BudgetExceededException e) {
+                spec.commandLine().getErr().println("storyloop device: the configuration does not fit the RAM budget: " + e.getMessage());
+                spec.commandLine().getErr().flush();
+                return 2;
+            } finally {
+                for (LiveDevice device : devices) device.close();
             }
         }
     }

@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /** {@code storyloop gateway}: the Vert.x gateway against a broker, with its HTTP API, until Ctrl-C. */
@@ -76,48 +75,29 @@ final class GatewayCommand implements Callable<Integer> {
         GatewayOptions options = options();
         PrintWriter out = spec.commandLine().getOut();
         Vertx vertx = Vertx.vertx(GatewayApp.vertxOptions());
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            stop.countDown();
+        try (Foreground foreground = new Foreground("storyloop-gateway-exit")) {
             try {
-                finished.await(DeviceCommand.EXIT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "storyloop-gateway-exit");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            GatewayApp app;
-            try {
-                app = GatewayApp.start(vertx, options).toCompletionStage().toCompletableFuture().get(START_WAIT_SECONDS, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException e) {
-                spec.commandLine().getErr().println("storyloop gateway: could not start: " + e.getCause().getMessage());
-                spec.commandLine().getErr().flush();
-                return 1;
-            }
-            out.printf("storyloop gateway: MQTT %s:%d, HTTP API on http://%s:%d (GET /api/devices, /health, /metrics); Ctrl-C stops%n",
-                    options.brokerHost(), options.brokerPort(), options.httpHost(), app.httpPort());
-            out.flush();
-            long started = System.nanoTime();
-            long deadline = durationNanos == null ? Long.MAX_VALUE : started + durationNanos;
-            while (true) {
-                long left = Math.min(statusNanos, deadline - System.nanoTime());
-                if (left <= 0 || stop.await(left, TimeUnit.NANOSECONDS) || System.nanoTime() >= deadline) break;
-                out.println("status  " + status(vertx, options));
+                GatewayApp app;
+                try {
+                    app = GatewayApp.start(vertx, options).toCompletionStage().toCompletableFuture().get(START_WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    spec.commandLine().getErr().println("storyloop gateway: could not start: " + e.getCause().getMessage());
+                    spec.commandLine().getErr().flush();
+                    return 1;
+                }
+                out.printf("storyloop gateway: MQTT %s:%d, HTTP API on http://%s:%d (GET /api/devices, /health, /metrics); Ctrl-C stops%n",
+                        options.brokerHost(), options.brokerPort(), options.httpHost(), app.httpPort());
                 out.flush();
-            }
-            out.println("summary " + status(vertx, options));
-            out.flush();
-            app.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            return 0;
-        } finally {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException alreadyExiting) {
-                // Ctrl-C: the hook is running and waits for `finished`
+                foreground.runUntilStopped(statusNanos, durationNanos, () -> {
+                    out.println("status  " + status(vertx, options));
+                    out.flush();
+                });
+                out.println("summary " + status(vertx, options));
+                out.flush();
+                app.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                return 0;
+            } finally {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             }
         }
     }
