@@ -66,7 +66,9 @@ final class RunCommand implements Callable<Integer> {
             StoryRunner.StoryResult result;
             long started = System.nanoTime();
             try {
-                result = live ? StoryRunner.runLive(dir, seed, broker, durationNanos) : StoryRunner.run(dir, seed);
+                ProgressLine progress = new ProgressLine(cli.getErr());
+                result = live ? StoryRunner.runLive(dir, seed, broker, durationNanos) : StoryRunner.run(dir, seed, progress);
+                progress.finish();
             } catch (ScenarioFile.Invalid e) {
                 cli.getErr().println("storyloop run: " + e.getMessage());
                 cli.getErr().flush();

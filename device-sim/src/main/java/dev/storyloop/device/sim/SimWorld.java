@@ -36,6 +36,7 @@ public final class SimWorld implements BrokerPort {
     private final TreeMap<String, Connection> connections = new TreeMap<>();
     private final List<Executor> executors = new ArrayList<>();
     private boolean[] workedSinceIdle = new boolean[16];
+    private long eventsFired;
     private long lostOnClosedLinks; // closed links are checked and folded in here, not kept
     private long uplinkPublishesOffered;   // ... with their PUBLISH counts
     private long uplinkPublishesDelivered;
@@ -77,6 +78,8 @@ public final class SimWorld implements BrokerPort {
     }
 
     public VirtualClock clock() { return clock; }
+    /** Network and fault events fired so far (packets delivered, timers of the world): the run's progress measure. */
+    public long eventsFired() { return eventsFired; }
     public long nowNanos() { return clock.nanos(); }
     public SimBroker broker() { return broker; }
     public SplittableRandom random() { return random; }
@@ -164,7 +167,9 @@ public final class SimWorld implements BrokerPort {
                     workedSinceIdle[i] = true;
                 }
             }
-            work += events.fire(now, EVENTS_PER_TURN);
+            int fired = events.fire(now, EVENTS_PER_TURN);
+            eventsFired += fired;
+            work += fired;
             if (work > 0) continue;
             for (Executor executor : executors) {
                 if (executor.hasRunnable()) work++;

@@ -43,7 +43,18 @@ public final class SimRunner {
 
     private SimRunner() {}
 
+    /** Told how a run advances: simulated seconds done of the total, and world events so far. */
+    public interface Progress {
+        Progress NONE = (variant, done, total, events) -> {};
+
+        void update(String variant, double simulatedSeconds, double totalSeconds, long events);
+    }
+
     public static RunResult run(Scenario scenario, Scenario.Variant variant, long seed) {
+        return run(scenario, variant, seed, Progress.NONE);
+    }
+
+    public static RunResult run(Scenario scenario, Scenario.Variant variant, long seed, Progress progress) {
         Scenario.Firmware firmware = scenario.devices().firmware().with(variant.firmware());
         Scenario.Network net = scenario.network();
         LinkProfile link = LinkProfile.lan().withLatency(Distribution.constant(net.latency().nanos())).withJitter(net.jitter().nanos())
@@ -128,7 +139,13 @@ public final class SimRunner {
                 last[1] = connects;
             });
         }
-        world.runFor(scenario.duration().nanos());
+        // In steps of one simulated second, so long runs can show their progress (the same events happen either way).
+        double total = scenario.duration().nanos() / 1e9;
+        for (long done = 0; done < scenario.duration().nanos(); done += SECOND) {
+            long target = start + Math.min(done + SECOND, scenario.duration().nanos()); // absolute: a poll that spends time cannot stretch the run
+            world.runUntil(() -> world.nowNanos() >= target, target);
+            progress.update(variant.name(), (target - start) / 1e9, total, world.eventsFired());
+        }
 
         collect(metrics, devices, diagnostics, gateway, world, series);
         List<String> digests = new ArrayList<>();

@@ -54,10 +54,14 @@ public final class StoryRunner {
     private StoryRunner() {}
 
     public static StoryResult run(Path storyDir, Long seedOverride) throws ScenarioFile.Invalid {
+        return run(storyDir, seedOverride, SimRunner.Progress.NONE);
+    }
+
+    public static StoryResult run(Path storyDir, Long seedOverride, SimRunner.Progress progress) throws ScenarioFile.Invalid {
         Scenario scenario = ScenarioFile.read(storyDir.resolve("scenario.yaml"));
         long seed = seedOverride != null ? seedOverride : scenario.seed();
         List<RunResult> runs = new ArrayList<>();
-        for (Scenario.Variant variant : scenario.variants()) runs.add(SimRunner.run(scenario, variant, seed));
+        for (Scenario.Variant variant : scenario.variants()) runs.add(SimRunner.run(scenario, variant, seed, progress));
         return checked(storyDir, scenario, seed, runs, digest(runs), SIMULATED);
     }
 
