@@ -19,6 +19,7 @@ final class LoopLagProbe extends VerticleBase {
     private long last;
 
     static LoopLagProbe deploy(Vertx vertx) throws Exception {
+        warmUpBuffers();
         MAX_LAG_NANOS.set(0);
         LoopLagProbe probe = null;
         for (int i = 0; i < GatewayApp.vertxOptions().getEventLoopPoolSize(); i++) {
@@ -26,6 +27,19 @@ final class LoopLagProbe extends VerticleBase {
             vertx.deployVerticle(probe).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         }
         return probe;
+    }
+
+    /**
+     * Netty's first pooled chunk of a size class initialises its JFR event classes, a one-off that
+     * took up to 300 ms here; done now, it cannot land on an event loop while the probe measures.
+     */
+    private static void warmUpBuffers() {
+        for (int size = 64; size <= 1 << 20; size <<= 1) {
+            io.netty.buffer.ByteBuf buffer = io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer(size);
+            buffer.release();
+            buffer = io.netty.buffer.ByteBufAllocator.DEFAULT.heapBuffer(size);
+            buffer.release();
+        }
     }
 
     @Override

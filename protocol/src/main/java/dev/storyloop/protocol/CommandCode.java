@@ -21,6 +21,14 @@ public enum CommandCode {
 
     private static final CommandCode[] BY_CODE = {null, SET_SAMPLE_PERIOD, SET_OVERFLOW_POLICY, BLINK, REBOOT};
 
+    /** The command written {@code set-sample-period}, {@code set-overflow-policy}, {@code blink}, {@code reboot} (any case, '-' or '_'), or null. */
+    public static CommandCode ofName(String name) {
+        if (name == null) return null;
+        String normalized = name.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+        for (CommandCode command : values()) if (command.name().equals(normalized)) return command;
+        return null;
+    }
+
     public static CommandCode ofCode(int code) {
         return code > 0 && code < BY_CODE.length ? BY_CODE[code] : null;
     }

@@ -125,12 +125,12 @@ final class DeviceCommand implements Callable<Integer> {
         if (count < 1 || count > COUNT_MAX) throw new CommandLine.ParameterException(cli, "--count must be 1.." + COUNT_MAX + ", got " + count);
         if (statusNanos < 100_000_000L) throw new CommandLine.ParameterException(cli, "--status-every must be at least 100ms");
         if (durationNanos != null && durationNanos <= 0) throw new CommandLine.ParameterException(cli, "--duration must be positive");
-        OverflowPolicy overflow = switch (policy) {
-            case "block" -> OverflowPolicy.BLOCK;
-            case "drop-oldest" -> OverflowPolicy.DROP_OLDEST;
-            case "drop-newest" -> OverflowPolicy.DROP_NEWEST;
-            default -> throw new CommandLine.ParameterException(cli, "--policy must be block, drop-oldest or drop-newest, got '" + policy + "'");
-        };
+        OverflowPolicy overflow;
+        try {
+            overflow = OverflowPolicy.parse(policy);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cli, "--policy must be block, drop-oldest or drop-newest, got '" + policy + "'");
+        }
         List<FirmwareConfig> configs = new ArrayList<>(count);
         for (int i = 1; i <= count; i++) {
             String deviceId = count == 1 ? id : id + "-" + i;

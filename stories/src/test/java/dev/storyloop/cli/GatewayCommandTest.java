@@ -5,10 +5,7 @@ import dev.storyloop.testsupport.MosquittoExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,15 +28,7 @@ class GatewayCommandTest {
     @TempDir
     Path dir;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
-
-    private int run(String... args) {
-        CommandLine cli = StoryloopCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
-    }
+    private final Cli cli = new Cli();
 
     private Path file(String name, String content) throws Exception {
         return Files.writeString(dir.resolve(name), content);
@@ -48,11 +37,11 @@ class GatewayCommandTest {
     @Test
     void shouldServeItsHttpApiWhileRunning(MosquittoBroker broker) throws Exception {
         Path token = file("token", "cli-test-token-0123456789\n");
-        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> run("gateway", "--broker", broker.url(),
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cli.run("gateway", "--broker", broker.url(),
                 "--http-port", "0", "--token-file", token.toString(), "--dev-fleet", "--duration", "4s", "--status-every", "1s"));
         Pattern address = Pattern.compile("HTTP API on (http://127\\.0\\.0\\.1:\\d+)");
-        await().atMost(Duration.ofSeconds(20)).until(() -> address.matcher(out.toString()).find());
-        Matcher m = address.matcher(out.toString());
+        await().atMost(Duration.ofSeconds(20)).until(() -> address.matcher(cli.out.toString()).find());
+        Matcher m = address.matcher(cli.out.toString());
         assertThat(m.find()).isTrue();
         HttpClient http = HttpClient.newHttpClient();
         await().atMost(Duration.ofSeconds(10)).until(() ->
@@ -61,8 +50,8 @@ class GatewayCommandTest {
         assertThat(devices.statusCode()).isEqualTo(200);
         assertThat(devices.body()).contains("\"devices\"");
 
-        assertThat(exit.get()).as(err.toString()).isZero();
-        assertThat(out.toString()).contains("summary mqtt connected");
+        assertThat(exit.get()).as(cli.err.toString()).isZero();
+        assertThat(cli.out.toString()).contains("summary mqtt connected");
     }
 
     @Test
@@ -70,16 +59,16 @@ class GatewayCommandTest {
         Path token = file("token", "cli-test-token-0123456789");
         Path shortToken = file("short", "abc");
         Path badKeys = file("keys", "pi-1 not-hex\n");
-        assertThat(run("gateway", "--broker", "tcp://127.0.0.1:1883", "--token-file", token.toString())).isEqualTo(2);
-        assertThat(err.toString()).contains("device keys are needed");
-        assertThat(run("gateway", "--broker", "http://127.0.0.1:1883", "--token-file", token.toString(), "--dev-fleet")).isEqualTo(2);
-        assertThat(err.toString()).contains("--broker must be tcp://HOST:PORT");
-        assertThat(run("gateway", "--broker", "tcp://127.0.0.1:1883", "--token-file", shortToken.toString(), "--dev-fleet")).isEqualTo(2);
-        assertThat(err.toString()).contains("at least 16 characters");
-        assertThat(run("gateway", "--broker", "tcp://127.0.0.1:1883", "--token-file", dir.resolve("missing").toString(), "--dev-fleet")).isEqualTo(2);
-        assertThat(err.toString()).contains("cannot read");
-        assertThat(run("gateway", "--broker", "tcp://127.0.0.1:1883", "--token-file", token.toString(), "--keys", badKeys.toString())).isEqualTo(2);
-        assertThat(err.toString()).contains("keys:1: the key is not hex");
-        assertThat(run("gateway", "--broker", "tcp://127.0.0.1:1883", "--token-file", token.toString(), "--dev-fleet", "--http-port", "70000")).isEqualTo(2);
+        assertThat(cli.run("gateway", "--broker", "tcp://127.0.0.1:1883", "--token-file", token.toString())).isEqualTo(2);
+        assertThat(cli.err.toString()).contains("device keys are needed");
+        assertThat(cli.run("gateway", "--broker", "http://127.0.0.1:1883", "--token-file", token.toString(), "--dev-fleet")).isEqualTo(2);
+        assertThat(cli.err.toString()).contains("--broker must be tcp://HOST:PORT");
+        assertThat(cli.run("gateway", "--broker", "tcp://127.0.0.1:1883", "--token-file", shortToken.toString(), "--dev-fleet")).isEqualTo(2);
+        assertThat(cli.err.toString()).contains("at least 16 characters");
+        assertThat(cli.run("gateway", "--broker", "tcp://127.0.0.1:1883", "--token-file", dir.resolve("missing").toString(), "--dev-fleet")).isEqualTo(2);
+        assertThat(cli.err.toString()).contains("cannot read");
+        assertThat(cli.run("gateway", "--broker", "tcp://127.0.0.1:1883", "--token-file", token.toString(), "--keys", badKeys.toString())).isEqualTo(2);
+        assertThat(cli.err.toString()).contains("keys:1: the key is not hex");
+        assertThat(cli.run("gateway", "--broker", "tcp://127.0.0.1:1883", "--token-file", token.toString(), "--dev-fleet", "--http-port", "70000")).isEqualTo(2);
     }
 }

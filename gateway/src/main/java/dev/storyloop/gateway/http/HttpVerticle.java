@@ -115,7 +115,7 @@ public final class HttpVerticle extends VerticleBase {
             return;
         }
         Object name = body.getValue("command");
-        CommandCode code = name instanceof String ? commandCode((String) name) : null;
+        CommandCode code = name instanceof String ? CommandCode.ofName((String) name) : null;
         if (code == null) {
             refuse(ctx, 400, "\"command\" must be one of set-sample-period, set-overflow-policy, blink, reboot");
             return;
@@ -135,16 +135,6 @@ public final class HttpVerticle extends VerticleBase {
                     json(ctx, acked ? 200 : 504, result);
                 })
                 .onFailure(error -> failed(ctx, error));
-    }
-
-    static CommandCode commandCode(String name) {
-        switch (name.toLowerCase(Locale.ROOT)) {
-            case "set-sample-period": return CommandCode.SET_SAMPLE_PERIOD;
-            case "set-overflow-policy": return CommandCode.SET_OVERFLOW_POLICY;
-            case "blink": return CommandCode.BLINK;
-            case "reboot": return CommandCode.REBOOT;
-            default: return null;
-        }
     }
 
     private void health(RoutingContext ctx) {

@@ -5,6 +5,7 @@ import dev.storyloop.device.firmware.FirmwareConfig;
 import dev.storyloop.device.hal.LiveBoard;
 import dev.storyloop.device.live.LiveDevice;
 import dev.storyloop.gateway.GatewayApp;
+import dev.storyloop.protocol.CommandCode;
 import dev.storyloop.gateway.GatewayOptions;
 import dev.storyloop.gateway.core.GatewayConfig;
 import dev.storyloop.stories.scenario.Scenario;
@@ -58,7 +59,7 @@ public final class LiveRunner {
             Scenario.Commands commands = scenario.gateway().commands();
             if (commands != null) {
                 long every = variant.commandsEvery() != null ? variant.commandsEvery().nanos() : commands.every().nanos();
-                JsonObject template = new JsonObject().put("command", commandName(commands.command()))
+                JsonObject template = new JsonObject().put("command", CommandCode.ofName(commands.command()).name())
                         .put("argument", commands.argument() == null ? 1 : commands.argument());
                 DeliveryOptions wait = new DeliveryOptions().setSendTimeout(options.core().commandTimeoutNanos() / 1_000_000L + 5_000);
                 List<String> ids = devices.stream().map(d -> d.device().config().deviceId()).toList();
@@ -81,15 +82,6 @@ public final class LiveRunner {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
         return new RunResult(variant.name(), metrics, List.of(), "live (not deterministic)", "", RunResult.NO_LATENCIES, List.of(), 0);
-    }
-
-    static String commandName(String scenarioName) {
-        return switch (scenarioName) {
-            case "set-sample-period" -> "SET_SAMPLE_PERIOD";
-            case "set-overflow-policy" -> "SET_OVERFLOW_POLICY";
-            case "reboot" -> "REBOOT";
-            default -> "BLINK";
-        };
     }
 
     private static boolean allKnown(Vertx vertx, GatewayOptions options, int count) throws Exception {

@@ -105,12 +105,7 @@ public final class SimRunner {
         }
         Scenario.Commands commands = scenario.gateway().commands();
         if (commands != null) {
-            CommandCode code = switch (commands.command()) {
-                case "set-sample-period" -> CommandCode.SET_SAMPLE_PERIOD;
-                case "set-overflow-policy" -> CommandCode.SET_OVERFLOW_POLICY;
-                case "reboot" -> CommandCode.REBOOT;
-                default -> CommandCode.BLINK;
-            };
+            CommandCode code = CommandCode.ofName(commands.command());
             int argument = commands.argument() == null ? 1 : commands.argument();
             long every = variant.commandsEvery() != null ? variant.commandsEvery().nanos() : commands.every().nanos();
             for (long t = every; t < scenario.duration().nanos(); t += every) {
@@ -161,11 +156,7 @@ public final class SimRunner {
         if (f.period() != null) b.samplePeriodNanos(f.period().nanos());
         if (f.qos() != null) b.qos(f.qos());
         if (f.capacity() != null) b.uplinkCapacity(f.capacity());
-        if (f.policy() != null) b.overflowPolicy(switch (f.policy()) {
-            case "block" -> OverflowPolicy.BLOCK;
-            case "drop-newest" -> OverflowPolicy.DROP_NEWEST;
-            default -> OverflowPolicy.DROP_OLDEST;
-        });
+        if (f.policy() != null) b.overflowPolicy(OverflowPolicy.parse(f.policy()));
         if (f.window() != null) b.uplinkWindow(f.window());
         if (f.ram() != null) b.ramBytes(f.ram().bytes());
         if (f.keepalive() != null) b.keepAliveSeconds((int) Math.max(1, f.keepalive().nanos() / SECOND));
