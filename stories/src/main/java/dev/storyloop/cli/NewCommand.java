@@ -87,6 +87,7 @@ final class NewCommand implements Callable<Integer> {
               flow-control: true
               cost-per-frame: 0us
               stale-periods: 3
+              stops: []                  # the gateway away, its session kept: e.g. [{at: 20s, for: 5s}]
             load: []                     # e.g. [{at: 30s, period: 10ms}]
             variants:                    # the same world again with firmware changes; claims say variant.metric
               - name: run

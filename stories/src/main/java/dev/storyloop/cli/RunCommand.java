@@ -1,6 +1,8 @@
 package dev.storyloop.cli;
 
+import dev.storyloop.stories.run.LiveBroker;
 import dev.storyloop.stories.run.StoryRunner;
+import dev.storyloop.stories.scenario.Scenario;
 import dev.storyloop.stories.scenario.ScenarioFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,7 +14,9 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /** {@code storyloop run}: runs stories' scenarios in the simulated world, checks their claims, writes their results. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -39,10 +43,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-write", description = "Check the claims without writing results.")
     boolean noWrite;
 
-    @Option(names = "--live", description = "Run against a real broker with Paho devices and the Vert.x gateway, in real time (needs --broker); results go to results-live/.")
+    @Option(names = "--live", description = "Run with Paho devices, a real broker and the Vert.x gateway, in real time; results go to results-live/. "
+            + "Without --broker it starts a local mosquitto with the scenario's limits and realises its broker restarts.")
     boolean live;
 
-    @Option(names = "--broker", description = "Broker URL for --live, e.g. tcp://127.0.0.1:1883.")
+    @Option(names = "--broker", description = "An external broker for --live, e.g. tcp://127.0.0.1:1883 (its restarts are not realised).")
     String broker;
 
     @Option(names = "--duration", converter = Units.DurationNanos.class, description = "With --live: real time per variant (default: the scenario's duration).")
@@ -53,7 +58,12 @@ final class RunCommand implements Callable<Integer> {
         CommandLine cli = spec.commandLine();
         if (all == (storyDir != null)) throw new CommandLine.ParameterException(cli, "give one STORY_DIR or --all");
         if (all && out != null) throw new CommandLine.ParameterException(cli, "--out goes with one story, not --all");
-        if (live && (broker == null || !broker.startsWith("tcp://"))) throw new CommandLine.ParameterException(cli, "--live needs --broker tcp://HOST:PORT");
+        if (live && broker != null && !broker.startsWith("tcp://")) throw new CommandLine.ParameterException(cli, "--broker takes tcp://HOST:PORT");
+        Optional<Path> mosquitto = live && broker == null ? LiveBroker.localBinary() : Optional.empty();
+        if (live && broker == null && mosquitto.isEmpty()) {
+            throw new CommandLine.ParameterException(cli, "--live needs --broker tcp://HOST:PORT or a mosquitto binary on PATH (apt-get install mosquitto)");
+        }
+        Function<Scenario.Broker, LiveBroker> brokers = limits -> broker != null ? LiveBroker.external(broker) : LiveBroker.local(mosquitto.get(), limits);
         if (!live && (broker != null || durationNanos != null)) throw new CommandLine.ParameterException(cli, "--broker and --duration go with --live");
         List<Path> dirs = all ? StoryRunner.stories(storiesRoot) : List.of(storyDir);
         if (dirs.isEmpty()) throw new CommandLine.ParameterException(cli, "no story folders (with scenario.yaml) under " + storiesRoot);
@@ -67,7 +77,7 @@ final class RunCommand implements Callable<Integer> {
             long started = System.nanoTime();
             try {
                 ProgressLine progress = new ProgressLine(cli.getErr());
-                result = live ? StoryRunner.runLive(dir, seed, broker, durationNanos) : StoryRunner.run(dir, seed, progress);
+                result = live ? StoryRunner.runLive(dir, seed, brokers, durationNanos) : StoryRunner.run(dir, seed, progress);
                 progress.finish();
             } catch (ScenarioFile.Invalid e) {
                 cli.getErr().println("storyloop run: " + e.getMessage());

@@ -1,6 +1,7 @@
 package dev.storyloop.stories;
 
 import dev.storyloop.stories.run.ClaimResult;
+import dev.storyloop.stories.run.LiveBroker;
 import dev.storyloop.stories.run.StoryRunner;
 import dev.storyloop.testsupport.BrokerConfig;
 import dev.storyloop.testsupport.MosquittoBroker;
@@ -12,10 +13,12 @@ import java.nio.file.Path;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Story 1 live: twenty Paho devices on real executors, the fixture's Mosquitto and the Vert.x
- * gateway, 15 s per variant instead of 60, and the same claims as the simulated run.
+ * Stories live: Paho devices on real executors, the fixture's Mosquitto and the Vert.x gateway.
+ * Story 1 runs 15 s per variant instead of 60 with the same claims as the simulated run; a short
+ * scenario has its broker restart realised on the fixture's broker.
  */
 class LiveStoryTest {
     static final long LIVE_SECONDS = 15;
@@ -29,9 +32,9 @@ class LiveStoryTest {
     void storyOneHoldsLiveAsItDoesSimulated(MosquittoBroker broker) throws Exception {
         Path story = Path.of("the-waker-that-never-came");
         StoryRunner.StoryResult simulated = StoryRunner.run(story, null);
-        StoryRunner.StoryResult live = StoryRunner.runLive(story, null, broker.url(), LIVE_SECONDS * 1_000_000_000L);
+        StoryRunner.StoryResult live = StoryRunner.runLive(story, null, limits -> LiveBroker.external(broker.url()), LIVE_SECONDS * 1_000_000_000L);
 
-        String both = live.claims().stream().map(c -> c.claim().describe() + " live " + c.measured()).collect(Collectors.joining("; "));
+        String both = describe(live);
         System.out.println("story 1 live: " + both);
         assertThat(simulated.claims()).allMatch(ClaimResult::holds);
         // Every claim holds live, except that the share of hung requests may differ from the simulated
@@ -44,5 +47,46 @@ class LiveStoryTest {
         double simulatedShare = (Double) simulated.metrics().get(SHARE);
         assertThat(liveShare).as(both).isCloseTo(simulatedShare, org.assertj.core.data.Offset.offset(LIVE_SHARE_TOLERANCE));
         assertThat(live.metrics().get("at-210.world")).isEqualTo("live");
+    }
+
+    @Test
+    void aBrokerRestartIsRealisedOnABrokerTheRunnerControls(MosquittoBroker broker) throws Exception {
+        assumeTrue(broker.controllable(), "the broker restart needs a broker the fixture controls");
+        Path story = Path.of("src/test/resources/live/broker-restart");
+        StoryRunner.StoryResult simulated = StoryRunner.run(story, null);
+        StoryRunner.StoryResult live = StoryRunner.runLive(story, null, limits -> controlled(broker), null);
+
+        String claims = describe(live);
+        System.out.println("broker restart live: " + claims + "; realised: " + live.metrics().get("run.realised"));
+        assertThat(simulated.claims()).allMatch(ClaimResult::holds);
+        assertThat(live.claims()).as(claims).allMatch(ClaimResult::holds);
+        assertThat(live.metrics().get("run.realised")).isEqualTo("broker restart at 3s; gateway stop at 7s");
+        assertThat(live.metrics().get("run.not_realised")).isEqualTo("");
+        assertThat(broker.isRunning()).isTrue();
+    }
+
+    @Test
+    void anExternalBrokersRestartsAreListedAsNotRealised(MosquittoBroker broker) throws Exception {
+        Path story = Path.of("src/test/resources/live/broker-restart");
+        StoryRunner.StoryResult live = StoryRunner.runLive(story, null, limits -> LiveBroker.external(broker.url()), 2_000_000_000L);
+
+        assertThat(live.metrics().get("run.realised")).isEqualTo("");
+        assertThat((String) live.metrics().get("run.not_realised")).contains("broker restart at 3s (the runner does not control the broker)");
+        assertThat(live.metrics().get("run.device.connections_lost")).isEqualTo(0L);
+    }
+
+    private static String describe(StoryRunner.StoryResult result) {
+        return result.claims().stream().map(c -> c.claim().describe() + " live " + c.measured()).collect(Collectors.joining("; "));
+    }
+
+    /** The fixture's broker under the runner's control; the fixture ends it, not the runner. */
+    private static LiveBroker controlled(MosquittoBroker broker) {
+        return new LiveBroker() {
+            @Override public String url() { return broker.url(); }
+            @Override public boolean controllable() { return true; }
+            @Override public void kill() { broker.kill(); }
+            @Override public void restart() { broker.restart(); }
+            @Override public void close() {}
+        };
     }
 }

@@ -9,31 +9,44 @@ import dev.storyloop.protocol.CommandCode;
 import dev.storyloop.gateway.GatewayOptions;
 import dev.storyloop.gateway.core.GatewayConfig;
 import dev.storyloop.stories.scenario.Scenario;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Runs one variant of a scenario live: the same firmware on real executors over Paho, a real
- * broker, and the Vert.x gateway, in real time. What the live world cannot realise (link latency,
- * loss, partitions, the broker's restarts on a broker it does not control) is listed in the
- * result's {@code not_realised} metric rather than pretended.
+ * broker, and the Vert.x gateway, in real time. Broker restarts are realised when the runner
+ * controls the broker (SIGKILL at the restart's time, started again on the same port after its
+ * down time); what the live world cannot realise (link latency, loss, partitions, load changes,
+ * restarts of a broker it does not control or past the live duration) is listed in the result's
+ * {@code not_realised} metric rather than pretended.
  */
 public final class LiveRunner {
     static final long CONNECT_WAIT_MILLIS = 30_000;
     static final String TOKEN = "live-runner-token-0123456789";
+    static final long SECOND = 1_000_000_000L;
 
     private LiveRunner() {}
 
-    public static RunResult run(Scenario scenario, Scenario.Variant variant, long seed, String brokerUrl, long durationNanos) throws Exception {
+    public static RunResult run(Scenario scenario, Scenario.Variant variant, long seed, LiveBroker brokerChoice, long durationNanos) throws Exception {
         Scenario.Firmware firmware = scenario.devices().firmware().with(variant.firmware());
+        String brokerUrl = brokerChoice.url();
         URI broker = URI.create(brokerUrl);
         Vertx vertx = Vertx.vertx(GatewayApp.vertxOptions());
         List<LiveDevice> devices = new ArrayList<>();
@@ -41,17 +54,20 @@ public final class LiveRunner {
         try {
             GatewayOptions options = GatewayOptions.local(broker.getHost(), broker.getPort(), TOKEN)
                     .withClientId("storyloop-live-" + variant.name() + "-" + seed)
-                    .withCore(GatewayConfig.defaults().withMaxDevices(Math.max(16, scenario.devices().count()))
+                    .withCore(GatewayConfig.defaults().withMaxDevices(Math.max(GatewayConfig.defaults().maxDevices(), scenario.devices().count()))
                             .withIngest(GatewayConfig.defaults().ingestCapacity(),
                                     scenario.gateway().flowControl() ? GatewayConfig.defaults().flow() : GatewayConfig.Flow.off()));
+            endSession(brokerUrl, options.clientId());
             GatewayApp gateway = GatewayApp.start(vertx, options).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             for (int n = 1; n <= scenario.devices().count(); n++) {
                 FirmwareConfig config = SimRunner.firmwareConfig(scenario.devices().idOf(n), firmware, seed * 1_000_003L + n);
                 devices.add(LiveDevice.start(config, brokerUrl, LiveBoard.withSimulatedGpio(config.deviceId())));
             }
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_WAIT_MILLIS);
-            // Every device subscribed and announced (a retained status from an earlier run is not enough), and known to the gateway.
-            while (!devices.stream().allMatch(d -> d.device().isConnected()) || !allKnown(vertx, options, devices.size())) {
+            // Every device subscribed and announced, and in the gateway's registry. The registry is not held to the
+            // fleet's size: a shared broker keeps other runs' retained statuses, and the gateway registers those devices too.
+            List<String> ids = devices.stream().map(d -> d.device().config().deviceId()).toList();
+            while (!devices.stream().allMatch(d -> d.device().isConnected()) || !allKnown(vertx, options, ids)) {
                 if (System.nanoTime() > deadline) throw new IllegalStateException("the devices did not all reach the gateway");
                 Thread.sleep(20);
             }
@@ -62,31 +78,120 @@ public final class LiveRunner {
                 JsonObject template = new JsonObject().put("command", CommandCode.ofName(commands.command()).name())
                         .put("argument", commands.argument() == null ? 1 : commands.argument());
                 DeliveryOptions wait = new DeliveryOptions().setSendTimeout(options.core().commandTimeoutNanos() / 1_000_000L + 5_000);
-                List<String> ids = devices.stream().map(d -> d.device().config().deviceId()).toList();
                 commandsTimer = vertx.setPeriodic(Math.max(1, every / 1_000_000L), id -> {
                     for (String device : ids) {
                         vertx.eventBus().request(options.address("command"), template.copy().put("id", device), wait); // outcome counted by the core
                     }
                 });
             }
-            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(durationNanos));
+            List<RunResult.Sample> series = new ArrayList<>();
+            List<String> realised = runTimeline(scenario, brokerChoice, durationNanos, series, vertx, gateway, devices);
             if (commandsTimer >= 0) vertx.cancelTimer(commandsTimer);
             Thread.sleep(options.core().commandTimeoutNanos() / 1_000_000L + 500); // outstanding commands end: acked or timed out
             for (LiveDevice device : devices) device.close();
             Thread.sleep(500);
             JsonObject stats = stats(vertx, options);
-            collect(metrics, devices, stats, scenario);
+            collect(metrics, devices, stats, scenario, brokerChoice, durationNanos, realised);
+            FleetMetrics.series(metrics, series);
             gateway.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            Device first = devices.get(0).device();
+            return new RunResult(variant.name(), metrics, List.copyOf(series), "live (not deterministic)", first.budget().report(),
+                    RunResult.NO_LATENCIES, first.budget().reservations(), first.budget().budgetBytes());
         } finally {
             for (LiveDevice device : devices) device.close();
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
-        return new RunResult(variant.name(), metrics, List.of(), "live (not deterministic)", "", RunResult.NO_LATENCIES, List.of(), 0);
     }
 
-    private static boolean allKnown(Vertx vertx, GatewayOptions options, int count) throws Exception {
-        JsonObject stats = stats(vertx, options);
-        return "connected".equals(stats.getString("mqtt")) && stats.getInteger("devices") >= count;
+    /**
+     * Real time from the moment every device is known to the gateway: a sample of the fleet every
+     * second, and the broker's restarts when the runner controls the broker. Returns what it realised.
+     */
+    private static List<String> runTimeline(Scenario scenario, LiveBroker broker, long durationNanos, List<RunResult.Sample> series,
+                                            Vertx vertx, GatewayApp gateway, List<LiveDevice> liveDevices) throws Exception {
+        record Step(long at, int order, String what, Runnable action) {}
+        List<Device> devices = liveDevices.stream().map(LiveDevice::device).toList();
+        List<Step> steps = new ArrayList<>();
+        long[] last = {0, 0};
+        for (long t = SECOND; t <= durationNanos; t += SECOND) {
+            long at = t;
+            steps.add(new Step(at, 0, "", () -> series.add(FleetMetrics.sample(at / 1e9, devices, received(vertx, gateway.options(), last[0]), last))));
+        }
+        if (broker.controllable()) {
+            for (Scenario.Restart restart : scenario.broker().restarts()) {
+                if (restart.at().nanos() >= durationNanos) continue;
+                steps.add(new Step(restart.at().nanos(), 1, "broker restart at " + restart.at(), broker::kill));
+                steps.add(new Step(Math.min(restart.at().nanos() + restart.down().nanos(), durationNanos), 1, "", broker::restart));
+            }
+        }
+        for (Scenario.Partition stop : scenario.gateway().stops()) {
+            if (stop.at().nanos() >= durationNanos) continue;
+            steps.add(new Step(stop.at().nanos(), 1, "gateway stop at " + stop.at(), () -> await(gateway.stopMqtt())));
+            steps.add(new Step(Math.min(stop.at().nanos() + stop.length().nanos(), durationNanos), 1, "", () -> await(gateway.startMqttAgain())));
+        }
+        steps.sort(Comparator.comparingLong(Step::at).thenComparingInt(Step::order));
+        List<String> realised = new ArrayList<>();
+        long start = System.nanoTime();
+        for (Step step : steps) {
+            long wait = start + step.at() - System.nanoTime();
+            if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
+            step.action().run();
+            if (!step.what().isEmpty()) realised.add(step.what());
+        }
+        long rest = start + durationNanos - System.nanoTime();
+        if (rest > 0) TimeUnit.NANOSECONDS.sleep(rest);
+        return realised;
+    }
+
+    /**
+     * Ends what an earlier run's gateway left on the broker under the same client id: its
+     * persistent session would hand the new gateway that run's frames, whose sequence numbers the
+     * new devices are about to use again (a clean-session connect discards a stored session).
+     */
+    static void endSession(String brokerUrl, String clientId) throws MqttException {
+        MqttAsyncClient client = new MqttAsyncClient(brokerUrl, clientId, new MemoryPersistence());
+        try {
+            MqttConnectOptions connect = new MqttConnectOptions();
+            connect.setCleanSession(true);
+            connect.setConnectionTimeout(5);
+            client.connect(connect).waitForCompletion(10_000);
+            client.disconnect().waitForCompletion(5_000);
+        } finally {
+            client.close(true);
+        }
+    }
+
+    private static void await(Future<Void> done) {
+        try {
+            done.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("the gateway did not stop or start its MQTT side", e);
+        }
+    }
+
+    /** The gateway's received total, or {@code otherwise} while its MQTT side (which owns the books) is stopped. */
+    private static long received(Vertx vertx, GatewayOptions options, long otherwise) {
+        try {
+            return stats(vertx, options).getLong("received");
+        } catch (Exception e) {
+            if (e.getCause() instanceof ReplyException reply
+                    && reply.failureType() == ReplyFailure.NO_HANDLERS) return otherwise;
+            throw new IllegalStateException("the gateway did not answer its stats request", e);
+        }
+    }
+
+    /** The gateway is connected and has each of these devices in its registry. */
+    private static boolean allKnown(Vertx vertx, GatewayOptions options, List<String> ids) throws Exception {
+        if (!"connected".equals(stats(vertx, options).getString("mqtt"))) return false;
+        for (String id : ids) {
+            try {
+                vertx.eventBus().request(options.address("device"), new JsonObject().put("id", id), new DeliveryOptions().setSendTimeout(5_000))
+                        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (ExecutionException unknown) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static JsonObject stats(Vertx vertx, GatewayOptions options) throws Exception {
@@ -94,35 +199,17 @@ public final class LiveRunner {
                 .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
     }
 
-    private static void collect(SortedMap<String, Object> m, List<LiveDevice> devices, JsonObject gateway, Scenario scenario) {
-        long sampled = 0, delivered = 0, dropped = 0, requests = 0, abandoned = 0, lost = 0, longPolls = 0, failures = 0, inboundDropped = 0;
-        String lostTask = "", longPollTask = "";
+    private static void collect(SortedMap<String, Object> m, List<LiveDevice> devices, JsonObject gateway, Scenario scenario,
+                                LiveBroker broker, long durationNanos, List<String> realised) {
+        long failures = 0, inboundDropped = 0;
         for (LiveDevice live : devices) {
-            Device d = live.device();
-            sampled += d.stats().sampled();
-            delivered += d.stats().delivered();
-            dropped += d.dropped();
-            requests += d.stats().requests();
-            abandoned += d.stats().requestsAbandoned();
-            lost += live.diagnostics().lostWakerCount();
-            failures += d.executor().failures();
+            failures += live.device().executor().failures();
             inboundDropped += live.transport().inboundDropped();
-            longPolls += live.diagnostics().longPollCount();
-            if (lostTask.isEmpty() && !live.diagnostics().lostWakers().isEmpty()) lostTask = live.diagnostics().lostWakers().get(0).task();
-            if (longPollTask.isEmpty() && !live.diagnostics().longPolls().isEmpty()) longPollTask = live.diagnostics().longPolls().get(0).task();
         }
+        FleetMetrics.devices(m, devices.stream().map(LiveDevice::device).toList(), devices.stream().map(LiveDevice::diagnostics).toList());
         m.put("world", "live");
-        m.put("device.sampled", sampled);
-        m.put("device.delivered", delivered);
-        m.put("device.dropped", dropped);
-        m.put("device.requests", requests);
-        m.put("device.requests_abandoned", abandoned);
-        m.put("lost_waker_reports", lost);
         m.put("device.task_failures", failures);
         m.put("device.inbound_dropped", inboundDropped);
-        m.put("lost_waker_task", lostTask);
-        m.put("long_poll_reports", longPolls);
-        m.put("long_poll_task", longPollTask);
         long sent = gateway.getLong("commandsSent");
         m.put("gateway.received", gateway.getLong("received"));
         m.put("gateway.missing", gateway.getLong("missing"));
@@ -132,12 +219,19 @@ public final class LiveRunner {
         m.put("gateway.commands_acked", gateway.getLong("commandsAcked"));
         m.put("gateway.command_timeouts", gateway.getLong("commandsTimedOut"));
         m.put("gateway.command_timeout_share", sent == 0 ? 0.0 : (double) gateway.getLong("commandsTimedOut") / sent);
+        m.put("realised", String.join("; ", realised));
         List<String> notRealised = new ArrayList<>();
         if (scenario.network().latency().nanos() > 0 || scenario.network().loss() > 0 || scenario.network().bandwidthBytesPerSecond() > 0) {
             notRealised.add("network latency, loss and bandwidth (the live links are what they are)");
         }
         if (!scenario.network().partitions().isEmpty()) notRealised.add("partitions");
-        if (!scenario.broker().restarts().isEmpty()) notRealised.add("broker restarts");
+        for (Scenario.Restart restart : scenario.broker().restarts()) {
+            if (!broker.controllable()) notRealised.add("broker restart at " + restart.at() + " (the runner does not control the broker)");
+            else if (restart.at().nanos() >= durationNanos) notRealised.add("broker restart at " + restart.at() + " (past the live duration)");
+        }
+        for (Scenario.Partition stop : scenario.gateway().stops()) {
+            if (stop.at().nanos() >= durationNanos) notRealised.add("gateway stop at " + stop.at() + " (past the live duration)");
+        }
         if (!scenario.load().isEmpty()) notRealised.add("load changes");
         m.put("not_realised", String.join("; ", notRealised));
     }

@@ -13,7 +13,8 @@ import org.HdrHistogram.Histogram;
  * The gateway core in the simulated world: the same {@link GatewayCore} the Vert.x gateway runs,
  * with a simulated MQTT client as its shell. Each frame costs {@code costPerFrameNanos} of the
  * gateway's time (the ingest queue builds up when frames come faster); it reconnects 10 ms after
- * losing the broker and subscribes again.
+ * losing the broker and subscribes again. {@link #stop()} disconnects it cleanly (its session
+ * stays at the broker) until {@link #start()}.
  */
 final class SimGateway implements ClientListener, Outbox {
     static final long RECONNECT_NANOS = 10_000_000L;
@@ -24,6 +25,7 @@ final class SimGateway implements ClientListener, Outbox {
     private final SimClient client;
     private final long costPerFrameNanos;
     private boolean draining;
+    private boolean stopped;
     private long publishesRefused;
     /** Publish latency: from the reading's timestamp on the device to its arrival here (both on the world's clock). */
     private final Histogram publishLatency = new Histogram(3_600_000_000_000L, 2);
@@ -74,7 +76,17 @@ final class SimGateway implements ClientListener, Outbox {
     }
 
     private void reconnect() {
-        if (!client.isConnected()) client.connect(false, 0, null);
+        if (!stopped && !client.isConnected()) client.connect(false, 0, null);
+    }
+
+    void stop() {
+        stopped = true;
+        if (client.isConnected()) client.disconnect();
+    }
+
+    void start() {
+        stopped = false;
+        reconnect();
     }
 
     @Override

@@ -2,8 +2,6 @@ package dev.storyloop.stories.run;
 
 import dev.storyloop.device.chan.OverflowPolicy;
 import dev.storyloop.device.diag.Diagnostics;
-import dev.storyloop.device.diag.LongPollReport;
-import dev.storyloop.device.diag.LostWakerReport;
 import dev.storyloop.device.diag.TraceRecorder;
 import dev.storyloop.device.firmware.Device;
 import dev.storyloop.device.firmware.FirmwareConfig;
@@ -103,6 +101,10 @@ public final class SimRunner {
             world.at(start + restart.at().nanos(), world::crashBroker);
             world.at(start + restart.at().nanos() + restart.down().nanos(), world::restartBroker);
         }
+        for (Scenario.Partition stop : scenario.gateway().stops()) {
+            world.at(start + stop.at().nanos(), gateway::stop);
+            world.at(start + stop.at().nanos() + stop.length().nanos(), gateway::start);
+        }
         Scenario.Commands commands = scenario.gateway().commands();
         if (commands != null) {
             CommandCode code = CommandCode.ofName(commands.command());
@@ -121,18 +123,7 @@ public final class SimRunner {
         long[] last = {0, 0};
         for (long t = SECOND; t <= scenario.duration().nanos(); t += SECOND) {
             long at = t;
-            world.at(start + at, () -> {
-                long buffered = 0;
-                long connects = 0;
-                for (Device d : devices) {
-                    buffered += d.buffered();
-                    connects += d.stats().connects();
-                }
-                long received = gateway.core().receivedTotal();
-                series.add(new RunResult.Sample(at / 1e9, buffered, received - last[0], connects - last[1]));
-                last[0] = received;
-                last[1] = connects;
-            });
+            world.at(start + at, () -> series.add(FleetMetrics.sample(at / 1e9, devices, gateway.core().receivedTotal(), last)));
         }
         // In steps of one simulated second, so long runs can show their progress (the same events happen either way).
         double total = scenario.duration().nanos() / 1e9;
@@ -185,72 +176,12 @@ public final class SimRunner {
 
     private static void collect(SortedMap<String, Object> m, List<Device> devices, List<Diagnostics> diagnostics, SimGateway gateway,
                                 SimWorld world, List<RunResult.Sample> series) {
-        long sampled = 0, published = 0, delivered = 0, oldest = 0, newest = 0, reset = 0, buffered = 0, waits = 0, connects = 0,
-                losses = 0, refreshes = 0, peak = 0;
-        long unaccounted = 0;
-        for (Device d : devices) {
-            unaccounted += d.unaccounted();
-            sampled += d.stats().sampled();
-            published += d.stats().published();
-            delivered += d.stats().delivered();
-            oldest += d.uplink().stats().droppedOldest();
-            newest += d.uplink().stats().droppedNewest();
-            reset += d.stats().droppedOnReset();
-            buffered += d.buffered();
-            waits += d.uplink().stats().sendWaits();
-            connects += d.stats().connects();
-            losses += d.stats().connectionsLost();
-            refreshes += d.stats().refreshes();
-            peak = Math.max(peak, d.stats().peakBuffered());
-        }
         m.put("boot_failed", 0L);
-        m.put("device.sampled", sampled);
-        m.put("device.published", published);
-        m.put("device.delivered", delivered);
-        m.put("device.dropped", oldest + newest + reset);
-        m.put("device.dropped_oldest", oldest);
-        m.put("device.dropped_newest", newest);
-        m.put("device.buffered", buffered);
-        m.put("device.send_waits", waits);
-        m.put("device.connects", connects);
-        m.put("device.connections_lost", losses);
-        m.put("device.token_refreshes", refreshes);
-        m.put("device.peak_buffered", peak);
-        m.put("device.unaccounted", unaccounted);
-        long requests = 0, busy = 0, abandoned = 0;
-        for (Device d : devices) {
-            requests += d.stats().requests();
-            busy += d.stats().requestsBusy();
-            abandoned += d.stats().requestsAbandoned();
-        }
-        m.put("device.requests", requests);
-        m.put("device.requests_busy", busy);
-        m.put("device.requests_abandoned", abandoned);
-        long lost = 0, longPolls = 0;
-        String lostTask = "", longPollTask = "";
-        for (Diagnostics diag : diagnostics) {
-            lost += diag.lostWakerCount();
-            longPolls += diag.longPollCount();
-            List<LostWakerReport> lostReports = diag.lostWakers();
-            if (lostTask.isEmpty() && !lostReports.isEmpty()) lostTask = lostReports.get(0).task();
-            List<LongPollReport> longReports = diag.longPolls();
-            if (longPollTask.isEmpty() && !longReports.isEmpty()) longPollTask = longReports.get(0).task();
-        }
-        m.put("lost_waker_reports", lost);
-        long pollMax = 0, wakeToPoll99 = 0;
-        for (Diagnostics diag : diagnostics) {
-            pollMax = Math.max(pollMax, diag.pollDurations().getMaxValue());
-            wakeToPoll99 = Math.max(wakeToPoll99, diag.scheduleDelays().getValueAtPercentile(99));
-        }
-        m.put("poll_duration_max_ms", pollMax / 1e6);
-        m.put("wake_to_poll_p99_ms", wakeToPoll99 / 1e6);
+        FleetMetrics.devices(m, devices, diagnostics);
         org.HdrHistogram.Histogram latency = gateway.publishLatency();
         m.put("publish_latency_p50_ms", latency.getTotalCount() == 0 ? 0.0 : latency.getValueAtPercentile(50) / 1e6);
         m.put("publish_latency_p99_ms", latency.getTotalCount() == 0 ? 0.0 : latency.getValueAtPercentile(99) / 1e6);
         m.put("publish_latency_max_ms", latency.getTotalCount() == 0 ? 0.0 : latency.getMaxValue() / 1e6);
-        m.put("lost_waker_task", lostTask);
-        m.put("long_poll_reports", longPolls);
-        m.put("long_poll_task", longPollTask);
         GatewayCore core = gateway.core();
         m.put("gateway.received", core.receivedTotal());
         m.put("gateway.missing", core.missingTotal());
@@ -265,19 +196,7 @@ public final class SimRunner {
         m.put("broker.dropped", world.broker().stats().droppedTotal());
         m.put("broker.wills", world.broker().stats().wills());
         for (DropReason reason : DropReason.values()) m.put("broker.dropped." + reason.label(), world.broker().stats().dropped(reason));
-        long connectPeak = 0, reconnectPeak = 0, throughputPeak = 0, reconnectSeconds = 0;
-        for (RunResult.Sample s : series) {
-            connectPeak = Math.max(connectPeak, s.connectsInSecond());
-            if (s.seconds() > 1) { // after the boot's first connects
-                reconnectPeak = Math.max(reconnectPeak, s.connectsInSecond());
-                if (s.connectsInSecond() > 0) reconnectSeconds++;
-            }
-            throughputPeak = Math.max(throughputPeak, s.receivedInSecond());
-        }
-        m.put("connect_rate_peak", connectPeak);
-        m.put("reconnect_rate_peak", reconnectPeak);
-        m.put("reconnect_seconds", reconnectSeconds);
-        m.put("throughput_peak", throughputPeak);
+        FleetMetrics.series(m, series);
         world.checkBalance();
     }
 

@@ -195,7 +195,7 @@ public record Scenario(String title, String summary, long seed, Duration duratio
         }
     }
 
-    /** All devices cut off from the broker (both ways) from {@code at} for {@code length}. */
+    /** A window of time: from {@code at} for {@code for} (a partition of every device from the broker, or a gateway stop). */
     public record Partition(@JsonProperty(value = "at", required = true) Duration at, @JsonProperty(value = "for", required = true) Duration length) {}
 
     /** Mosquitto's limits, and restarts: down at {@code at} for {@code down}. */
@@ -215,15 +215,20 @@ public record Scenario(String title, String summary, long seed, Duration duratio
 
     public record Restart(@JsonProperty(value = "at", required = true) Duration at, @JsonProperty(value = "down", required = true) Duration down) {}
 
-    /** The gateway core in the simulated world: flow control, what each frame costs it, when a device is stale, commands it sends. */
-    public record Gateway(boolean flowControl, Duration costPerFrame, int stalePeriods, Commands commands) {
-        static final Gateway DEFAULT = new Gateway(true, new Duration(0), 3, null);
+    /**
+     * The gateway: flow control, what each frame costs it, when a device is stale, commands it sends,
+     * and stops: its MQTT side goes away at {@code at} for {@code for} (a clean disconnect; its
+     * persistent session keeps QoS 1 frames at the broker, up to the broker's {@code max-queued}).
+     */
+    public record Gateway(boolean flowControl, Duration costPerFrame, int stalePeriods, Commands commands, List<Partition> stops) {
+        static final Gateway DEFAULT = new Gateway(true, new Duration(0), 3, null, List.of());
 
         @JsonCreator
         public Gateway(@JsonProperty("flow-control") Boolean flowControl, @JsonProperty("cost-per-frame") Duration costPerFrame,
-                       @JsonProperty("stale-periods") Integer stalePeriods, @JsonProperty("commands") Commands commands) {
+                       @JsonProperty("stale-periods") Integer stalePeriods, @JsonProperty("commands") Commands commands,
+                       @JsonProperty("stops") List<Partition> stops) {
             this(flowControl == null || flowControl, costPerFrame == null ? new Duration(0) : costPerFrame,
-                    stalePeriods == null ? 3 : stalePeriods, commands);
+                    stalePeriods == null ? 3 : stalePeriods, commands, stops == null ? List.of() : List.copyOf(stops));
         }
 
         public Gateway {
