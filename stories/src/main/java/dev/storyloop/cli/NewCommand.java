@@ -79,6 +79,7 @@ final class NewCommand implements Callable<Integer> {
               bandwidth: 0               # bytes/s each way; 0: unlimited
               send-buffer: 64KiB
               partitions: []             # e.g. [{at: 30s, for: 5s}]
+              # heals-at: 60s            # from then on no loss, jitter or bandwidth limit
             broker:
               max-inflight: 20
               max-queued: 1000
@@ -88,6 +89,7 @@ final class NewCommand implements Callable<Integer> {
               cost-per-frame: 0us
               stale-periods: 3
               stops: []                  # the gateway away, its session kept: e.g. [{at: 20s, for: 5s}]
+              lan: false                 # true: the gateway sits next to the broker, not on the devices' network
             load: []                     # e.g. [{at: 30s, period: 10ms}]
             variants:                    # the same world again with firmware changes; claims say variant.metric
               - name: run

@@ -42,6 +42,18 @@ final class ProgressLine implements SimRunner.Progress {
         drawn = true;
     }
 
+    /** For runs counted in items (e.g. swarm seeds): done of total and the rate per wall second. */
+    void items(String label, long done, long total, String unit) {
+        long now = System.nanoTime();
+        if (now - started < QUIET_NANOS || now - lastDrawn < REDRAW_NANOS) return;
+        lastDrawn = now;
+        int filled = (int) Math.round(BAR_WIDTH * (double) done / total);
+        err.printf(Locale.ROOT, "\r  %-14s [%s%s] %,d / %,d %s, %,.0f/s ", label, "#".repeat(filled), " ".repeat(BAR_WIDTH - filled),
+                done, total, unit, done / ((now - started) / 1e9));
+        err.flush();
+        drawn = true;
+    }
+
     /** Clears the line once the run is over (when one was drawn). */
     void finish() {
         if (!drawn) return;

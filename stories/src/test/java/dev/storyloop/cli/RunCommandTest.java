@@ -36,8 +36,9 @@ class RunCommandTest {
         assertThat(story.resolve("results")).doesNotExist();
         assertThat(cli.run("run")).isEqualTo(2);
         assertThat(cli.run("run", dir.resolve("nowhere").toString())).isEqualTo(2);
-        assertThat(cli.run("run", story.toString(), "--live")).isEqualTo(2);
-        assertThat(cli.err.toString()).contains("--live needs --broker tcp://HOST:PORT");
+        assertThat(cli.run("run", story.toString(), "--live", "--broker", "http://127.0.0.1:1883")).isEqualTo(2);
+        assertThat(cli.err.toString()).contains("--broker takes tcp://HOST:PORT");
+        assertThat(cli.run("run", story.toString(), "--live")).isEqualTo(2); // the scenario is read before any broker starts
         assertThat(cli.run("run", story.toString(), "--broker", "tcp://127.0.0.1:1883")).isEqualTo(2);
     }
 

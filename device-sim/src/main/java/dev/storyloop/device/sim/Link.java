@@ -22,7 +22,7 @@ public final class Link {
     }
 
     private final String name;
-    private final LinkProfile profile;
+    private LinkProfile profile;
     private final SplittableRandom random;
     private final TimerQueue events;
     private final ArrayDeque<Packet> inFlight = new ArrayDeque<>();
@@ -62,6 +62,11 @@ public final class Link {
             receiver.receive(nowNanos);
             if (onDrain != null) onDrain.run();
         }
+    }
+
+    /** From now on packets go by {@code next} (those already on the way keep their arrival times). */
+    void reprofile(LinkProfile next) {
+        profile = next;
     }
 
     Link(String name, LinkProfile profile, SplittableRandom random, TimerQueue events) {

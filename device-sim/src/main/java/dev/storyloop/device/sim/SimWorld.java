@@ -30,10 +30,12 @@ public final class SimWorld implements BrokerPort {
     private final SplittableRandom random;
     private final TimerQueue events;
     private final SimBroker broker;
-    private final LinkProfile defaultProfile;
+    private LinkProfile defaultProfile;
     private final TreeMap<String, SimClient> clients = new TreeMap<>();
     private final TreeMap<String, LinkProfile> profiles = new TreeMap<>();
     private final TreeMap<String, Connection> connections = new TreeMap<>();
+    /** Per client, until when its uplink and downlink are cut (a partition outlives a reconnect). */
+    private final TreeMap<String, long[]> cutOff = new TreeMap<>();
     private final List<Executor> executors = new ArrayList<>();
     private boolean[] workedSinceIdle = new boolean[16];
     private long eventsFired;
@@ -112,12 +114,24 @@ public final class SimWorld implements BrokerPort {
 
     // ---- faults -----------------------------------------------------------------------------
 
-    /** Cuts a client off from the broker until {@code untilNanos}, in both directions or one. */
+    /**
+     * Cuts a client off from the broker until {@code untilNanos}, in both directions or one: its
+     * connection now, and any connection it opens before then (the path is cut, not the socket).
+     */
     public void partition(String clientId, long untilNanos, boolean uplink, boolean downlink) {
+        long[] cut = cutOff.computeIfAbsent(clientId, id -> new long[2]);
+        if (uplink) cut[0] = Math.max(cut[0], untilNanos);
+        if (downlink) cut[1] = Math.max(cut[1], untilNanos);
         Connection connection = connections.get(clientId);
-        if (connection == null) return;
-        if (uplink) connection.up.partitionUntil(untilNanos);
-        if (downlink) connection.down.partitionUntil(untilNanos);
+        if (connection != null) cutOff(connection);
+    }
+
+    private void cutOff(Connection connection) {
+        long[] cut = cutOff.get(connection.client.clientId());
+        if (cut == null) return;
+        long now = nowNanos();
+        if (cut[0] > now) connection.up.partitionUntil(cut[0]);
+        if (cut[1] > now) connection.down.partitionUntil(cut[1]);
     }
 
     /** The broker process dies now: every connection breaks, clients hear of it after their downlink's delay. */
@@ -128,6 +142,19 @@ public final class SimWorld implements BrokerPort {
             retire(connection);
             connections.remove(connection.client.clientId());
             tellClosed(connection, "broker died", now);
+        }
+    }
+
+    /**
+     * The network heals: from now on every link without its own profile loses nothing, has no jitter
+     * and no bandwidth limit (its latency stays), open connections included.
+     */
+    public void healNetwork() {
+        defaultProfile = defaultProfile.withLoss(0).withJitter(0).withBandwidth(0, defaultProfile.sendBufferBytes());
+        for (Connection connection : connections.values()) {
+            if (profiles.containsKey(connection.client.clientId())) continue;
+            connection.up.reprofile(defaultProfile);
+            connection.down.reprofile(downlink(defaultProfile));
         }
     }
 
@@ -203,15 +230,17 @@ public final class SimWorld implements BrokerPort {
 
     // ---- connections ------------------------------------------------------------------------
 
+    /** Towards a client, Mosquitto queues what the socket cannot take yet in its own memory: the downlink's buffer stands for both. */
+    private static LinkProfile downlink(LinkProfile profile) {
+        return profile.withBandwidth(profile.bytesPerSecond(), Math.max(profile.sendBufferBytes(), BROKER_OUTGOING_BUFFER_BYTES));
+    }
+
     Connection open(SimClient client) {
         LinkProfile profile = profiles.getOrDefault(client.clientId(), defaultProfile);
-        // Towards a client, Mosquitto queues what the socket cannot take yet in its own memory: the
-        // downlink's buffer stands for socket and queue together.
-        LinkProfile downProfile = profile.withBandwidth(profile.bytesPerSecond(),
-                Math.max(profile.sendBufferBytes(), BROKER_OUTGOING_BUFFER_BYTES));
         Connection connection = new Connection(client,
                 new Link(client.clientId() + ".up", profile, random, events),
-                new Link(client.clientId() + ".down", downProfile, random, events));
+                new Link(client.clientId() + ".down", downlink(profile), random, events));
+        cutOff(connection);
         Connection previous = connections.put(client.clientId(), connection);
         if (previous != null) {
             // The old connection's DISCONNECT left before this CONNECT; the broker takes it first, so a

@@ -16,8 +16,10 @@ final class FleetMetrics {
     /** {@code device.*} sums over the fleet, the lost-waker and long-poll reports (first task named), poll and wake-to-poll figures. */
     static void devices(SortedMap<String, Object> m, List<Device> devices, List<Diagnostics> diagnostics) {
         long sampled = 0, published = 0, delivered = 0, oldest = 0, newest = 0, reset = 0, buffered = 0, waits = 0, connects = 0,
-                losses = 0, refreshes = 0, peak = 0, unaccounted = 0, requests = 0, busy = 0, abandoned = 0;
+                losses = 0, refreshes = 0, peak = 0, unaccounted = 0, requests = 0, busy = 0, abandoned = 0, failures = 0, connected = 0;
         for (Device d : devices) {
+            failures += d.executor().failures();
+            if (d.isConnected()) connected++;
             unaccounted += d.unaccounted();
             sampled += d.stats().sampled();
             published += d.stats().published();
@@ -51,6 +53,8 @@ final class FleetMetrics {
         m.put("device.requests", requests);
         m.put("device.requests_busy", busy);
         m.put("device.requests_abandoned", abandoned);
+        m.put("device.task_failures", failures);
+        m.put("device.connected", connected);
 
         long lost = 0, longPolls = 0, pollMax = 0, wakeToPoll99 = 0;
         String lostTask = "", longPollTask = "";

@@ -201,16 +201,13 @@ public final class LiveRunner {
 
     private static void collect(SortedMap<String, Object> m, List<LiveDevice> devices, JsonObject gateway, Scenario scenario,
                                 LiveBroker broker, long durationNanos, List<String> realised) {
-        long failures = 0, inboundDropped = 0;
-        for (LiveDevice live : devices) {
-            failures += live.device().executor().failures();
-            inboundDropped += live.transport().inboundDropped();
-        }
+        long inboundDropped = 0;
+        for (LiveDevice live : devices) inboundDropped += live.transport().inboundDropped();
         FleetMetrics.devices(m, devices.stream().map(LiveDevice::device).toList(), devices.stream().map(LiveDevice::diagnostics).toList());
         m.put("world", "live");
-        m.put("device.task_failures", failures);
         m.put("device.inbound_dropped", inboundDropped);
         long sent = gateway.getLong("commandsSent");
+        m.put("gateway.connected", "connected".equals(gateway.getString("mqtt")) ? 1L : 0L);
         m.put("gateway.received", gateway.getLong("received"));
         m.put("gateway.missing", gateway.getLong("missing"));
         m.put("gateway.duplicates", gateway.getLong("duplicates"));

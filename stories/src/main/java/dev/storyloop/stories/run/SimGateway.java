@@ -6,17 +6,20 @@ import dev.storyloop.device.sim.SimClient;
 import dev.storyloop.device.sim.SimWorld;
 import dev.storyloop.gateway.core.GatewayCore;
 import dev.storyloop.gateway.core.Outbox;
+import dev.storyloop.gateway.mqtt.GatewayVerticle;
 import dev.storyloop.protocol.Topics;
 import org.HdrHistogram.Histogram;
 
 /**
  * The gateway core in the simulated world: the same {@link GatewayCore} the Vert.x gateway runs,
  * with a simulated MQTT client as its shell. Each frame costs {@code costPerFrameNanos} of the
- * gateway's time (the ingest queue builds up when frames come faster); it reconnects 10 ms after
+ * gateway's time (the ingest queue builds up when frames come faster); it keeps the live gateway's
+ * keepalive (so a broker that died behind a partition is noticed) and reconnects 10 ms after
  * losing the broker and subscribes again. {@link #stop()} disconnects it cleanly (its session
  * stays at the broker) until {@link #start()}.
  */
 final class SimGateway implements ClientListener, Outbox {
+    static final String CLIENT_ID = "gateway";
     static final long RECONNECT_NANOS = 10_000_000L;
     static final long TICK_NANOS = 100_000_000L;
 
@@ -34,9 +37,9 @@ final class SimGateway implements ClientListener, Outbox {
         this.world = world;
         this.core = core;
         this.costPerFrameNanos = costPerFrameNanos;
-        this.client = world.client("gateway", this, true);
+        this.client = world.client(CLIENT_ID, this, true);
         core.attach(this);
-        client.connect(false, 0, null);
+        client.connect(false, GatewayVerticle.KEEPALIVE_SECONDS, null);
         tick();
     }
 
@@ -76,7 +79,7 @@ final class SimGateway implements ClientListener, Outbox {
     }
 
     private void reconnect() {
-        if (!stopped && !client.isConnected()) client.connect(false, 0, null);
+        if (!stopped && !client.isConnected()) client.connect(false, GatewayVerticle.KEEPALIVE_SECONDS, null);
     }
 
     void stop() {
@@ -104,6 +107,10 @@ final class SimGateway implements ClientListener, Outbox {
         for (int i = 0; i < 8; i++) millis = (millis << 8) | (frame[at + i] & 0xFF);
         long latency = nowNanos - millis * 1_000_000L;
         if (latency >= 0) publishLatency.recordValue(Math.min(latency, publishLatency.getHighestTrackableValue()));
+    }
+
+    boolean connected() {
+        return client.isConnected();
     }
 
     Histogram publishLatency() {

@@ -63,6 +63,7 @@ public final class SimRunner {
                 .withMaxDevices(Math.max(16, scenario.devices().count()))
                 .withStale(firmware.period() == null ? SECOND : firmware.period().nanos(), scenario.gateway().stalePeriods());
         if (!scenario.gateway().flowControl()) gatewayConfig = gatewayConfig.withIngest(gatewayConfig.ingestCapacity(), GatewayConfig.Flow.off());
+        if (scenario.gateway().lan()) world.profile(SimGateway.CLIENT_ID, LinkProfile.lan());
         SimGateway gateway = new SimGateway(world, new GatewayCore(gatewayConfig, Keyring.development(), Outbox.NONE),
                 scenario.gateway().costPerFrame().nanos());
         world.runFor(20_000_000L); // the gateway is subscribed before the devices boot
@@ -95,8 +96,11 @@ public final class SimRunner {
         }
         long start = world.nowNanos();
         for (Scenario.Partition partition : net.partitions()) {
-            world.at(start + partition.at().nanos(), () -> world.partitionAll(world.nowNanos() + partition.length().nanos(), true, true));
+            world.at(start + partition.at().nanos(), () -> {
+                for (Device d : devices) world.partition(d.config().deviceId(), world.nowNanos() + partition.length().nanos(), true, true);
+            });
         }
+        if (net.healsAt() != null) world.at(start + net.healsAt().nanos(), world::healNetwork);
         for (Scenario.Restart restart : scenario.broker().restarts()) {
             world.at(start + restart.at().nanos(), world::crashBroker);
             world.at(start + restart.at().nanos() + restart.down().nanos(), world::restartBroker);
@@ -183,9 +187,11 @@ public final class SimRunner {
         m.put("publish_latency_p99_ms", latency.getTotalCount() == 0 ? 0.0 : latency.getValueAtPercentile(99) / 1e6);
         m.put("publish_latency_max_ms", latency.getTotalCount() == 0 ? 0.0 : latency.getMaxValue() / 1e6);
         GatewayCore core = gateway.core();
+        m.put("gateway.connected", gateway.connected() ? 1L : 0L);
         m.put("gateway.received", core.receivedTotal());
         m.put("gateway.missing", core.missingTotal());
         m.put("gateway.duplicates", core.duplicatesTotal());
+        m.put("gateway.reordered", core.reorderedTotal());
         m.put("gateway.rejected", core.rejectedTotal());
         m.put("gateway.throttles", core.throttles());
         m.put("gateway.peak_backlog", (long) core.peakBacklog());
@@ -195,6 +201,9 @@ public final class SimRunner {
         m.put("gateway.command_timeout_share", core.commandsSent() == 0 ? 0.0 : (double) core.commandsTimedOut() / core.commandsSent());
         m.put("broker.dropped", world.broker().stats().droppedTotal());
         m.put("broker.wills", world.broker().stats().wills());
+        m.put("broker.unrouted", world.broker().stats().unrouted());
+        m.put("broker.held", (long) world.broker().inflight() + world.broker().queued());
+        m.put("network.lost_on_close", world.packetsLostOnClose());
         for (DropReason reason : DropReason.values()) m.put("broker.dropped." + reason.label(), world.broker().stats().dropped(reason));
         FleetMetrics.series(m, series);
         world.checkBalance();

@@ -174,19 +174,23 @@ public record Scenario(String title, String summary, long seed, Duration duratio
         }
     }
 
-    /** The links between every device and the broker, and faults on them. */
-    /** {@code bandwidth} in bytes per second each way (0: unlimited); {@code send-buffer}: each socket's send buffer. */
+    /**
+     * The links between every device and the broker, and faults on them. {@code bandwidth} in bytes
+     * per second each way (0: unlimited); {@code send-buffer}: each socket's send buffer;
+     * {@code heals-at}: from then on no loss, jitter or bandwidth limit (latency stays; null: never).
+     */
     public record Network(Duration latency, Duration jitter, double loss, long bandwidthBytesPerSecond, long sendBufferBytes,
-                          List<Partition> partitions) {
-        static final Network DEFAULT = new Network(Duration.parse("2ms"), new Duration(0), 0, 0, 64 * 1024, List.of());
+                          List<Partition> partitions, Duration healsAt) {
+        static final Network DEFAULT = new Network(Duration.parse("2ms"), new Duration(0), 0, 0, 64 * 1024, List.of(), null);
 
         @JsonCreator
         public Network(@JsonProperty("latency") Duration latency, @JsonProperty("jitter") Duration jitter,
                        @JsonProperty("loss") Double loss, @JsonProperty("bandwidth") Size bandwidth,
-                       @JsonProperty("send-buffer") Size sendBuffer, @JsonProperty("partitions") List<Partition> partitions) {
+                       @JsonProperty("send-buffer") Size sendBuffer, @JsonProperty("partitions") List<Partition> partitions,
+                       @JsonProperty("heals-at") Duration healsAt) {
             this(latency == null ? Duration.parse("2ms") : latency, jitter == null ? new Duration(0) : jitter, loss == null ? 0 : loss,
                     bandwidth == null ? 0 : bandwidth.bytes(), sendBuffer == null ? 64 * 1024 : sendBuffer.bytes(),
-                    partitions == null ? List.of() : List.copyOf(partitions));
+                    partitions == null ? List.of() : List.copyOf(partitions), healsAt);
         }
 
         public Network {
@@ -219,16 +223,18 @@ public record Scenario(String title, String summary, long seed, Duration duratio
      * The gateway: flow control, what each frame costs it, when a device is stale, commands it sends,
      * and stops: its MQTT side goes away at {@code at} for {@code for} (a clean disconnect; its
      * persistent session keeps QoS 1 frames at the broker, up to the broker's {@code max-queued}).
+     * {@code lan}: the gateway sits next to the broker (a loopback-like link) instead of on the
+     * devices' {@code network}.
      */
-    public record Gateway(boolean flowControl, Duration costPerFrame, int stalePeriods, Commands commands, List<Partition> stops) {
-        static final Gateway DEFAULT = new Gateway(true, new Duration(0), 3, null, List.of());
+    public record Gateway(boolean flowControl, Duration costPerFrame, int stalePeriods, Commands commands, List<Partition> stops, boolean lan) {
+        static final Gateway DEFAULT = new Gateway(true, new Duration(0), 3, null, List.of(), false);
 
         @JsonCreator
         public Gateway(@JsonProperty("flow-control") Boolean flowControl, @JsonProperty("cost-per-frame") Duration costPerFrame,
                        @JsonProperty("stale-periods") Integer stalePeriods, @JsonProperty("commands") Commands commands,
-                       @JsonProperty("stops") List<Partition> stops) {
+                       @JsonProperty("stops") List<Partition> stops, @JsonProperty("lan") Boolean lan) {
             this(flowControl == null || flowControl, costPerFrame == null ? new Duration(0) : costPerFrame,
-                    stalePeriods == null ? 3 : stalePeriods, commands, stops == null ? List.of() : List.copyOf(stops));
+                    stalePeriods == null ? 3 : stalePeriods, commands, stops == null ? List.of() : List.copyOf(stops), lan != null && lan);
         }
 
         public Gateway {
