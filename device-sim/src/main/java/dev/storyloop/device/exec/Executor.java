@@ -41,6 +41,7 @@ public final class Executor implements Spawner {
     private final IntRing runQueue;
     private final MpscIntQueue interrupts;
     private LoopObserver observer;
+    private Runnable readyHook;
 
     private volatile Thread loopThread; // the thread that owns the loop: the builder's until run() moves it
     private volatile boolean running;
@@ -110,6 +111,7 @@ public final class Executor implements Spawner {
         slot.setWord(TaskSlot.stateOf(generation, TaskSlot.SPAWNED));
         slot.localQueued = true;
         runQueue.push(slot.index);
+        if (readyHook != null) readyHook.run();
         observer.onSpawn(slot, slot.sinceNanos);
         return Optional.of(handle);
     }
@@ -129,6 +131,7 @@ public final class Executor implements Spawner {
             slot.wokenAtNanos = now;
             slot.sinceNanos = now;
             runQueue.push(slot.index);
+            if (readyHook != null) readyHook.run();
             observer.onWake(slot, source, polling == slot, now);
             return;
         }
@@ -142,6 +145,7 @@ public final class Executor implements Spawner {
         if (!clock.isVirtual()) slot.wokenAtNanos = clock.nanos(); // published by the queue's volatile write
         boolean queued = interrupts.offer(slot.index);
         assert queued : "interrupt queue sized below the task pool";
+        if (readyHook != null) readyHook.run();
         if (parked) LockSupport.unpark(loopThread);
     }
 
@@ -277,6 +281,14 @@ public final class Executor implements Spawner {
         if (slot.localQueued || (word & TaskSlot.REMOTE_QUEUED) != 0) return;
         slot.setWord(TaskSlot.stateOf(TaskSlot.generationOf(word) + 1, 0));
         freeSlots[freeCount++] = slot.index;
+    }
+
+    /**
+     * Called whenever a task is queued to run (spawned or woken), so that a world stepping many
+     * executors on one thread need not ask each of them; the simulated world's, run on its thread.
+     */
+    public void onReady(Runnable hook) {
+        readyHook = hook;
     }
 
     /** True when a task is queued to run or an interrupt is waiting to be taken in. */

@@ -5,7 +5,9 @@ package dev.storyloop.device.sim;
  *
  * <p>Two parallel arrays instead of a map: acknowledgements nearly always come in order, so
  * removing is taking the head, and nothing is boxed or allocated per message. Its capacity is the
- * broker's {@code max_inflight_messages}; only an unlimited window (0) grows, by doubling.
+ * broker's {@code max_inflight_messages}; only an unlimited window (0) grows, by doubling, up to
+ * the 65,535 packet ids MQTT has. Past {@link #INDEXED_FROM} messages a bitmap of the ids in flight
+ * answers {@link #contains} (a large window would otherwise make each new packet id a scan).
  */
 final class InflightWindow {
     private int[] ids;
@@ -13,6 +15,9 @@ final class InflightWindow {
     private int head;
     private int size;
     private final boolean growable;
+    private long[] inFlightIds; // a bit per packet id, once the window has grown past INDEXED_FROM
+    static final int PACKET_IDS = 65_535;
+    static final int INDEXED_FROM = 64;
 
     InflightWindow(int maxInflight) {
         int capacity = maxInflight == 0 ? 16 : maxInflight;
@@ -26,7 +31,7 @@ final class InflightWindow {
     }
 
     boolean isFull() {
-        return !growable && size == ids.length;
+        return growable ? size == PACKET_IDS : size == ids.length;
     }
 
     void add(int packetId, Message message) {
@@ -38,11 +43,23 @@ final class InflightWindow {
         ids[slot] = packetId;
         messages[slot] = message;
         size++;
+        if (inFlightIds == null && size > INDEXED_FROM) {
+            inFlightIds = new long[(PACKET_IDS + 1 + 63) / 64];
+            for (int i = 0; i < size; i++) mark(ids[index(i)], true);
+        } else if (inFlightIds != null) {
+            mark(packetId, true);
+        }
     }
 
     boolean contains(int packetId) {
+        if (inFlightIds != null) return (inFlightIds[packetId >>> 6] & (1L << packetId)) != 0;
         for (int i = 0; i < size; i++) if (ids[index(i)] == packetId) return true;
         return false;
+    }
+
+    private void mark(int packetId, boolean on) {
+        if (on) inFlightIds[packetId >>> 6] |= 1L << packetId;
+        else inFlightIds[packetId >>> 6] &= ~(1L << packetId);
     }
 
     /** Removes the message with {@code packetId}; returns it, or null when no such message is in flight. */
@@ -61,6 +78,7 @@ final class InflightWindow {
             messages[head] = null;
             head = index(1);
             size--;
+            if (inFlightIds != null) mark(packetId, false);
             return removed;
         }
         return null;
@@ -80,8 +98,9 @@ final class InflightWindow {
     }
 
     private void grow() {
-        int[] nextIds = new int[ids.length * 2];
-        Message[] nextMessages = new Message[ids.length * 2];
+        int capacity = Math.min(ids.length * 2, PACKET_IDS);
+        int[] nextIds = new int[capacity];
+        Message[] nextMessages = new Message[capacity];
         for (int i = 0; i < size; i++) {
             nextIds[i] = ids[index(i)];
             nextMessages[i] = messages[index(i)];

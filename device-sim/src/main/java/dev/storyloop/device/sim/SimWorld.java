@@ -33,11 +33,11 @@ public final class SimWorld implements BrokerPort {
     private LinkProfile defaultProfile;
     private final TreeMap<String, SimClient> clients = new TreeMap<>();
     private final TreeMap<String, LinkProfile> profiles = new TreeMap<>();
-    private final TreeMap<String, Connection> connections = new TreeMap<>();
+    private final Connections connections = new Connections();
     /** Per client, until when its uplink and downlink are cut (a partition outlives a reconnect). */
     private final TreeMap<String, long[]> cutOff = new TreeMap<>();
     private final List<Executor> executors = new ArrayList<>();
-    private boolean[] workedSinceIdle = new boolean[16];
+    private final ExecutorSchedule schedule = new ExecutorSchedule();
     private long eventsFired;
     private long lostOnClosedLinks; // closed links are checked and folded in here, not kept
     private long uplinkPublishesOffered;   // ... with their PUBLISH counts
@@ -108,8 +108,8 @@ public final class SimWorld implements BrokerPort {
     public void add(Executor executor) {
         if (executor.clock() != clock) throw new IllegalArgumentException("executor '" + executor.name() + "' runs on another clock");
         executors.add(executor);
-        if (executors.size() > workedSinceIdle.length) workedSinceIdle = java.util.Arrays.copyOf(workedSinceIdle, workedSinceIdle.length * 2);
-        workedSinceIdle[executors.size() - 1] = true;
+        int index = schedule.add(executor.nextDeadlineNanos());
+        executor.onReady(() -> schedule.ready(index));
     }
 
     // ---- faults -----------------------------------------------------------------------------
@@ -183,33 +183,24 @@ public final class SimWorld implements BrokerPort {
         while (!done.getAsBoolean()) {
             long now = clock.nanos();
             int work = 0;
-            // Only executors with something to do are stepped, and only those that worked since their
-            // last idle turn are told they are idle: a fleet of thousands costs per event, not per device.
-            for (int i = 0; i < executors.size(); i++) {
+            // Only executors with something to do are stepped (the schedule knows which, without asking
+            // each), and only those that worked since their last idle turn are told they are idle: a
+            // fleet of thousands costs per event, not per device.
+            schedule.beginTurn(now);
+            for (int i = schedule.nextInTurn(); i >= 0; i = schedule.nextInTurn()) {
                 Executor executor = executors.get(i);
-                if (!executor.hasRunnable() && executor.nextDeadlineNanos() > now) continue;
                 int done1 = executor.doWork();
-                if (done1 > 0) {
-                    work += done1;
-                    workedSinceIdle[i] = true;
-                }
+                work += done1;
+                schedule.stepped(i, executor.nextDeadlineNanos(), done1 > 0);
+                if (executor.hasRunnable()) schedule.ready(i);
             }
             int fired = events.fire(now, EVENTS_PER_TURN);
             eventsFired += fired;
             work += fired;
-            if (work > 0) continue;
-            for (Executor executor : executors) {
-                if (executor.hasRunnable()) work++;
-            }
-            if (work > 0) continue;
-            for (int i = 0; i < executors.size(); i++) {
-                if (!workedSinceIdle[i]) continue;
-                workedSinceIdle[i] = false;
-                executors.get(i).idle();
-            }
+            if (work > 0 || schedule.anyReady()) continue;
+            for (int i = schedule.pollWorked(); i >= 0; i = schedule.pollWorked()) executors.get(i).idle();
             armBrokerTick();
-            long next = Math.min(events.nextDeadlineNanos(), untilNanos);
-            for (Executor executor : executors) next = Math.min(next, executor.nextDeadlineNanos());
+            long next = Math.min(Math.min(events.nextDeadlineNanos(), untilNanos), schedule.earliestDeadline());
             if (next == Long.MAX_VALUE) return false;
             if (now >= untilNanos) return true;
             clock.advanceTo(next);
@@ -427,5 +418,31 @@ public final class SimWorld implements BrokerPort {
     /** Packets lost because their connection closed under them, over all links so far. */
     public long packetsLostOnClose() {
         return lostOnClosedLinks; // open links have lost nothing: they lose packets only by closing
+    }
+
+    /**
+     * The open connections by client id: iterated in id order (a TreeMap: deterministic), looked up
+     * through a hash map (every packet the broker sends looks its client up; a fleet's ids share long
+     * prefixes, which make the tree's string comparisons the world's hottest spot).
+     */
+    private static final class Connections {
+        private final TreeMap<String, Connection> ordered = new TreeMap<>();
+        private final java.util.HashMap<String, Connection> byId = new java.util.HashMap<>();
+
+        Connection get(String clientId) { return byId.get(clientId); }
+        boolean containsKey(String clientId) { return byId.containsKey(clientId); }
+        boolean isEmpty() { return byId.isEmpty(); }
+        java.util.Collection<Connection> values() { return ordered.values(); }
+        java.util.Set<String> keySet() { return ordered.keySet(); }
+
+        Connection put(String clientId, Connection connection) {
+            ordered.put(clientId, connection);
+            return byId.put(clientId, connection);
+        }
+
+        Connection remove(String clientId) {
+            ordered.remove(clientId);
+            return byId.remove(clientId);
+        }
     }
 }

@@ -1,0 +1,245 @@
+package dev.storyloop.bench;
+
+import dev.storyloop.device.chan.OverflowPolicy;
+import dev.storyloop.device.firmware.FirmwareConfig;
+import dev.storyloop.device.hal.LiveBoard;
+import dev.storyloop.device.live.LiveDevice;
+import dev.storyloop.gateway.GatewayApp;
+import dev.storyloop.gateway.GatewayOptions;
+import dev.storyloop.gateway.core.GatewayConfig;
+import dev.storyloop.protocol.DeviceKeys;
+import dev.storyloop.protocol.Frame;
+import dev.storyloop.protocol.FrameCodec;
+import dev.storyloop.protocol.FrameType;
+import dev.storyloop.protocol.JcaAuthenticator;
+import dev.storyloop.protocol.Sensor;
+import dev.storyloop.protocol.Topics;
+import dev.storyloop.testsupport.BrokerConfig;
+import dev.storyloop.testsupport.Executables;
+import dev.storyloop.testsupport.LocalMosquitto;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The live pipeline against the physical limit, in one run on one broker
+ * ({@code max_queued_messages 0}, {@code max_inflight_messages 0}), for QoS 0 and QoS 1:
+ * <ol type="a">
+ *   <li>raw: P {@code mosquitto_pub -l} processes (64-byte lines) to one {@code mosquitto_sub -C};</li>
+ *   <li>storyloop: D firmware devices (executor, sampler, uplink, Paho; {@code block}, so a device
+ *       samples as fast as its uplink drains) to the storyloop gateway;</li>
+ *   <li>ingest: P {@code mosquitto_pub -l} processes sending valid, tagged frames to the gateway
+ *       (frames chosen so that no byte is a newline, a carriage return or a NUL, which a line cannot hold).</li>
+ * </ol>
+ * Prints each rate, what was lost, and (b)/(a), (c)/(a). Usage: {@code PipelineBench [frames] [publishers] [devices] [seconds]}.
+ */
+public final class PipelineBench {
+    static final int SETTLE_SECONDS_MAX = 60;
+
+    public static void main(String[] args) throws Exception {
+        int frames = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        int publishers = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+        int devices = args.length > 2 ? Integer.parseInt(args[2]) : 4;
+        int seconds = args.length > 3 ? Integer.parseInt(args[3]) : 10;
+        Path mosquitto = Executables.find("mosquitto").orElseThrow(() -> new IllegalStateException("mosquitto is not installed"));
+        Path pub = Executables.find("mosquitto_pub").orElseThrow(() -> new IllegalStateException("mosquitto_pub is not installed"));
+        Path sub = Executables.find("mosquitto_sub").orElseThrow(() -> new IllegalStateException("mosquitto_sub is not installed"));
+        Path dir = Files.createTempDirectory("storyloop-pipeline-");
+        List<Path> raw = new ArrayList<>();
+        List<Path> tagged = new ArrayList<>();
+        for (int p = 0; p < publishers; p++) {
+            raw.add(Files.write(dir.resolve("raw-" + p), rawLines(frames / publishers)));
+            tagged.add(Files.write(dir.resolve("frames-" + p), frameLines("pipe-" + p, frames / publishers)));
+        }
+        int sent = frames / publishers * publishers;
+        System.out.printf(Locale.ROOT, "pipeline: (a) %d x mosquitto_pub -l -> mosquitto_sub, (b) %d storyloop devices -> gateway for %d s, "
+                + "(c) %d x mosquitto_pub -l -> gateway; %d messages for (a) and (c)%n", publishers, devices, seconds, publishers, sent);
+        try (LocalMosquitto broker = LocalMosquitto.start(mosquitto, BrokerConfig.defaults().withMaxQueuedMessages(0).withMaxInflightMessages(0))) {
+            for (int qos : new int[] {0, 1}) {
+                double[] a = raw(broker, pub, sub, qos, raw, sent);
+                double[] b = devices(broker, qos, devices, seconds);
+                double[] c = ingest(broker, pub, qos, tagged, sent, publishers);
+                System.out.printf(Locale.ROOT, "QoS %d: (a) raw %.0f msg/s (lost %d); (b) devices -> gateway %.0f msg/s (missing %d, dropped %d); "
+                                + "(c) mosquitto_pub -> gateway %.0f msg/s (missing %d); (b)/(a) %.2f (goal >= 0.8), (c)/(a) %.2f (goal >= 0.9)%n",
+                        qos, a[0], (long) a[1], b[0], (long) b[1], (long) b[2], c[0], (long) c[1], b[0] / a[0], c[0] / a[0]);
+            }
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        }
+        System.exit(0);
+    }
+
+    /** 64-byte printable lines. */
+    static byte[] rawLines(int count) {
+        byte[] out = new byte[count * 65];
+        for (int i = 0; i < count; i++) {
+            for (int b = 0; b < 64; b++) out[i * 65 + b] = (byte) ('a' + (i + b) % 26);
+            out[i * 65 + 64] = '\n';
+        }
+        return out;
+    }
+
+    /** Consecutive telemetry frames of {@code device}, each tagged, with a reading nudged until no byte is \n, \r or NUL. */
+    static byte[] frameLines(String device, int count) {
+        FrameCodec codec = new FrameCodec();
+        Frame frame = new Frame();
+        ByteBuffer buffer = ByteBuffer.allocate(FrameCodec.MAX_FRAME_BYTES);
+        JcaAuthenticator key = new JcaAuthenticator(DeviceKeys.development(device));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(count * 80);
+        for (int seq = 0; seq < count; seq++) {
+            for (int nudge = 0; ; nudge++) {
+                frame.reset(FrameType.TELEMETRY, device, seq, 1_000L + seq).addReading(Sensor.TEMPERATURE, 21_500 + nudge)
+                        .addReading(Sensor.HUMIDITY, 40_200).addReading(Sensor.BATTERY, 3_300);
+                buffer.clear();
+                int length = codec.encode(frame, key, buffer);
+                boolean lineSafe = true;
+                for (int i = 0; i < length && lineSafe; i++) {
+                    byte v = buffer.get(i);
+                    lineSafe = v != '\n' && v != '\r' && v != 0;
+                }
+                if (!lineSafe) continue;
+                out.write(buffer.array(), 0, length);
+                out.write('\n');
+                break;
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /** (a) Returns {rate, lost}: messages mosquitto_sub printed over the time from the first publish to its last arrival. */
+    static double[] raw(LocalMosquitto broker, Path pub, Path sub, int qos, List<Path> files, int sent) throws Exception {
+        Path times = Files.createTempFile("storyloop-sub-", ".txt");
+        Process subscriber = new ProcessBuilder(sub.toString(), "-h", broker.host(), "-p", Integer.toString(broker.port()), "-t", "bench/raw/#",
+                "-q", Integer.toString(qos), "-C", Integer.toString(sent), "-W", Integer.toString(SETTLE_SECONDS_MAX), "-F", "%U")
+                .redirectOutput(times.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            Thread.sleep(300);
+            long startMicros = epochMicros();
+            List<Process> publishers = publish(broker, pub, qos, files, p -> "bench/raw/" + p);
+            for (Process p : publishers) p.waitFor(SETTLE_SECONDS_MAX, TimeUnit.SECONDS);
+            subscriber.waitFor(SETTLE_SECONDS_MAX + 5, TimeUnit.SECONDS);
+            List<String> lines = Files.readAllLines(times);
+            if (lines.isEmpty()) throw new IllegalStateException("mosquitto_sub received nothing");
+            String[] last = lines.get(lines.size() - 1).split("\\.");
+            long lastMicros = Long.parseLong(last[0]) * 1_000_000L + Long.parseLong(last[1]) / 1_000L;
+            return new double[] {lines.size() / ((lastMicros - startMicros) / 1e6), sent - lines.size()};
+        } finally {
+            subscriber.destroyForcibly();
+            Files.deleteIfExists(times);
+        }
+    }
+
+    /** (b) Returns {rate, missing, dropped}: the gateway's received count over {@code seconds} of steady state. */
+    static double[] devices(LocalMosquitto broker, int qos, int count, int seconds) throws Exception {
+        Vertx vertx = Vertx.vertx(GatewayApp.vertxOptions());
+        List<LiveDevice> fleet = new ArrayList<>();
+        try {
+            GatewayOptions options = gatewayOptions(broker, count);
+            GatewayApp gateway = GatewayApp.start(vertx, options).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            awaitConnected(gateway);
+            for (int n = 0; n < count; n++) {
+                String id = "fast-" + qos + "-" + n;
+                FirmwareConfig config = FirmwareConfig.builder(id).seed(n).samplePeriodNanos(10_000L).qos(qos).uplinkCapacity(256)
+                        .uplinkWindow(64).overflowPolicy(OverflowPolicy.BLOCK).ramBytes(256 * 1024).build();
+                fleet.add(LiveDevice.start(config, broker.url(), LiveBoard.withSimulatedGpio(id)));
+            }
+            Thread.sleep(2_000); // connected and JIT-compiled
+            long r0 = GatewayIngestBench.stats(vertx, options).getLong("received");
+            long t0 = System.nanoTime();
+            Thread.sleep(seconds * 1_000L);
+            long r1 = GatewayIngestBench.stats(vertx, options).getLong("received");
+            long t1 = System.nanoTime();
+            long dropped = 0;
+            for (LiveDevice device : fleet) {
+                device.close();
+                dropped += device.device().dropped();
+            }
+            Thread.sleep(1_000);
+            JsonObject stats = GatewayIngestBench.stats(vertx, options);
+            gateway.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            return new double[] {(r1 - r0) / ((t1 - t0) / 1e9), stats.getLong("missing"), dropped};
+        } finally {
+            for (LiveDevice device : fleet) device.close();
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** (c) Returns {rate, missing}: from the first publish until the gateway's books show every frame (or a second without progress). */
+    static double[] ingest(LocalMosquitto broker, Path pub, int qos, List<Path> files, int sent, int devices) throws Exception {
+        Vertx vertx = Vertx.vertx(GatewayApp.vertxOptions());
+        try {
+            GatewayOptions options = gatewayOptions(broker, devices);
+            GatewayApp gateway = GatewayApp.start(vertx, options).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            awaitConnected(gateway);
+            long start = System.nanoTime();
+            publish(broker, pub, qos, files, p -> Topics.telemetry("pipe-" + p));
+            JsonObject stats;
+            long lastCount = -1, lastChange = System.nanoTime();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SETTLE_SECONDS_MAX);
+            while (true) {
+                stats = GatewayIngestBench.stats(vertx, options);
+                long count = stats.getLong("received") + stats.getLong("rejected");
+                long now = System.nanoTime();
+                if (count != lastCount) {
+                    lastCount = count;
+                    lastChange = now;
+                }
+                if (count >= sent || now - lastChange > TimeUnit.SECONDS.toNanos(1) || now > deadline) break;
+                Thread.sleep(1);
+            }
+            if (stats.getLong("rejected") > 0) throw new IllegalStateException("frames rejected: " + stats.encode());
+            gateway.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            return new double[] {stats.getLong("received") / ((lastChange - start) / 1e9), sent - stats.getLong("received")};
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    static GatewayOptions gatewayOptions(LocalMosquitto broker, int devices) {
+        return GatewayOptions.local(broker.host(), broker.port(), "bench-token-0123456789")
+                .withClientId("bench-gateway-" + System.nanoTime()) // a fresh session each time
+                .withCore(GatewayConfig.defaults().withMaxDevices(Math.max(devices, 16)).withIngest(1 << 20, GatewayConfig.Flow.off()));
+    }
+
+    static void awaitConnected(GatewayApp gateway) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!gateway.mqttConnected()) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("the gateway did not connect");
+            Thread.sleep(5);
+        }
+    }
+
+    /** Starts one {@code mosquitto_pub -l} per file, its lines on stdin, on the topic {@code topic(p)}; returns them running. */
+    static List<Process> publish(LocalMosquitto broker, Path pub, int qos, List<Path> files, java.util.function.IntFunction<String> topic)
+            throws Exception {
+        List<Process> started = new ArrayList<>();
+        for (int p = 0; p < files.size(); p++) {
+            started.add(new ProcessBuilder(pub.toString(), "-h", broker.host(), "-p", Integer.toString(broker.port()), "-q", Integer.toString(qos),
+                    "-t", topic.apply(p), "-l").redirectInput(files.get(p).toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+        }
+        for (Process p : started) {
+            if (!p.waitFor(SETTLE_SECONDS_MAX, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("mosquitto_pub did not finish");
+            }
+        }
+        return started;
+    }
+
+    static long epochMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000L;
+    }
+}

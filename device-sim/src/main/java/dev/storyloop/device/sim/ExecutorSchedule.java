@@ -1,0 +1,216 @@
+package dev.storyloop.device.sim;
+
+import java.util.Arrays;
+
+/**
+ * Which of the world's executors to step, without asking each of them: those made ready (a task
+ * queued, told by {@code Executor.onReady}) and those whose earliest timer is due, kept in an
+ * indexed min-heap of deadlines. Executors are stepped in index order within a turn, and one made
+ * ready during the turn runs in it when its index is still to come, as a scan in index order
+ * would do: the order, and so every trace, does not depend on this bookkeeping.
+ */
+final class ExecutorSchedule {
+    private int size;
+    private boolean[] scheduled = new boolean[16];
+    private boolean[] worked = new boolean[16];
+    private final IntHeap turn = new IntHeap();
+    private final IntHeap next = new IntHeap();
+    private final IntHeap workedList = new IntHeap();
+    private boolean stepping;
+    private int current = -1;
+    // the deadline heap: heap[k] is an executor index, key[i] its deadline, pos[i] its place (-1: absent)
+    private int[] heap = new int[16];
+    private long[] key = new long[16];
+    private int[] pos = new int[16];
+    private int heapSize;
+
+    /** Adds executor {@code size}; returns its index. It starts ready (it may have spawned tasks already). */
+    int add(long deadline) {
+        int i = size++;
+        if (i == scheduled.length) {
+            int n = scheduled.length * 2;
+            scheduled = Arrays.copyOf(scheduled, n);
+            worked = Arrays.copyOf(worked, n);
+            key = Arrays.copyOf(key, n);
+            pos = Arrays.copyOf(pos, n);
+            heap = Arrays.copyOf(heap, n);
+        }
+        pos[i] = -1;
+        setDeadline(i, deadline);
+        ready(i);
+        markWorked(i);
+        return i;
+    }
+
+    /** Executor {@code i} has a task queued. */
+    void ready(int i) {
+        if (scheduled[i]) return;
+        scheduled[i] = true;
+        if (stepping && i > current) turn.add(i);
+        else next.add(i);
+    }
+
+    boolean anyReady() {
+        return !next.isEmpty();
+    }
+
+    /** Begins a turn at {@code now}: the ready executors and those with a due timer. */
+    void beginTurn(long now) {
+        while (!next.isEmpty()) turn.add(next.poll());
+        while (heapSize > 0 && key[heap[0]] <= now) {
+            int i = heap[0];
+            removeTop();
+            if (!scheduled[i]) {
+                scheduled[i] = true;
+                turn.add(i);
+            }
+        }
+        stepping = true;
+    }
+
+    /** The next executor to step this turn, lowest index first; -1 when the turn is over. */
+    int nextInTurn() {
+        if (turn.isEmpty()) {
+            stepping = false;
+            current = -1;
+            return -1;
+        }
+        int i = turn.poll();
+        scheduled[i] = false;
+        current = i;
+        return i;
+    }
+
+    /** After stepping {@code i}: its earliest deadline now, and whether it did work. */
+    void stepped(int i, long deadline, boolean didWork) {
+        setDeadline(i, deadline);
+        if (didWork) markWorked(i);
+    }
+
+    private void markWorked(int i) {
+        if (worked[i]) return;
+        worked[i] = true;
+        workedList.add(i);
+    }
+
+    /** Executors that worked since they were last told the loop is idle, lowest index first; clears them. */
+    int pollWorked() {
+        if (workedList.isEmpty()) return -1;
+        int i = workedList.poll();
+        worked[i] = false;
+        return i;
+    }
+
+    long earliestDeadline() {
+        return heapSize == 0 ? Long.MAX_VALUE : key[heap[0]];
+    }
+
+    // ---- the indexed deadline heap -------------------------------------------------------------
+
+    private void setDeadline(int i, long deadline) {
+        if (deadline == Long.MAX_VALUE) {
+            if (pos[i] >= 0) removeAt(pos[i]);
+            return;
+        }
+        if (pos[i] < 0) {
+            key[i] = deadline;
+            heap[heapSize] = i;
+            pos[i] = heapSize++;
+            up(pos[i]);
+        } else {
+            long old = key[i];
+            key[i] = deadline;
+            if (deadline < old) up(pos[i]);
+            else down(pos[i]);
+        }
+    }
+
+    private void removeTop() {
+        removeAt(0);
+    }
+
+    private void removeAt(int k) {
+        int i = heap[k];
+        pos[i] = -1;
+        heapSize--;
+        if (k == heapSize) return;
+        heap[k] = heap[heapSize];
+        pos[heap[k]] = k;
+        down(k);
+        up(k);
+    }
+
+    private boolean less(int a, int b) {
+        long ka = key[heap[a]], kb = key[heap[b]];
+        return ka < kb || (ka == kb && heap[a] < heap[b]);
+    }
+
+    private void swap(int a, int b) {
+        int t = heap[a];
+        heap[a] = heap[b];
+        heap[b] = t;
+        pos[heap[a]] = a;
+        pos[heap[b]] = b;
+    }
+
+    private void up(int k) {
+        while (k > 0) {
+            int parent = (k - 1) >>> 1;
+            if (!less(k, parent)) return;
+            swap(k, parent);
+            k = parent;
+        }
+    }
+
+    private void down(int k) {
+        while (true) {
+            int l = 2 * k + 1, r = l + 1, smallest = k;
+            if (l < heapSize && less(l, smallest)) smallest = l;
+            if (r < heapSize && less(r, smallest)) smallest = r;
+            if (smallest == k) return;
+            swap(k, smallest);
+            k = smallest;
+        }
+    }
+
+    /** A growable min-heap of ints. */
+    static final class IntHeap {
+        private int[] a = new int[16];
+        private int n;
+
+        boolean isEmpty() {
+            return n == 0;
+        }
+
+        void add(int v) {
+            if (n == a.length) a = Arrays.copyOf(a, n * 2);
+            int k = n++;
+            a[k] = v;
+            while (k > 0) {
+                int p = (k - 1) >>> 1;
+                if (a[p] <= a[k]) break;
+                int t = a[p];
+                a[p] = a[k];
+                a[k] = t;
+                k = p;
+            }
+        }
+
+        int poll() {
+            int top = a[0];
+            a[0] = a[--n];
+            int k = 0;
+            while (true) {
+                int l = 2 * k + 1, r = l + 1, s = k;
+                if (l < n && a[l] < a[s]) s = l;
+                if (r < n && a[r] < a[s]) s = r;
+                if (s == k) break;
+                int t = a[s];
+                a[s] = a[k];
+                a[k] = t;
+                k = s;
+            }
+            return top;
+        }
+    }
+}
