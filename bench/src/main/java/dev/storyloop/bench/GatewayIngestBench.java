@@ -127,11 +127,7 @@ public final class GatewayIngestBench {
                     .withClientId("bench-gateway-" + System.nanoTime()) // a fresh session each round
                     .withCore(GatewayConfig.defaults().withMaxDevices(Math.max(devices, 1)).withIngest(1 << 20, GatewayConfig.Flow.off()));
             GatewayApp gateway = GatewayApp.start(vertx, options).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!gateway.mqttConnected()) {
-                if (System.nanoTime() > deadline) throw new IllegalStateException("the gateway did not connect");
-                Thread.sleep(5);
-            }
+            PipelineBench.awaitConnected(gateway);
             long start = System.nanoTime();
             publishAll(broker, qos, topics, payloads);
             // Until every frame is in, or (QoS 0 may lose some) nothing more arrived for a second.

@@ -54,7 +54,7 @@ class LiveStoryTest {
         assumeTrue(broker.controllable(), "the broker restart needs a broker the fixture controls");
         Path story = Path.of("src/test/resources/live/broker-restart");
         StoryRunner.StoryResult simulated = StoryRunner.run(story, null);
-        StoryRunner.StoryResult live = StoryRunner.runLive(story, null, limits -> controlled(broker), null);
+        StoryRunner.StoryResult live = StoryRunner.runLive(story, null, limits -> LiveBroker.controlling(broker, false), null);
 
         String claims = describe(live);
         System.out.println("broker restart live: " + claims + "; realised: " + live.metrics().get("run.realised"));
@@ -77,16 +77,5 @@ class LiveStoryTest {
 
     private static String describe(StoryRunner.StoryResult result) {
         return result.claims().stream().map(c -> c.claim().describe() + " live " + c.measured()).collect(Collectors.joining("; "));
-    }
-
-    /** The fixture's broker under the runner's control; the fixture ends it, not the runner. */
-    private static LiveBroker controlled(MosquittoBroker broker) {
-        return new LiveBroker() {
-            @Override public String url() { return broker.url(); }
-            @Override public boolean controllable() { return true; }
-            @Override public void kill() { broker.kill(); }
-            @Override public void restart() { broker.restart(); }
-            @Override public void close() {}
-        };
     }
 }

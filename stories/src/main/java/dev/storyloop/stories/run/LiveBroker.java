@@ -4,6 +4,7 @@ import dev.storyloop.stories.scenario.Scenario;
 import dev.storyloop.testsupport.BrokerConfig;
 import dev.storyloop.testsupport.Executables;
 import dev.storyloop.testsupport.LocalMosquitto;
+import dev.storyloop.testsupport.MosquittoBroker;
 
 import java.nio.file.Path;
 import java.util.Optional;
@@ -46,14 +47,18 @@ public interface LiveBroker extends AutoCloseable {
      * local broker: generated config, persistence off, ended with the JVM at the latest).
      */
     static LiveBroker local(Path binary, Scenario.Broker limits) {
-        LocalMosquitto broker = LocalMosquitto.start(binary, BrokerConfig.defaults()
-                .withMaxInflightMessages(limits.maxInflight()).withMaxQueuedMessages(limits.maxQueued()));
+        return controlling(LocalMosquitto.start(binary, BrokerConfig.defaults()
+                .withMaxInflightMessages(limits.maxInflight()).withMaxQueuedMessages(limits.maxQueued())), true);
+    }
+
+    /** A broker the runner may kill and restart; {@code owned}: closing this closes the broker too (else its owner ends it). */
+    static LiveBroker controlling(MosquittoBroker broker, boolean owned) {
         return new LiveBroker() {
             @Override public String url() { return broker.url(); }
             @Override public boolean controllable() { return true; }
             @Override public void kill() { broker.kill(); }
             @Override public void restart() { broker.restart(); }
-            @Override public void close() { broker.close(); }
+            @Override public void close() { if (owned) broker.close(); }
         };
     }
 }
