@@ -104,7 +104,10 @@ class FirmwareLiveTest {
 
                 int end = (int) firmware.nextSequence();
                 assertThat(firmware.dropped()).as(outage.toString()).isGreaterThan(20);
-                assertThat((long) gateway.ledger.missingBelow("pi-3", end)).isEqualTo(firmware.dropped());
+                // Every drop is a gap. The kill can also take copies the broker had acknowledged to the device but not yet
+                // delivered to the subscriber: at most Mosquitto's in-flight window towards it (a clean-clone CI run lost 7).
+                assertThat((long) gateway.ledger.missingBelow("pi-3", end)).as(outage.toString())
+                        .isBetween(firmware.dropped(), firmware.dropped() + BrokerConfig.MOSQUITTO_DEFAULT_INFLIGHT);
                 assertThat(firmware.stats().peakBuffered()).isLessThanOrEqualTo(10 + firmware.config().uplinkWindow());
                 firmware.checkBooks();
             }
