@@ -43,8 +43,10 @@ public final class Diagnostics implements LoopObserver {
     private final long[] pollNanosTotal;
     private final long[] pollNanosMax;
     private final long[] lostReportedAtPoll;
-    private final Histogram pollDurations = new Histogram(HISTOGRAM_MAX_NANOS, 2);
-    private final Histogram scheduleDelays = new Histogram(HISTOGRAM_MAX_NANOS, 2);
+    // They start at a few hundred bytes and grow only as far as the values recorded need
+    // (a fixed range up to an hour would be 36 KiB each, most of a simulated device's heap in a fleet).
+    private final Histogram pollDurations = new Histogram(2); // auto-resizing
+    private final Histogram scheduleDelays = new Histogram(2); // auto-resizing
     private final List<LostWakerReport> lostWakers = new ArrayList<>();
     private final List<LongPollReport> longPolls = new ArrayList<>();
     private long lostWakerCount;

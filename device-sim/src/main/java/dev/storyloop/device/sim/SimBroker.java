@@ -4,12 +4,14 @@ import dev.storyloop.protocol.TopicFilter;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * A model of an MQTT 3.1.1 broker with Mosquitto's behaviour, driven by calls that carry {@code now}.
@@ -35,6 +37,12 @@ public final class SimBroker {
     private final BrokerLimits limits;
     private final BrokerPort port;
     private final TreeMap<String, Session> sessions = new TreeMap<>();
+    // Connected sessions with a keepalive, by the deadline they were filed under. Activity only moves a
+    // deadline later, so a filed deadline is a lower bound: it is brought up to date when it reaches
+    // the front, and the front is then the exact earliest deadline (no scan of every session per turn).
+    private final TreeSet<Session> keepAliveDue = new TreeSet<>(Comparator.comparingLong((Session s) -> s.filedDeadlineNanos)
+            .thenComparingLong(s -> s.serial));
+    private long sessionSerial;
     private final TreeMap<String, Message> retained = new TreeMap<>();
     // The subscription index: literal filters are looked up by topic, wildcard filters tried in order.
     private final HashMap<String, FilterEntry> filters = new HashMap<>(); // lookups only, never iterated
@@ -68,9 +76,12 @@ public final class SimBroker {
         int lastPacketId;
         long routeEpoch;      // routing scratch: the publish this session was last matched for
         String routeFilter;   // ... and the filter that won for it
+        final long serial;    // creation order: tells sessions filed under the same deadline apart
+        long filedDeadlineNanos = -1; // where it sits in keepAliveDue; -1 when it is not there
 
-        Session(String clientId, boolean clean, int maxInflight) {
+        Session(String clientId, boolean clean, int maxInflight, long serial) {
             this.clientId = clientId;
+            this.serial = serial;
             this.clean = clean;
             this.inflight = new InflightWindow(maxInflight);
         }
@@ -103,7 +114,7 @@ public final class SimBroker {
         Session session;
         if (cleanSession || existing == null) {
             if (existing != null) endSession(existing);
-            session = new Session(clientId, cleanSession, limits.maxInflightMessages());
+            session = new Session(clientId, cleanSession, limits.maxInflightMessages(), ++sessionSerial);
             sessions.put(clientId, session);
         } else {
             session = existing;
@@ -113,6 +124,7 @@ public final class SimBroker {
         session.keepAliveNanos = keepAliveSeconds * 1_000_000_000L;
         session.lastSeenNanos = now;
         session.will = will;
+        fileKeepAlive(session); // a shorter keepalive can move the deadline earlier
         port.connack(clientId, sessionPresent, now);
         if (sessionPresent) {
             for (int i = 0; i < session.inflight.size(); i++) {
@@ -210,15 +222,16 @@ public final class SimBroker {
         if (session != null) lost(session, now);
     }
 
-    /** Closes connections whose keepalive lapsed (no packet for 1.5 x keepalive), publishing their wills. */
+    /** Closes connections whose keepalive lapsed (no packet for 1.5 x keepalive), publishing their wills, in client id order. */
     public void tick(long now) {
         if (!running) return;
         List<Session> expired = new ArrayList<>();
-        for (Session session : sessions.values()) {
-            if (session.connected && session.keepAliveNanos > 0 && now - session.lastSeenNanos > session.keepAliveNanos * 3 / 2) {
-                expired.add(session);
-            }
+        while (nextKeepAliveDeadlineNanos() <= now) {
+            Session due = keepAliveDue.pollFirst();
+            due.filedDeadlineNanos = -1;
+            expired.add(due);
         }
+        expired.sort(Comparator.comparing((Session s) -> s.clientId));
         for (Session session : expired) {
             port.close(session.clientId, "keepalive expired", now);
             lost(session, now);
@@ -227,13 +240,27 @@ public final class SimBroker {
 
     /** The earliest time a keepalive can lapse, for the world's scheduler; {@link Long#MAX_VALUE} when none. */
     public long nextKeepAliveDeadlineNanos() {
-        long next = Long.MAX_VALUE;
-        for (Session session : sessions.values()) {
-            if (session.connected && session.keepAliveNanos > 0) {
-                next = Math.min(next, session.lastSeenNanos + session.keepAliveNanos * 3 / 2 + 1);
-            }
+        while (!keepAliveDue.isEmpty()) {
+            Session first = keepAliveDue.first();
+            long actual = keepAliveDeadline(first);
+            if (actual == first.filedDeadlineNanos) return actual;
+            fileKeepAlive(first); // it was active since it was filed, or it is gone
         }
-        return next;
+        return Long.MAX_VALUE;
+    }
+
+    /** Files (or refiles, or removes) a session in {@link #keepAliveDue} under its current deadline. */
+    private void fileKeepAlive(Session session) {
+        if (session.filedDeadlineNanos >= 0) keepAliveDue.remove(session);
+        long deadline = keepAliveDeadline(session);
+        session.filedDeadlineNanos = deadline == Long.MAX_VALUE ? -1 : deadline;
+        if (deadline != Long.MAX_VALUE) keepAliveDue.add(session);
+    }
+
+    /** When the session's keepalive lapses, or {@link Long#MAX_VALUE} when it cannot (not connected, no keepalive, ended). */
+    private long keepAliveDeadline(Session session) {
+        if (!session.connected || session.keepAliveNanos <= 0 || sessions.get(session.clientId) != session) return Long.MAX_VALUE;
+        return session.lastSeenNanos + session.keepAliveNanos * 3 / 2 + 1;
     }
 
     // ---- broker faults ----------------------------------------------------------------------

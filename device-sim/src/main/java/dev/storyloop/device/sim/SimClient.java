@@ -11,8 +11,10 @@ import java.util.Objects;
  *
  * <p>Every packet crosses the client's uplink or downlink, with the link's delays; a write the
  * uplink's send buffer cannot take is refused (false), which is the backpressure a real socket
- * gives. Like Paho, it sends PINGREQ every keepalive interval and gives the connection up when no
- * PINGRESP came back within another interval.
+ * gives. A PUBACK the buffer cannot take waits in order (as an acknowledgement waits in a real
+ * client's outgoing queue) and goes first when there is room; until it has gone, publishing is
+ * refused. Like Paho, it sends PINGREQ every keepalive interval and gives the connection up when
+ * no PINGRESP came back within another interval.
  */
 public final class SimClient {
     private final SimWorld world;
@@ -24,6 +26,9 @@ public final class SimClient {
     private long keepAliveNanos;
     private long lastPingrespNanos;
     private Runnable writable;
+    // PUBACKs waiting for room in the send buffer, oldest first; at most one per packet id (65,535)
+    private final java.util.ArrayDeque<Integer> pendingAcks = new java.util.ArrayDeque<>();
+    static final int PENDING_ACKS_MAX = 65_535;
     private final Timer keepAlive = new Timer() {
         @Override
         protected void onFire(long nowNanos) {
@@ -45,7 +50,15 @@ public final class SimClient {
     /** Called when the uplink's send buffer gained room (a refused write may be tried again). */
     public void onWritable(Runnable listener) {
         this.writable = listener;
-        if (connection != null) connection.up.onDrain(listener);
+    }
+
+    private void drained() {
+        flushAcks();
+        if (writable != null && pendingAcks.isEmpty()) writable.run();
+    }
+
+    private void flushAcks() {
+        while (connection != null && !pendingAcks.isEmpty() && offerPuback(pendingAcks.peekFirst())) pendingAcks.pollFirst();
     }
 
     /** Opens a new connection and sends CONNECT; false when the previous connection is still open. */
@@ -53,7 +66,8 @@ public final class SimClient {
         if (isConnected()) return false;
         long now = world.nowNanos();
         connection = world.open(this);
-        if (writable != null) connection.up.onDrain(writable);
+        pendingAcks.clear(); // they belonged to the previous connection; the session resends their messages
+        connection.up.onDrain(this::drained);
         keepAliveNanos = keepAliveSeconds * 1_000_000_000L;
         lastPingrespNanos = now;
         int bytes = 14 + clientId.length() + (will == null ? 0 : 4 + will.topic().length() + will.payload().length);
@@ -66,6 +80,8 @@ public final class SimClient {
     /** Sends PUBLISH; returns its packet id (0 for QoS 0), or -1 when not connected or the send buffer is full. */
     public int publish(Message message) {
         if (!isConnected()) return -1;
+        flushAcks();
+        if (!pendingAcks.isEmpty()) return -1; // acknowledgements go first
         int packetId = message.qos() == 0 ? 0 : nextPacketId();
         boolean sent = connection.up.offer(world.nowNanos(), publishBytes(message), true,
                 at -> world.broker().publish(at, clientId, message, packetId));
@@ -77,9 +93,22 @@ public final class SimClient {
         return connection.up.offer(world.nowNanos(), 7 + filter.length(), at -> world.broker().subscribe(at, clientId, filter, qos));
     }
 
+    /** Sends PUBACK, now or (when the send buffer is full) as soon as there is room; false when not connected. */
     public boolean puback(int packetId) {
         if (!isConnected()) return false;
+        if (pendingAcks.isEmpty() && offerPuback(packetId)) return true;
+        if (pendingAcks.size() == PENDING_ACKS_MAX) throw new IllegalStateException("more PUBACKs pending than packet ids: " + clientId);
+        pendingAcks.addLast(packetId);
+        return true;
+    }
+
+    private boolean offerPuback(int packetId) {
         return connection.up.offer(world.nowNanos(), 4, at -> world.broker().puback(at, clientId, packetId));
+    }
+
+    /** PUBACKs waiting for room in the send buffer. */
+    public int pendingAcks() {
+        return pendingAcks.size();
     }
 
     /** Sends DISCONNECT (the will is discarded) and closes the connection once it is through. */

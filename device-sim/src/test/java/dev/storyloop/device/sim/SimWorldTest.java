@@ -69,6 +69,31 @@ class SimWorldTest {
     }
 
     @Test
+    void shouldSendEveryPubackASlowSubscribersSendBufferCouldNotTakeOnceItDrains() {
+        SimWorld world = new SimWorld(2, BrokerLimits.MOSQUITTO_DEFAULTS, latency(MS));
+        world.profile("sub", latency(MS).withBandwidth(1_000_000, 24)); // room for its CONNECT, or six PUBACKs
+        Heard heard = new Heard();
+        SimClient sub = world.client("sub", heard, true);
+        SimClient pub = world.client("pub", new Heard());
+        sub.connect(true, 0, null);
+        pub.connect(true, 0, null);
+        world.runFor(50 * MS);
+        sub.subscribe("t", 1);
+        world.runFor(100 * MS);
+
+        world.partition("sub", world.nowNanos() + 20 * MS, true, false); // its acknowledgements are held up for a while
+        for (int i = 0; i < 200; i++) assertThat(pub.publish(msg("t", "m" + i, 1))).isPositive();
+        world.runFor(10 * MS);
+        assertThat(sub.pendingAcks()).as("acknowledgements waiting for room").isPositive();
+        world.runFor(5 * S);
+
+        assertThat(heard.messages()).hasSize(200).doesNotHaveDuplicates();
+        assertThat(sub.pendingAcks()).isZero();
+        assertThat(world.broker().inflight()).as("every copy acknowledged: none stuck in the window").isZero();
+        world.checkBalance();
+    }
+
+    @Test
     void shouldRefuseWritesBeyondTheSendBufferAndAcceptThemAgainOnceItDrains() {
         LinkProfile slow = latency(MS).withBandwidth(10_000, 1_000); // 10 kB/s, a 1,000-byte buffer
         SimWorld world = new SimWorld(1, BrokerLimits.MOSQUITTO_DEFAULTS, LinkProfile.lan());

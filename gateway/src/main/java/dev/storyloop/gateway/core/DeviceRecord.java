@@ -23,6 +23,8 @@ public final class DeviceRecord {
     String status;            // last retained status payload: "online" / "offline", or null
     boolean stale;
     long staleTransitions;
+    DeviceRecord watchPrev, watchNext; // SilenceWatch's list
+    boolean watched;
     // recent readings: ring of `capacity` frames, each up to Frame.MAX_READINGS values
     private final int capacity;
     private final long[] ringSequence;

@@ -135,6 +135,49 @@ class GatewayCoreTest {
     }
 
     @Test
+    void shouldMarkStaleExactlyTheDevicesAFullScanWouldWhateverTheOrderTheyWereSeenIn() {
+        // A reference model of liveness (last seen, last status, stale) checked against the core after every tick.
+        java.util.Random random = new java.util.Random(7);
+        int count = 40;
+        long[] lastSeen = new long[count];
+        String[] status = new String[count];
+        boolean[] stale = new boolean[count];
+        long[] sequence = new long[count];
+        long now = 0;
+        for (int step = 0; step < 3_000; step++) {
+            now += random.nextInt(400) * S / 1000;
+            int n = random.nextInt(count);
+            String id = "dev-" + n;
+            switch (random.nextInt(6)) {
+                case 0 -> { // a last will or a clean goodbye
+                    core.handle(now, Topics.status(id), "offline".getBytes(StandardCharsets.UTF_8));
+                    status[n] = "offline";
+                }
+                case 1 -> {
+                    core.handle(now, Topics.status(id), "online".getBytes(StandardCharsets.UTF_8));
+                    status[n] = "online";
+                    lastSeen[n] = now;
+                    stale[n] = false;
+                }
+                case 2 -> {
+                    core.tick(now);
+                    for (int d = 0; d < count; d++) {
+                        if (lastSeen[d] > 0 && now - lastSeen[d] > 3 * S && !"offline".equals(status[d])) stale[d] = true;
+                        DeviceRecord record = core.device("dev-" + d);
+                        assertThat(record == null ? false : record.stale).as("dev-%d at %d ns", d, now).isEqualTo(stale[d]);
+                    }
+                }
+                default -> {
+                    assertThat(core.handle(now, Topics.telemetry(id), telemetry(id, sequence[n]++))).isNull();
+                    lastSeen[n] = now;
+                    stale[n] = false;
+                }
+            }
+        }
+        assertThat(core.staleDevices()).isPositive();
+    }
+
+    @Test
     void shouldCompleteACommandOnItsAckOrTimeItOut() {
         core.handle(0, Topics.telemetry("pi-1"), telemetry("pi-1", 0));
         GatewayCore.Submission first = core.sendCommand(1 * S, "pi-1", CommandCode.BLINK, 3);
