@@ -53,8 +53,20 @@ class PahoTransportTest {
                 @Override public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken t) {}
             });
             subscriber.subscribe("t/#", 1).waitForCompletion(3_000);
-            Burst burst = new Burst(transport, 200);
+            // The broker stops (SIGSTOP) once the device is connected, so no PUBACK can free Paho's window
+            // during the burst: the eleventh publish is refused however fast the acknowledgements would come.
+            // It continues once a refusal was counted.
+            Burst burst = new Burst(transport, 200, broker::pause);
+            Thread thaw = new Thread(() -> {
+                try {
+                    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> transport.inflightRefusals() > 0);
+                } finally {
+                    broker.resume();
+                }
+            }, "thaw");
+            thaw.start();
             runUntilDone(executor.spawn("burst", burst), 30);
+            thaw.join();
 
             assertThat(burst.connected).isTrue();
             assertThat(burst.succeeded).isEqualTo(200);
@@ -116,10 +128,12 @@ class PahoTransportTest {
         boolean connected;
         int succeeded;
         final int count;
+        final Runnable onConnected;
 
-        Burst(PahoTransport transport, int count) {
+        Burst(PahoTransport transport, int count, Runnable onConnected) {
             this.transport = transport;
             this.count = count;
+            this.onConnected = onConnected;
         }
 
         @Override
@@ -129,6 +143,7 @@ class PahoTransportTest {
                 if (connect.poll(cx) == Poll.PENDING) return Poll.PENDING;
                 connected = Boolean.TRUE.equals(connect.output());
                 if (!connected) return Poll.READY;
+                onConnected.run();
                 for (int i = 0; i < count; i++) {
                     publishes.add(transport.publish("t/burst", ("m" + i).getBytes(StandardCharsets.UTF_8), 1, false));
                 }
