@@ -13,8 +13,9 @@ import java.util.Objects;
  * uplink's send buffer cannot take is refused (false), which is the backpressure a real socket
  * gives. A PUBACK the buffer cannot take waits in order (as an acknowledgement waits in a real
  * client's outgoing queue) and goes first when there is room; until it has gone, publishing is
- * refused. Like Paho, it sends PINGREQ every keepalive interval and gives the connection up when
- * no PINGRESP came back within another interval.
+ * refused. Like Paho, it sends PINGREQ when it has sent nothing, or heard nothing, for a keepalive
+ * interval (a device that publishes and hears its PUBACKs more often than that never pings), and
+ * gives the connection up when a PINGREQ went unanswered for another interval.
  */
 public final class SimClient {
     private final SimWorld world;
@@ -24,7 +25,9 @@ public final class SimClient {
     private SimWorld.Connection connection;
     private int lastPacketId;
     private long keepAliveNanos;
-    private long lastPingrespNanos;
+    private long lastSentNanos;   // the last packet this connection's uplink took
+    private long lastHeardNanos;  // the last packet that arrived from the broker
+    private long pingSentNanos = -1; // the PINGREQ waiting for its PINGRESP, or -1
     private Runnable writable;
     // PUBACKs waiting for room in the send buffer, oldest first; at most one per packet id (65,535)
     private final java.util.ArrayDeque<Integer> pendingAcks = new java.util.ArrayDeque<>();
@@ -69,10 +72,11 @@ public final class SimClient {
         pendingAcks.clear(); // they belonged to the previous connection; the session resends their messages
         connection.up.onDrain(this::drained);
         keepAliveNanos = keepAliveSeconds * 1_000_000_000L;
-        lastPingrespNanos = now;
+        lastHeardNanos = now;
+        pingSentNanos = -1;
         int bytes = 14 + clientId.length() + (will == null ? 0 : 4 + will.topic().length() + will.payload().length);
         SimWorld.Connection opened = connection;
-        connection.up.offer(now, bytes, at -> world.connectArrived(opened, at, cleanSession, keepAliveSeconds, will));
+        send(bytes, false, at -> world.connectArrived(opened, at, cleanSession, keepAliveSeconds, will));
         if (keepAliveNanos > 0) world.events().arm(keepAlive, now + keepAliveNanos);
         return true;
     }
@@ -83,14 +87,13 @@ public final class SimClient {
         flushAcks();
         if (!pendingAcks.isEmpty()) return -1; // acknowledgements go first
         int packetId = message.qos() == 0 ? 0 : nextPacketId();
-        boolean sent = connection.up.offer(world.nowNanos(), publishBytes(message), true,
-                at -> world.broker().publish(at, clientId, message, packetId));
+        boolean sent = send(publishBytes(message), true, at -> world.broker().publish(at, clientId, message, packetId));
         return sent ? packetId : -1;
     }
 
     public boolean subscribe(String filter, int qos) {
         if (!isConnected()) return false;
-        return connection.up.offer(world.nowNanos(), 7 + filter.length(), at -> world.broker().subscribe(at, clientId, filter, qos));
+        return send(7 + filter.length(), false, at -> world.broker().subscribe(at, clientId, filter, qos));
     }
 
     /** Sends PUBACK, now or (when the send buffer is full) as soon as there is room; false when not connected. */
@@ -103,7 +106,15 @@ public final class SimClient {
     }
 
     private boolean offerPuback(int packetId) {
-        return connection.up.offer(world.nowNanos(), 4, at -> world.broker().puback(at, clientId, packetId));
+        return send(4, false, at -> world.broker().puback(at, clientId, packetId));
+    }
+
+    /** Offers a packet to the current connection's uplink; true when its send buffer took it. */
+    private boolean send(int bytes, boolean publish, Link.Receiver receiver) {
+        long now = world.nowNanos();
+        if (!connection.up.offer(now, bytes, publish, receiver)) return false;
+        lastSentNanos = now;
+        return true;
     }
 
     /** PUBACKs waiting for room in the send buffer. */
@@ -149,24 +160,29 @@ public final class SimClient {
     // ---- from the world ----
 
     void deliverConnack(boolean sessionPresent, long now) {
+        lastHeardNanos = now;
         listener.onConnack(sessionPresent, now);
     }
 
     void deliverMessage(Message message, int packetId, boolean duplicate, long now) {
+        lastHeardNanos = now;
         listener.onMessage(message, packetId, duplicate, now);
         if (autoAck && message.qos() == 1) puback(packetId);
     }
 
     void deliverPuback(int packetId, long now) {
+        lastHeardNanos = now;
         listener.onPuback(packetId, now);
     }
 
     void deliverSuback(int grantedQos, long now) {
+        lastHeardNanos = now;
         listener.onSuback(grantedQos, now);
     }
 
     void deliverPingresp(long now) {
-        lastPingrespNanos = now;
+        lastHeardNanos = now;
+        pingSentNanos = -1;
     }
 
     void closed(SimWorld.Connection which, String reason, long now) {
@@ -178,16 +194,25 @@ public final class SimClient {
 
     private void keepAliveDue(long now) {
         if (connection == null) return;
-        // A connection the other side closed unseen (behind a partition) looks alive until the pings go unanswered.
-        if (!connection.up.isOpen() || now - lastPingrespNanos > 2 * keepAliveNanos) {
+        if (pingSentNanos >= 0 && lastHeardNanos >= pingSentNanos) pingSentNanos = -1; // heard from since: alive
+        // A connection the other side closed unseen (behind a partition) looks alive until the ping goes unanswered.
+        if (!connection.up.isOpen() || (pingSentNanos >= 0 && now - pingSentNanos >= keepAliveNanos)) {
             SimWorld.Connection dead = connection;
             connection = null;
             world.abort(dead);
             listener.onClosed("no PINGRESP within the keepalive", now);
             return;
         }
-        connection.up.offer(now, 2, at -> world.broker().pingreq(at, clientId));
-        world.events().arm(keepAlive, now + keepAliveNanos);
+        long next;
+        if (pingSentNanos < 0 && (now - lastSentNanos >= keepAliveNanos || now - lastHeardNanos >= keepAliveNanos)) {
+            if (send(2, false, at -> world.broker().pingreq(at, clientId))) pingSentNanos = now;
+            next = now + keepAliveNanos; // the answer's deadline; or, when the send buffer was full, the next try
+        } else if (pingSentNanos >= 0) {
+            next = pingSentNanos + keepAliveNanos;
+        } else {
+            next = Math.min(lastSentNanos, lastHeardNanos) + keepAliveNanos;
+        }
+        world.events().arm(keepAlive, next);
     }
 
     private int nextPacketId() {
