@@ -76,18 +76,23 @@ public final class GatewayIngestBench {
     }
 
     static void makeFrames(int frames, int devices, List<String> topics, List<byte[]> payloads) {
+        makeFrames(frames, devices, "dev-", topics, payloads);
+    }
+
+    /** {@code frames} signed telemetry frames from devices {@code prefix0..}, round robin, each device's sequence from 0. */
+    static void makeFrames(int frames, int devices, String prefix, List<String> topics, List<byte[]> payloads) {
         FrameCodec codec = new FrameCodec();
         Frame frame = new Frame();
         ByteBuffer buffer = ByteBuffer.allocate(FrameCodec.MAX_FRAME_BYTES);
         JcaAuthenticator[] keys = new JcaAuthenticator[devices];
-        for (int d = 0; d < devices; d++) keys[d] = new JcaAuthenticator(DeviceKeys.development("dev-" + d));
+        for (int d = 0; d < devices; d++) keys[d] = new JcaAuthenticator(DeviceKeys.development(prefix + d));
         for (int i = 0; i < frames; i++) {
             int d = i % devices;
-            frame.reset(FrameType.TELEMETRY, "dev-" + d, i / devices, i).addReading(Sensor.TEMPERATURE, 21_500)
+            frame.reset(FrameType.TELEMETRY, prefix + d, i / devices, i).addReading(Sensor.TEMPERATURE, 21_500)
                     .addReading(Sensor.HUMIDITY, 40_200).addReading(Sensor.BATTERY, 3_300);
             buffer.clear();
             int length = codec.encode(frame, keys[d], buffer);
-            topics.add(Topics.telemetry("dev-" + d));
+            topics.add(Topics.telemetry(prefix + d));
             payloads.add(Arrays.copyOf(buffer.array(), length));
         }
     }
@@ -130,28 +135,37 @@ public final class GatewayIngestBench {
             PipelineBench.awaitConnected(gateway);
             long start = System.nanoTime();
             publishAll(broker, qos, topics, payloads);
-            // Until every frame is in, or (QoS 0 may lose some) nothing more arrived for a second.
+            long[] processed = awaitProcessed(vertx, options, payloads.size(), start);
             JsonObject stats = stats(vertx, options);
-            long lastCount = -1;
-            long lastChange = System.nanoTime();
-            long settleDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SETTLE_SECONDS_MAX);
-            while (true) {
-                stats = stats(vertx, options);
-                long count = stats.getLong("received") + stats.getLong("rejected");
-                long now = System.nanoTime();
-                if (count != lastCount) {
-                    lastCount = count;
-                    lastChange = now;
-                }
-                if (count >= payloads.size() || now - lastChange > TimeUnit.SECONDS.toNanos(1) || now > settleDeadline) break;
-                Thread.sleep(1);
-            }
+            long lastChange = processed[1];
             double rate = stats.getLong("received") / ((lastChange - start) / 1e9);
             if (stats.getLong("rejected") > 0) throw new IllegalStateException("frames rejected: " + stats.encode());
             gateway.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             return new double[] {rate, stats.getLong("missing") + (payloads.size() - stats.getLong("received") - stats.getLong("missing"))};
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Polls the gateway until it processed (accepted or refused) {@code total} frames, or (QoS 0 may
+     * lose some) nothing more came for a second, or {@link #SETTLE_SECONDS_MAX} passed. Returns
+     * {processed, nanoTime of the last change}.
+     */
+    static long[] awaitProcessed(Vertx vertx, GatewayOptions options, long total, long startNanos) throws Exception {
+        long lastCount = -1;
+        long lastChange = startNanos;
+        long settleDeadline = startNanos + TimeUnit.SECONDS.toNanos(SETTLE_SECONDS_MAX);
+        while (true) {
+            JsonObject stats = stats(vertx, options);
+            long count = stats.getLong("received") + stats.getLong("rejected");
+            long now = System.nanoTime();
+            if (count != lastCount) {
+                lastCount = count;
+                lastChange = now;
+            }
+            if (count >= total || now - lastChange > TimeUnit.SECONDS.toNanos(1) || now > settleDeadline) return new long[] {count, lastChange};
+            Thread.sleep(1);
         }
     }
 

@@ -8,6 +8,7 @@ import dev.storyloop.device.exec.WakeSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -25,7 +26,8 @@ public final class TraceRecorder implements LoopObserver {
     private final String executorName;
     private final Appendable sink;
     private final MessageDigest digest;
-    private final StringBuilder line = new StringBuilder(160);
+    private byte[] line = new byte[160]; // the line being built, UTF-8; grows for long names
+    private int length;
     private long events;
 
     public TraceRecorder(String executorName, Appendable sink) {
@@ -80,52 +82,96 @@ public final class TraceRecorder implements LoopObserver {
     }
 
     private TraceRecorder begin(long nowNanos, String event, TaskView task) {
-        line.setLength(0);
-        line.append("{\"t\":").append(nowNanos).append(",\"ex\":");
+        length = 0;
+        ascii("{\"t\":").number(nowNanos).ascii(",\"ex\":");
         quote(executorName);
-        line.append(",\"e\":");
+        ascii(",\"e\":");
         quote(event);
         if (task != null) {
-            line.append(",\"task\":");
-            quote(task.name() + "#" + task.slot() + "." + task.generation());
+            ascii(",\"task\":\"");
+            escaped(task.name());
+            put('#').number(task.slot()).put('.').number(task.generation()).put('"');
         }
         return this;
     }
 
     private TraceRecorder field(String key, String value) {
-        line.append(",\"").append(key).append("\":");
+        ascii(",\"").ascii(key).ascii("\":");
         quote(value);
         return this;
     }
 
     private TraceRecorder number(String key, long value) {
-        line.append(",\"").append(key).append("\":").append(value);
+        ascii(",\"").ascii(key).ascii("\":").number(value);
         return this;
     }
 
     private TraceRecorder flag(String key, boolean value) {
-        if (value) line.append(",\"").append(key).append("\":true");
+        if (value) ascii(",\"").ascii(key).ascii("\":true");
         return this;
     }
 
     private void quote(String value) {
-        line.append('"');
+        put('"');
+        escaped(value);
+        put('"');
+    }
+
+    /** A JSON string's content, UTF-8 encoded as {@code String.getBytes(UTF_8)} would (a lone surrogate becomes '?'). */
+    private void escaped(String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (c == '"' || c == '\\') line.append('\\').append(c);
-            else if (c < 0x20) line.append(String.format("\\u%04x", (int) c));
-            else line.append(c);
+            if (c == '"' || c == '\\') put('\\').put(c);
+            else if (c < 0x20) ascii(String.format("\\u%04x", (int) c));
+            else if (c < 0x80) put(c);
+            else if (c < 0x800) put(0xC0 | c >> 6).put(0x80 | c & 0x3F);
+            else if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, value.charAt(++i));
+                put(0xF0 | cp >> 18).put(0x80 | cp >> 12 & 0x3F).put(0x80 | cp >> 6 & 0x3F).put(0x80 | cp & 0x3F);
+            } else if (Character.isSurrogate(c)) put('?');
+            else put(0xE0 | c >> 12).put(0x80 | c >> 6 & 0x3F).put(0x80 | c & 0x3F);
         }
-        line.append('"');
+    }
+
+    private TraceRecorder ascii(String text) {
+        for (int i = 0; i < text.length(); i++) put(text.charAt(i));
+        return this;
+    }
+
+    private TraceRecorder number(long value) {
+        if (value < 0) {
+            if (value == Long.MIN_VALUE) return ascii(Long.toString(value));
+            put('-');
+            value = -value;
+        }
+        int digits = 1;
+        for (long v = value; v >= 10; v /= 10) digits++;
+        ensure(digits);
+        for (int i = length + digits - 1; i >= length; i--) {
+            line[i] = (byte) ('0' + value % 10);
+            value /= 10;
+        }
+        length += digits;
+        return this;
+    }
+
+    private TraceRecorder put(int b) {
+        ensure(1);
+        line[length++] = (byte) b;
+        return this;
+    }
+
+    private void ensure(int more) {
+        if (length + more > line.length) line = Arrays.copyOf(line, Math.max(line.length * 2, length + more));
     }
 
     private void end() {
-        line.append("}\n");
-        digest.update(line.toString().getBytes(StandardCharsets.UTF_8));
+        put('}').put('\n');
+        digest.update(line, 0, length);
         events++;
         if (sink != null) {
             try {
-                sink.append(line);
+                sink.append(new String(line, 0, length, StandardCharsets.UTF_8));
             } catch (IOException e) {
                 throw new UncheckedIOException("could not write the trace", e);
             }

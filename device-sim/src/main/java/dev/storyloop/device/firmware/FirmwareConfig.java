@@ -16,7 +16,7 @@ import java.util.Objects;
 public final class FirmwareConfig {
     public static final long MS = 1_000_000L;
     public static final long SECOND = 1_000 * MS;
-    public static final long SAMPLE_PERIOD_MIN_NANOS = 10 * MS;
+    public static final long SAMPLE_PERIOD_MIN_NANOS = 100_000L; // 10 kHz: a vibration or current sensor; also what load tests use
     public static final long SAMPLE_PERIOD_MAX_NANOS = 3_600 * SECOND;
     public static final int UPLINK_CAPACITY_MAX = 1 << 16;
     public static final int UPLINK_WINDOW_MAX = 64;

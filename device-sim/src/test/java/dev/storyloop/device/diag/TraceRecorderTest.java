@@ -60,4 +60,22 @@ class TraceRecorderTest {
         assertThat(lines.toString().lines().findFirst()).contains("{\"t\":0,\"ex\":\"dev-7\",\"e\":\"spawn\",\"task\":\"producer0#0.0\"}");
         assertThat(lines.toString()).contains("\"e\":\"wake\",\"task\":\"producer0#0.0\",\"src\":\"timer\"");
     }
+
+    @Test
+    void shouldDigestExactlyTheUtf8OfTheLinesItWritesWhateverTheNames() throws Exception {
+        String[] names = {"plain", "quote\"and\\slash", "tab\tnewline\n", "caf\u00e9", "\u20ac-sign", "emoji-\ud83d\ude80", "lone-\ud83d-surrogate"};
+        StringBuilder lines = new StringBuilder();
+        Executor executor = Executor.builder("ex-\u00fc").clock(new VirtualClock()).taskCapacity(8).build();
+        TraceRecorder trace = new TraceRecorder(executor.name(), lines);
+        executor.addObserver(trace);
+        for (String name : names) executor.spawn(name, Futures.of(cx -> Poll.READY));
+        executor.runUntil(() -> executor.liveTasks() == 0);
+        trace.onNote(null, "note", "\u00e9t\u00e9 \ud83d\ude80", -42);
+
+        byte[] utf8 = lines.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String expected = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(utf8));
+        assertThat(trace.digestHex()).isEqualTo(expected);
+        assertThat(lines.toString()).contains("\"task\":\"quote\\\"and\\\\slash#1.0\"", "tab\\u0009newline\\u000a", "\"t\":-42")
+                .contains("emoji-\ud83d\ude80", "lone-?-surrogate");
+    }
 }

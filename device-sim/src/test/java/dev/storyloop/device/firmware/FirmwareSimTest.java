@@ -50,7 +50,7 @@ class FirmwareSimTest {
         rig.runFor(2 * S);
 
         rig.command(11, CommandCode.SET_SAMPLE_PERIOD, 50);
-        rig.command(12, CommandCode.SET_SAMPLE_PERIOD, 1);           // below 10 ms
+        rig.command(12, CommandCode.SET_SAMPLE_PERIOD, 0);           // below the fastest period
         rig.command(13, CommandCode.BLINK, 3);
         rig.command(14, CommandCode.SET_OVERFLOW_POLICY, 2);
         rig.command(15, CommandCode.SET_OVERFLOW_POLICY, 7);
