@@ -47,6 +47,10 @@ final class DeviceCommand implements Callable<Integer> {
     @Option(names = "--qos", defaultValue = "1", description = "Telemetry QoS, 0 or 1 (default: ${DEFAULT-VALUE}).")
     int qos;
 
+    @Option(names = "--idle-spin", defaultValue = "250us", converter = Units.DurationNanos.class,
+            description = "How long the loop spins after work before it parks; a reply within it wakes no thread; 0s parks at once (default: ${DEFAULT-VALUE}).")
+    long idleSpinNanos;
+
     @Option(names = "--ram", defaultValue = "64KiB", converter = Units.SizeBytes.class,
             description = "Each device's RAM budget (default: ${DEFAULT-VALUE}).")
     long ramBytes;
@@ -138,7 +142,7 @@ final class DeviceCommand implements Callable<Integer> {
             if (problem != null) throw new CommandLine.ParameterException(cli, "--id: " + problem);
             try {
                 configs.add(FirmwareConfig.builder(deviceId).seed(seed + i).samplePeriodNanos(periodNanos).qos(qos)
-                        .ramBytes(ramBytes).uplinkCapacity(capacity).overflowPolicy(overflow).build());
+                        .idleSpinNanos(idleSpinNanos).ramBytes(ramBytes).uplinkCapacity(capacity).overflowPolicy(overflow).build());
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(cli, e.getMessage());
             }

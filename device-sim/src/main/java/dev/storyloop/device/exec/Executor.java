@@ -28,6 +28,7 @@ import java.util.function.Consumer;
 public final class Executor implements Spawner {
     public static final int TIMERS_PER_TURN_DEFAULT = 1024;
     private static final long PARK_MAX_NANOS = 100_000_000L; // re-check stop flags at least every 100 ms
+    public static final long SPIN_NANOS_DEFAULT = 250_000L;
 
     private final String name;
     private final Clock clock;
@@ -35,6 +36,8 @@ public final class Executor implements Spawner {
     private final TimerQueue timers;
     private final int timersPerTurn;
     private final IdleStrategy idleStrategy;
+    private final long spinNanos;
+    private long lastWorkNanos; // BACKOFF: when the loop last did something
     private final TaskSlot[] slots;
     private final int[] freeSlots;
     private int freeCount;
@@ -58,6 +61,7 @@ public final class Executor implements Spawner {
         this.timers = new TimerQueue(b.timerCapacity);
         this.timersPerTurn = b.timersPerTurn;
         this.idleStrategy = b.idleStrategy;
+        this.spinNanos = b.spinNanos;
         this.slots = new TaskSlot[b.taskCapacity];
         this.freeSlots = new int[b.taskCapacity];
         for (int i = 0; i < slots.length; i++) {
@@ -330,7 +334,10 @@ public final class Executor implements Spawner {
                 if (done.getAsBoolean()) return RunResult.DONE;
                 if (stopRequested) return RunResult.STOPPED;
                 if (clock.nanos() >= untilNanos) return RunResult.TIME_LIMIT;
-                if (doWork() > 0 || hasRunnable()) continue;
+                if (doWork() > 0 || hasRunnable()) {
+                    if (idleStrategy == IdleStrategy.BACKOFF) lastWorkNanos = clock.nanos();
+                    continue;
+                }
                 idle();
                 if (hasRunnable()) continue;
                 if (done.getAsBoolean()) return RunResult.DONE;
@@ -355,6 +362,12 @@ public final class Executor implements Spawner {
             case YIELD:
                 Thread.yield();
                 return;
+            case BACKOFF:
+                if (clock.nanos() - lastWorkNanos < spinNanos) {
+                    Thread.onSpinWait();
+                    return;
+                }
+                // the window passed: park
             case PARK:
             default:
                 parked = true;
@@ -419,6 +432,7 @@ public final class Executor implements Spawner {
         private int timersPerTurn = TIMERS_PER_TURN_DEFAULT;
         private Clock clock = new VirtualClock();
         private IdleStrategy idleStrategy = IdleStrategy.PARK;
+        private long spinNanos = SPIN_NANOS_DEFAULT;
         private LoopObserver observer = LoopObserver.NONE;
         private MemoryBudget budget;
 
@@ -458,6 +472,13 @@ public final class Executor implements Spawner {
 
         public Builder idleStrategy(IdleStrategy strategy) {
             this.idleStrategy = Objects.requireNonNull(strategy, "strategy");
+            return this;
+        }
+
+        /** {@link IdleStrategy#BACKOFF}'s spin window after the last work (default 250 us). */
+        public Builder spinNanos(long nanos) {
+            if (nanos < 0 || nanos > 1_000_000_000L) throw new IllegalArgumentException("spinNanos must be 0..1 s, got " + nanos);
+            this.spinNanos = nanos;
             return this;
         }
 

@@ -47,6 +47,7 @@ public final class FirmwareConfig {
     private final int requestSlots;
     private final long requestTimeoutNanos;
     private final int hmacBudgetPerSecond;
+    private final long idleSpinNanos;
 
     private FirmwareConfig(Builder b) {
         this.deviceId = DeviceIds.require(b.deviceId);
@@ -68,6 +69,7 @@ public final class FirmwareConfig {
         this.hmacFastNanos = requireRange("HMAC time", b.hmacFastNanos, 0, 60 * SECOND);
         this.hmacSourceOfTruthNanos = requireRange("HMAC source-of-truth time", b.hmacSourceOfTruthNanos, 0, 60 * SECOND);
         this.sourceOfTruthOneIn = (int) requireRange("source-of-truth one-in", b.sourceOfTruthOneIn, 1, 1_000_000);
+        this.idleSpinNanos = requireRange("idle spin", b.idleSpinNanos, 0, SECOND);
         this.hmacInline = b.hmacInline;
         this.refreshLosesWake = b.refreshLosesWake;
         this.loopStyle = Objects.requireNonNull(b.loopStyle, "loop style");
@@ -100,6 +102,7 @@ public final class FirmwareConfig {
         b.uplinkWindow = uplinkWindow;
         b.ramBytes = ramBytes;
         b.keepAliveSeconds = keepAliveSeconds;
+        b.idleSpinNanos = idleSpinNanos;
         b.connectTimeoutNanos = connectTimeoutNanos;
         b.backoffBaseNanos = backoffBaseNanos;
         b.backoffCapNanos = backoffCapNanos;
@@ -129,6 +132,7 @@ public final class FirmwareConfig {
     public int uplinkWindow() { return uplinkWindow; }
     public long ramBytes() { return ramBytes; }
     public int keepAliveSeconds() { return keepAliveSeconds; }
+    public long idleSpinNanos() { return idleSpinNanos; }
     public long connectTimeoutNanos() { return connectTimeoutNanos; }
     public long backoffBaseNanos() { return backoffBaseNanos; }
     public long backoffCapNanos() { return backoffCapNanos; }
@@ -175,6 +179,7 @@ public final class FirmwareConfig {
         private int requestSlots = 8;
         private long requestTimeoutNanos = 5 * SECOND;
         private int hmacBudgetPerSecond;
+        private long idleSpinNanos = dev.storyloop.device.exec.Executor.SPIN_NANOS_DEFAULT;
 
         private Builder(String deviceId) {
             this.deviceId = deviceId;
@@ -192,6 +197,11 @@ public final class FirmwareConfig {
         public Builder uplinkWindow(int value) { uplinkWindow = value; return this; }
         public Builder ramBytes(long value) { ramBytes = value; return this; }
         public Builder keepAliveSeconds(int value) { keepAliveSeconds = value; return this; }
+        /**
+         * In real time, how long the loop spins after its last work before it parks (0: park at once).
+         * A reply within the window (a PUBACK) wakes no thread. Virtual time never idles.
+         */
+        public Builder idleSpinNanos(long value) { idleSpinNanos = value; return this; }
         public Builder connectTimeoutNanos(long value) { connectTimeoutNanos = value; return this; }
         /** Reconnect delays: attempt n waits up to min(cap, base * 2^n); with jitter, a uniform draw below that. */
         public Builder backoff(long baseNanos, long capNanos, boolean jitter) {

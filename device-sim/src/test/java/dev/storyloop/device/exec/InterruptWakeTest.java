@@ -83,6 +83,36 @@ class InterruptWakeTest {
     }
 
     @Test
+    void shouldSpinThroughTheBackoffWindowAfterWorkThenParkAndStillWakeOnAnInterrupt() throws Exception {
+        Executor executor = Executor.builder("backoff").clock(new RealClock()).idleStrategy(IdleStrategy.BACKOFF)
+                .spinNanos(TimeUnit.MILLISECONDS.toNanos(400)).build();
+        WakerSlot line = new WakerSlot();
+        AtomicLong interrupts = new AtomicLong();
+        CountDownLatch started = new CountDownLatch(1);
+        executor.spawn("waiter", Futures.of(cx -> {
+            line.register(cx);
+            started.countDown();
+            return interrupts.get() > 0 ? Poll.READY : Poll.PENDING;
+        }));
+        Thread loop = new Thread(() -> executor.runUntil(() -> executor.liveTasks() == 0), "backoff-loop");
+        loop.start();
+        started.await(10, TimeUnit.SECONDS);
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long cpuStart = threads.getThreadCpuTime(loop.getId());
+        Thread.sleep(1_000); // the 400 ms window, then parked
+        long cpuAfterWindow = threads.getThreadCpuTime(loop.getId());
+        Thread.sleep(1_000);
+        long cpuParked = threads.getThreadCpuTime(loop.getId()) - cpuAfterWindow;
+
+        interrupts.incrementAndGet();
+        line.wake(WakeSource.INTERRUPT);
+        loop.join(10_000);
+        assertThat(loop.isAlive()).as("the interrupt woke the parked loop").isFalse();
+        assertThat(cpuAfterWindow - cpuStart).as("CPU time spent spinning in the window").isGreaterThan(100_000_000L);
+        assertThat(cpuParked).as("CPU time over 1 s parked after the window").isLessThan(50_000_000L);
+    }
+
+    @Test
     void shouldKeepThePoolConsistentWhileStaleWakersHammerReusedSlots() throws Exception {
         Executor executor = Executor.builder("churn").clock(new RealClock()).taskCapacity(4).build();
         // The wakers of the last 64 tasks: live ones, and stale ones whose slots were reused since.
