@@ -57,26 +57,15 @@ class InterruptWakeTest {
 
     @Test
     void shouldParkWhileIdleAndWakeOnAnInterrupt() throws Exception {
-        Executor executor = Executor.builder("idle").clock(new RealClock()).build();
-        WakerSlot line = new WakerSlot();
-        AtomicLong interrupts = new AtomicLong();
-        CountDownLatch started = new CountDownLatch(1);
-        executor.spawn("waiter", Futures.of(cx -> {
-            line.register(cx);
-            started.countDown();
-            return interrupts.get() > 0 ? Poll.READY : Poll.PENDING;
-        }));
-        Thread loop = new Thread(() -> executor.runUntil(() -> executor.liveTasks() == 0), "idle-loop");
-        loop.start();
-        started.await(10, TimeUnit.SECONDS);
+        WaitingLoop waiting = WaitingLoop.start(Executor.builder("idle").clock(new RealClock()).build());
+        Thread loop = waiting.loop;
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long cpuBefore = threads.getThreadCpuTime(loop.getId());
 
         Thread.sleep(1_000);
 
         long idleCpuNanos = threads.getThreadCpuTime(loop.getId()) - cpuBefore;
-        interrupts.incrementAndGet();
-        line.wake(WakeSource.INTERRUPT);
+        waiting.interrupt();
         loop.join(10_000);
         assertThat(loop.isAlive()).as("the interrupt woke the parked loop").isFalse();
         assertThat(idleCpuNanos).as("CPU time of the loop thread over 1 s idle").isLessThan(50_000_000L);
@@ -84,19 +73,9 @@ class InterruptWakeTest {
 
     @Test
     void shouldSpinThroughTheBackoffWindowAfterWorkThenParkAndStillWakeOnAnInterrupt() throws Exception {
-        Executor executor = Executor.builder("backoff").clock(new RealClock()).idleStrategy(IdleStrategy.BACKOFF)
-                .spinNanos(TimeUnit.MILLISECONDS.toNanos(400)).build();
-        WakerSlot line = new WakerSlot();
-        AtomicLong interrupts = new AtomicLong();
-        CountDownLatch started = new CountDownLatch(1);
-        executor.spawn("waiter", Futures.of(cx -> {
-            line.register(cx);
-            started.countDown();
-            return interrupts.get() > 0 ? Poll.READY : Poll.PENDING;
-        }));
-        Thread loop = new Thread(() -> executor.runUntil(() -> executor.liveTasks() == 0), "backoff-loop");
-        loop.start();
-        started.await(10, TimeUnit.SECONDS);
+        WaitingLoop waiting = WaitingLoop.start(Executor.builder("backoff").clock(new RealClock()).idleStrategy(IdleStrategy.BACKOFF)
+                .spinNanos(TimeUnit.MILLISECONDS.toNanos(400)).build());
+        Thread loop = waiting.loop;
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long cpuStart = threads.getThreadCpuTime(loop.getId());
         Thread.sleep(1_000); // the 400 ms window, then parked
@@ -104,8 +83,7 @@ class InterruptWakeTest {
         Thread.sleep(1_000);
         long cpuParked = threads.getThreadCpuTime(loop.getId()) - cpuAfterWindow;
 
-        interrupts.incrementAndGet();
-        line.wake(WakeSource.INTERRUPT);
+        waiting.interrupt();
         loop.join(10_000);
         assertThat(loop.isAlive()).as("the interrupt woke the parked loop").isFalse();
         assertThat(cpuAfterWindow - cpuStart).as("CPU time spent spinning in the window").isGreaterThan(100_000_000L);
@@ -157,5 +135,31 @@ class InterruptWakeTest {
         for (int i = 0; i < 4; i++) executor.spawn("again" + i, Futures.of(cx -> Poll.PENDING));
         assertThat(executor.trySpawn("one too many", Futures.of(cx -> Poll.READY))).isEmpty();
         assertThat(spawned).isGreaterThanOrEqualTo(2_000);
+    }
+
+    /** A loop on its own thread whose one task waits for an interrupt; started once the task registered its waker. */
+    static final class WaitingLoop {
+        final WakerSlot line = new WakerSlot();
+        final AtomicLong interrupts = new AtomicLong();
+        Thread loop;
+
+        static WaitingLoop start(Executor executor) throws InterruptedException {
+            WaitingLoop waiting = new WaitingLoop();
+            CountDownLatch started = new CountDownLatch(1);
+            executor.spawn("waiter", Futures.of(cx -> {
+                waiting.line.register(cx);
+                started.countDown();
+                return waiting.interrupts.get() > 0 ? Poll.READY : Poll.PENDING;
+            }));
+            waiting.loop = new Thread(() -> executor.runUntil(() -> executor.liveTasks() == 0), executor.name() + "-loop");
+            waiting.loop.start();
+            started.await(10, TimeUnit.SECONDS);
+            return waiting;
+        }
+
+        void interrupt() {
+            interrupts.incrementAndGet();
+            line.wake(WakeSource.INTERRUPT);
+        }
     }
 }
