@@ -131,8 +131,7 @@ public final class GatewayIngestBench {
             GatewayOptions options = GatewayOptions.local(broker.host(), broker.port(), "bench-token-0123456789")
                     .withClientId("bench-gateway-" + System.nanoTime()) // a fresh session each round
                     .withCore(GatewayConfig.defaults().withMaxDevices(Math.max(devices, 1)).withIngest(1 << 20, GatewayConfig.Flow.off()));
-            GatewayApp gateway = GatewayApp.start(vertx, options).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            PipelineBench.awaitConnected(gateway);
+            GatewayApp gateway = PipelineBench.startConnected(vertx, options);
             long start = System.nanoTime();
             publishAll(broker, qos, topics, payloads);
             long[] processed = awaitProcessed(vertx, options, payloads.size(), start);

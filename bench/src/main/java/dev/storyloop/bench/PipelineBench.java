@@ -127,8 +127,7 @@ public final class PipelineBench {
         List<LiveDevice> fleet = new ArrayList<>();
         try {
             GatewayOptions options = gatewayOptions(broker, count);
-            GatewayApp gateway = GatewayApp.start(vertx, options).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            awaitConnected(gateway);
+            GatewayApp gateway = startConnected(vertx, options);
             for (int n = 0; n < count; n++) {
                 String id = "fast-" + qos + "-" + n;
                 FirmwareConfig config = FirmwareConfig.builder(id).seed(n).samplePeriodNanos(FirmwareConfig.SAMPLE_PERIOD_MIN_NANOS).qos(qos)
@@ -214,8 +213,7 @@ public final class PipelineBench {
         List<Process> started = new ArrayList<>();
         try {
             GatewayOptions options = gatewayOptions(broker, publishers);
-            GatewayApp gateway = GatewayApp.start(vertx, options).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            awaitConnected(gateway);
+            GatewayApp gateway = startConnected(vertx, options);
             List<String> topics = new ArrayList<>();
             List<Path> frames = repeatedFrames(dir, "ingest-" + qos + "-", publishers, topics);
             long total = (long) publishers * repeats;
@@ -235,6 +233,13 @@ public final class PipelineBench {
         return GatewayOptions.local(broker.host(), broker.port(), "bench-token-0123456789")
                 .withClientId("bench-gateway-" + System.nanoTime()) // a fresh session each time
                 .withCore(GatewayConfig.defaults().withMaxDevices(Math.max(devices, 16)).withIngest(1 << 20, GatewayConfig.Flow.off()));
+    }
+
+    /** Starts the gateway in {@code vertx} and waits until its MQTT side is connected. */
+    static GatewayApp startConnected(Vertx vertx, GatewayOptions options) throws Exception {
+        GatewayApp gateway = GatewayApp.start(vertx, options).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        awaitConnected(gateway);
+        return gateway;
     }
 
     static void awaitConnected(GatewayApp gateway) throws InterruptedException {

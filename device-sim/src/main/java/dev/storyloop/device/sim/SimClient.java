@@ -3,6 +3,7 @@ package dev.storyloop.device.sim;
 import dev.storyloop.device.time.Timer;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.Objects;
 
 /**
@@ -30,7 +31,7 @@ public final class SimClient {
     private long pingSentNanos = -1; // the PINGREQ waiting for its PINGRESP, or -1
     private Runnable writable;
     // PUBACKs waiting for room in the send buffer, oldest first; at most one per packet id (65,535)
-    private final java.util.ArrayDeque<Integer> pendingAcks = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Integer> pendingAcks = new ArrayDeque<>();
     static final int PENDING_ACKS_MAX = 65_535;
     private final Timer keepAlive = new Timer() {
         @Override
