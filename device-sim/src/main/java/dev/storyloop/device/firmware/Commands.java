@@ -58,7 +58,7 @@ final class Commands implements Future<Void> {
         Arrays.fill(recentIds, -1);
         FirmwareConfig config = device.config;
         boolean signing = config.requestSigning();
-        this.budget = signing ? new HmacBudget(config.hmacBudgetPerSecond() == 0 ? Integer.MAX_VALUE : config.hmacBudgetPerSecond()) : null;
+        this.budget = device.hmacCache;
         this.requests = signing ? new JoinHandle[config.requestSlots()] : new JoinHandle[0];
         this.requestStarted = new long[requests.length];
         this.reaper = signing ? Sleep.forNanos(REAP_PERIOD_NANOS) : null;

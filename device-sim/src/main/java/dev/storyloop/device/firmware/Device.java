@@ -56,6 +56,8 @@ public final class Device implements WakeSource {
     final MemoryBudget budget;
     final Channel<byte[]> uplink;
     final DeviceStats stats = new DeviceStats();
+    /** The C HMAC library's key cache when request signing is on (shared by request tasks and token refreshes), else null. */
+    final HmacBudget hmacCache;
     final SimulatedSensors sensors;
     final Authenticator frameAuthenticator;
     final Authenticator tokenAuthenticator;
@@ -114,6 +116,8 @@ public final class Device implements WakeSource {
         this.blinkRequests = new Signal<>("blink");
         this.buttonPresses = new Signal<>("button");
         this.flushed = new Signal<>("flushed");
+        this.hmacCache = config.requestSigning()
+                ? new HmacBudget(config.hmacBudgetPerSecond() == 0 ? Integer.MAX_VALUE : config.hmacBudgetPerSecond()) : null;
         board.gpio().onButton(() -> buttonPresses.signal(Boolean.TRUE));
     }
 

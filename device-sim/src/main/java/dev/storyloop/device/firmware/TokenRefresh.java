@@ -27,6 +27,10 @@ import java.util.function.LongPredicate;
  *       registering its waker, so the completion wakes nobody and the task hangs for ever (the
  *       lost-waker report names it), exactly the launch post's bug.</li>
  * </ul>
+ * With request signing on, the slow path is the library's cache running out
+ * ({@code hmac-budget-per-second}, shared with the request tasks), not a random draw: the cache is
+ * full at boot, so the boot-time token never takes the slow path and a lost waker there cannot stop
+ * a device from ever publishing.
  */
 final class TokenRefresh implements Future<Void> {
     private final Device device;
@@ -37,8 +41,12 @@ final class TokenRefresh implements Future<Void> {
     TokenRefresh(Device device) {
         this.device = device;
         SplittableRandom random = new SplittableRandom(device.config.seed() * 17 + device.boots());
+        HmacBudget cache = device.hmacCache;
+        // With request signing on, the library's cache decides its slow path for every caller, so a
+        // token made at boot (the first signature of its second) comes from the cache; otherwise one
+        // refresh in sourceOfTruthOneIn goes to the source of truth.
         this.call = new HmacCall(device, now -> {
-            boolean slow = random.nextInt(device.config.sourceOfTruthOneIn()) == 0;
+            boolean slow = cache != null ? cache.fromSourceOfTruth(now) : random.nextInt(device.config.sourceOfTruthOneIn()) == 0;
             if (slow) device.stats.refreshesFromSourceOfTruth++;
             return slow;
         });

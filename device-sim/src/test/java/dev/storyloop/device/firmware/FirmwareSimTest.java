@@ -269,7 +269,9 @@ class FirmwareSimTest {
     @Test
     void shouldHangOnlyTheRequestsWhoseSignatureTookTheSlowPathWhenTheFutureLosesItsWaker() {
         for (boolean losesWake : new boolean[] {true, false}) {
-            FirmwareConfig requests = config().requestSigning(true, 8, 2 * S).hmacBudgetPerSecond(2).refreshLosesWake(losesWake).build();
+            // Without the cache deciding, every token refresh (one in 1) would take the slow path and hang at boot.
+            FirmwareConfig requests = config().requestSigning(true, 8, 2 * S).hmacBudgetPerSecond(2).hmacTiming(2 * MS, 40 * MS, 1)
+                    .refreshLosesWake(losesWake).build();
             SimRig rig = new SimRig(15, requests);
             rig.runFor(1 * S);
             for (int c = 1; c <= 30; c++) { // 3 requests a second against a cache of 2 a second
@@ -281,6 +283,8 @@ class FirmwareSimTest {
             for (long c = 1; c <= 30; c++) if (rig.ledger.ack(c) == AckStatus.OK) answered++;
             DeviceStats stats = rig.device.stats();
             assertThat(stats.requests()).isEqualTo(30);
+            assertThat(stats.refreshes()).as("the boot-time token came from the cache").isEqualTo(1);
+            assertThat(stats.published()).as("the device publishes").isPositive();
             if (losesWake) {
                 assertThat(stats.requestsFromSourceOfTruth()).as("a third of the requests go past the cache").isBetween(8L, 12L);
                 assertThat(answered).isEqualTo(30 - (int) stats.requestsFromSourceOfTruth());
