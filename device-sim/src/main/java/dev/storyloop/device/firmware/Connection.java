@@ -14,8 +14,8 @@ import dev.storyloop.device.net.ConnectOptions;
  * <pre>
  *   CONNECT ─▶ SUBSCRIBE_CMD ─▶ SUBSCRIBE_FLOW ─▶ ANNOUNCE ─▶ ONLINE ─(lost)─▶ BACKOFF ─▶ CONNECT
  * </pre>
- * The CONNECT carries the last will: the retained status "offline", which the broker publishes
- * if the device vanishes. The connect has its own deadline (a broker that accepts TCP but never
+ * The CONNECT carries the last will (unless the firmware is built without one): the retained
+ * status "offline", which the broker publishes if the device vanishes. The connect has its own deadline (a broker that accepts TCP but never
  * answers, e.g. a stopped process, must not hold the device for ever). Delays come from
  * {@link Backoff}: exponential with full jitter, reset once a connection was announced.
  */
@@ -35,7 +35,8 @@ final class Connection implements Future<Void> {
         FirmwareConfig config = device.config;
         this.backoff = new Backoff(config.backoffBaseNanos(), config.backoffCapNanos(), config.backoffJitter(),
                 config.seed() * 31 + device.boots());
-        this.options = ConnectOptions.of(true, config.keepAliveSeconds()).withWill(device.statusTopic, device.offline, 1, true);
+        ConnectOptions plain = ConnectOptions.of(true, config.keepAliveSeconds());
+        this.options = config.lastWill() ? plain.withWill(device.statusTopic, device.offline, 1, true) : plain;
     }
 
     @Override

@@ -89,6 +89,7 @@ public final class Device implements WakeSource {
     long rateIntervalNanos;   // at least this long between frames; 0: no limit
     Supervisor supervisor;
     private JoinHandle<Void> supervisorHandle;
+    private boolean poweredOff;
 
     static final long UNLIMITED = Long.MAX_VALUE;
 
@@ -171,6 +172,43 @@ public final class Device implements WakeSource {
     /** Wakes the uplink after a change in connection, token or credit. */
     void uplinkConditionsChanged() {
         uplinkWake.wake(this);
+    }
+
+    /**
+     * The board loses power now, a fault the simulator injects on the loop thread: every task stops
+     * where it is, with no flush, no "offline" and no DISCONNECT (the shell cuts the socket, which
+     * the broker notices only when the keepalive lapses). What RAM held is lost and booked as on a
+     * reset; the sequence counter, in battery-backed RTC memory, survives. {@link #powerOn()} boots again.
+     */
+    public void powerCut() {
+        if (supervisorHandle == null || poweredOff) return;
+        Supervisor s = supervisor;
+        if (s != null) {
+            int unconfirmed = s.unconfirmed();
+            stats.droppedOnReset += s.windowFrames() - unconfirmed + s.framesInHand();
+            stats.unconfirmedAtReset += unconfirmed;
+        }
+        supervisorHandle.abort(); // the tasks stop first: none may still wait on the queue it empties
+        stats.droppedOnReset += uplink.clear();
+        supervisor = null;
+        connected = false;
+        poweredOff = true;
+        stats.powerCuts++;
+    }
+
+    /** Power is back: the firmware boots as at first start, with RAM reset. Loop thread only. */
+    public void powerOn() {
+        if (!poweredOff) return;
+        poweredOff = false;
+        stats.reboots++;
+        resetRam();
+        supervisor = new Supervisor(this);
+        supervisorHandle = executor.spawn("main", supervisor);
+    }
+
+    /** True between {@link #powerCut()} and {@link #powerOn()}. */
+    public boolean isPoweredOff() {
+        return poweredOff;
     }
 
     /** Asks the firmware to say "offline", disconnect and stop; safe from any thread (Ctrl-C). */

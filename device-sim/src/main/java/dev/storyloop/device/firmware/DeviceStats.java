@@ -29,6 +29,7 @@ public final class DeviceStats {
     long refreshesFromSourceOfTruth;
     long blinks;
     long reboots;
+    long powerCuts;          // times the board lost power (a simulator fault): no flush, no "offline", no DISCONNECT
     long flowWaits;          // times the uplink waited for credit from the gateway
     long requests;           // commands answered by a request task (request signing on)
     long requestsBusy;       // commands answered BUSY: no request slot free
@@ -57,6 +58,7 @@ public final class DeviceStats {
     public long refreshesFromSourceOfTruth() { return refreshesFromSourceOfTruth; }
     public long blinks() { return blinks; }
     public long reboots() { return reboots; }
+    public long powerCuts() { return powerCuts; }
     public long flowWaits() { return flowWaits; }
     public long requests() { return requests; }
     public long requestsBusy() { return requestsBusy; }

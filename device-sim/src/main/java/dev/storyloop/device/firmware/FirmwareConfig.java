@@ -42,6 +42,7 @@ public final class FirmwareConfig {
     private final int sourceOfTruthOneIn;
     private final boolean hmacInline;
     private final boolean refreshLosesWake;
+    private final boolean lastWill;
     private final LoopStyle loopStyle;
     private final boolean requestSigning;
     private final int requestSlots;
@@ -72,6 +73,7 @@ public final class FirmwareConfig {
         this.idleSpinNanos = requireRange("idle spin", b.idleSpinNanos, 0, SECOND);
         this.hmacInline = b.hmacInline;
         this.refreshLosesWake = b.refreshLosesWake;
+        this.lastWill = b.lastWill;
         this.loopStyle = Objects.requireNonNull(b.loopStyle, "loop style");
         this.requestSigning = b.requestSigning;
         this.requestSlots = (int) requireRange("request slots", b.requestSlots, 1, 64);
@@ -114,6 +116,7 @@ public final class FirmwareConfig {
         b.sourceOfTruthOneIn = sourceOfTruthOneIn;
         b.hmacInline = hmacInline;
         b.refreshLosesWake = refreshLosesWake;
+        b.lastWill = lastWill;
         b.loopStyle = loopStyle;
         b.requestSigning = requestSigning;
         b.requestSlots = requestSlots;
@@ -144,6 +147,7 @@ public final class FirmwareConfig {
     public int sourceOfTruthOneIn() { return sourceOfTruthOneIn; }
     public boolean hmacInline() { return hmacInline; }
     public boolean refreshLosesWake() { return refreshLosesWake; }
+    public boolean lastWill() { return lastWill; }
     public LoopStyle loopStyle() { return loopStyle; }
     public boolean requestSigning() { return requestSigning; }
     public int requestSlots() { return requestSlots; }
@@ -174,6 +178,7 @@ public final class FirmwareConfig {
         private int sourceOfTruthOneIn = 8;
         private boolean hmacInline;
         private boolean refreshLosesWake;
+        private boolean lastWill = true;
         private LoopStyle loopStyle = LoopStyle.TASKS;
         private boolean requestSigning;
         private int requestSlots = 8;
@@ -226,6 +231,11 @@ public final class FirmwareConfig {
         public Builder hmacInline(boolean value) { hmacInline = value; return this; }
         /** Story switch: the refresh future returns Pending without arranging a wake on the source-of-truth path. */
         public Builder refreshLosesWake(boolean value) { refreshLosesWake = value; return this; }
+        /**
+         * Whether the CONNECT carries the last will (the retained status "offline"); without one, a
+         * device that dies without DISCONNECT leaves its retained "online" at the broker.
+         */
+        public Builder lastWill(boolean value) { lastWill = value; return this; }
         /** Story switch: one task selecting between commands and readings ({@link LoopStyle}). */
         public Builder loopStyle(LoopStyle value) { loopStyle = value; return this; }
         /**

@@ -132,6 +132,11 @@ final class Supervisor implements Future<Void> {
         device.uplinkWake.clear();
     }
 
+    /** Frames published and not yet confirmed: their fate is unknown to the device if RAM is lost now. */
+    int unconfirmed() {
+        return uplinkTask == null ? 0 : uplinkTask.outstanding();
+    }
+
     int windowFrames() {
         if (selectLoop != null) return selectLoop.framesHeld();
         return uplinkTask == null ? 0 : uplinkTask.framesHeld();

@@ -462,6 +462,11 @@ public final class SimBroker {
         return running && session != null && session.connected;
     }
 
+    /** The retained message on {@code topic}, or null. */
+    public Message retained(String topic) {
+        return retained.get(topic);
+    }
+
     public int retainedCount() {
         return retained.size();
     }

@@ -145,6 +145,19 @@ public final class SimClient {
         world.abort(dying);
     }
 
+    /**
+     * The device loses power: the socket dies with the board, with no DISCONNECT and no FIN, so the
+     * broker hears nothing more and notices only when the keepalive lapses (publishing the will, if any).
+     */
+    public void vanish() {
+        if (connection == null) return;
+        SimWorld.Connection gone = connection;
+        connection = null;
+        pendingAcks.clear();
+        world.events().cancel(keepAlive);
+        world.vanish(gone);
+    }
+
     public boolean isConnected() {
         return connection != null && connection.up.isOpen();
     }

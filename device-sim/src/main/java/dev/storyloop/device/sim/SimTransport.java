@@ -99,6 +99,17 @@ public final class SimTransport implements Transport, ClientListener, WakeSource
         lost("disconnected");
     }
 
+    /**
+     * The board lost power: the connection vanishes without DISCONNECT or FIN ({@link SimClient#vanish()}),
+     * and what the transport held in RAM is gone. The firmware's tasks were stopped first.
+     */
+    public void powerCut() {
+        client.vanish();
+        inbound.clear();
+        inboundPacketIds.clear();
+        lost("power cut");
+    }
+
     @Override
     public boolean isConnected() {
         return connected;

@@ -278,6 +278,16 @@ public final class SimWorld implements BrokerPort {
         });
     }
 
+    /**
+     * The client's side vanished without a word (power cut): nothing more crosses either link, and
+     * what was on the wire dies with the socket; the broker keeps the connection until its keepalive
+     * check closes it (or a new connection from the same client takes it over).
+     */
+    void vanish(Connection connection) {
+        connection.up.partitionUntil(Long.MAX_VALUE);
+        connection.down.partitionUntil(Long.MAX_VALUE);
+    }
+
     private void retire(Connection connection) {
         if (connection.retired) return; // counted once, however many paths close it
         connection.retired = true;
