@@ -230,6 +230,8 @@ public final class LiveRunner {
             if (stop.at().nanos() >= durationNanos) notRealised.add("gateway stop at " + stop.at() + " (past the live duration)");
         }
         if (!scenario.load().isEmpty()) notRealised.add("load changes");
+        // A live client cannot vanish like a board losing power: closing its socket sends a FIN, and the broker reacts at once.
+        if (!scenario.devices().powerCuts().isEmpty()) notRealised.add("power cuts (a live socket closes with a FIN, not silently)");
         m.put("not_realised", String.join("; ", notRealised));
     }
 }

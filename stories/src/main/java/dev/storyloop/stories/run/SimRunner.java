@@ -70,6 +70,7 @@ public final class SimRunner {
 
         SortedMap<String, Object> metrics = new TreeMap<>();
         List<Device> devices = new ArrayList<>();
+        List<SimTransport> transports = new ArrayList<>();
         List<Diagnostics> diagnostics = new ArrayList<>();
         List<TraceRecorder> traces = new ArrayList<>();
         String memoryMap = "";
@@ -93,6 +94,7 @@ public final class SimRunner {
             world.add(device.executor());
             device.start();
             devices.add(device);
+            transports.add(transport);
         }
         long start = world.nowNanos();
         for (Scenario.Partition partition : net.partitions()) {
@@ -100,6 +102,8 @@ public final class SimRunner {
                 for (Device d : devices) world.partition(d.config().deviceId(), world.nowNanos() + partition.length().nanos(), true, true);
             });
         }
+        PowerCuts powerCuts = new PowerCuts(world, gateway.core(), start + scenario.duration().nanos());
+        powerCuts.schedule(scenario.devices().powerCuts(), start, devices, transports);
         if (net.healsAt() != null) world.at(start + net.healsAt().nanos(), world::healNetwork);
         for (Scenario.Restart restart : scenario.broker().restarts()) {
             world.at(start + restart.at().nanos(), world::crashBroker);
@@ -137,6 +141,7 @@ public final class SimRunner {
             progress.update(variant.name(), (target - start) / 1e9, total, world.eventsFired());
         }
 
+        powerCuts.collect(metrics);
         collect(metrics, devices, diagnostics, gateway, world, series);
         List<String> digests = new ArrayList<>();
         for (TraceRecorder trace : traces) digests.add(trace.digestHex());
@@ -165,6 +170,7 @@ public final class SimRunner {
                 f.sourceOfTruthOneIn() != null ? f.sourceOfTruthOneIn() : defaults.sourceOfTruthOneIn());
         if (f.hmacInline() != null) b.hmacInline(f.hmacInline());
         if (f.refreshLosesWake() != null) b.refreshLosesWake(f.refreshLosesWake());
+        if (f.lastWill() != null) b.lastWill(f.lastWill());
         if (f.requestSigning() != null) {
             b.requestSigning(f.requestSigning(), f.requestSlots() != null ? f.requestSlots() : defaults.requestSlots(),
                     f.requestTimeout() != null ? f.requestTimeout().nanos() : defaults.requestTimeoutNanos());

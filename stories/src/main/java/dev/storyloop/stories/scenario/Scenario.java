@@ -108,18 +108,26 @@ public record Scenario(String title, String summary, long seed, Duration duratio
         }
     }
 
-    /** How many devices and what firmware they run; ids are {@code id} with {@code {n}} replaced by 1..count. */
-    public record Devices(int count, String id, Firmware firmware) {
-        static final Devices DEFAULT = new Devices(1, "pi-{n}", Firmware.NONE);
+    /**
+     * How many devices and what firmware they run; ids are {@code id} with {@code {n}} replaced by 1..count.
+     * {@code power-cuts}: boards that lose power at a time (no DISCONNECT), and get it back after a while or never.
+     */
+    public record Devices(int count, String id, Firmware firmware, List<PowerCut> powerCuts) {
+        static final Devices DEFAULT = new Devices(1, "pi-{n}", Firmware.NONE, List.of());
 
         @JsonCreator
-        public Devices(@JsonProperty("count") Integer count, @JsonProperty("id") String id, @JsonProperty("firmware") Firmware firmware) {
-            this(count == null ? 1 : count, id == null ? "pi-{n}" : id, firmware == null ? Firmware.NONE : firmware);
+        public Devices(@JsonProperty("count") Integer count, @JsonProperty("id") String id, @JsonProperty("firmware") Firmware firmware,
+                       @JsonProperty("power-cuts") List<PowerCut> powerCuts) {
+            this(count == null ? 1 : count, id == null ? "pi-{n}" : id, firmware == null ? Firmware.NONE : firmware,
+                    powerCuts == null ? List.of() : List.copyOf(powerCuts));
         }
 
         public Devices {
             require(count >= 1 && count <= DEVICES_MAX, "devices.count must be 1.." + DEVICES_MAX);
             require(count == 1 || id.contains("{n}"), "devices.id needs {n} when there is more than one device");
+            for (PowerCut cut : powerCuts) {
+                require(cut.device() <= count, "devices.power-cuts: device " + cut.device() + " is beyond devices.count " + count);
+            }
         }
 
         public String idOf(int n) {
@@ -142,9 +150,10 @@ public record Scenario(String title, String summary, long seed, Duration duratio
                            @JsonProperty("hmac-inline") Boolean hmacInline, @JsonProperty("refresh-loses-wake") Boolean refreshLosesWake,
                            @JsonProperty("loop") String loop, @JsonProperty("request-signing") Boolean requestSigning,
                            @JsonProperty("request-slots") Integer requestSlots, @JsonProperty("request-timeout") Duration requestTimeout,
-                           @JsonProperty("hmac-budget-per-second") Integer hmacBudgetPerSecond) {
+                           @JsonProperty("hmac-budget-per-second") Integer hmacBudgetPerSecond,
+                           @JsonProperty("last-will") Boolean lastWill) {
         static final Firmware NONE = new Firmware(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null);
 
         public Firmware {
             require(policy == null || List.of("block", "drop-oldest", "drop-newest").contains(policy),
@@ -168,11 +177,29 @@ public record Scenario(String title, String summary, long seed, Duration duratio
                     pick(override.sourceOfTruthOneIn, sourceOfTruthOneIn), pick(override.hmacInline, hmacInline),
                     pick(override.refreshLosesWake, refreshLosesWake), pick(override.loop, loop),
                     pick(override.requestSigning, requestSigning), pick(override.requestSlots, requestSlots),
-                    pick(override.requestTimeout, requestTimeout), pick(override.hmacBudgetPerSecond, hmacBudgetPerSecond));
+                    pick(override.requestTimeout, requestTimeout), pick(override.hmacBudgetPerSecond, hmacBudgetPerSecond),
+                    pick(override.lastWill, lastWill));
         }
 
         private static <T> T pick(T preferred, T fallback) {
             return preferred != null ? preferred : fallback;
+        }
+    }
+
+    /**
+     * Device number {@code device} (the {@code {n}} of its id) loses power {@code at} into the run: no
+     * flush, no "offline", no DISCONNECT; power returns {@code reboot-after} later (null: never).
+     */
+    public record PowerCut(int device, Duration at, Duration rebootAfter) {
+        @JsonCreator
+        public PowerCut(@JsonProperty(value = "device", required = true) Integer device,
+                        @JsonProperty(value = "at", required = true) Duration at, @JsonProperty("reboot-after") Duration rebootAfter) {
+            this((int) device, at, rebootAfter);
+        }
+
+        public PowerCut {
+            require(device >= 1, "devices.power-cuts: device must be >= 1 (the {n} of its id)");
+            require(rebootAfter == null || rebootAfter.nanos() > 0, "devices.power-cuts: reboot-after must be > 0");
         }
     }
 
