@@ -99,6 +99,8 @@ final class NewCommand implements Callable<Integer> {
                 request-slots: 8         # requests answered at once (with request-signing)
                 request-timeout: 5s      # a request not answered by then is abandoned (with request-signing)
                 hmac-budget-per-second: 10 # signatures per second from the cached key; beyond: the source of truth
+                last-will: true          # false: the CONNECT carries no will, a silent death leaves the retained "online"
+              power-cuts: []             # boards losing power (no DISCONNECT), e.g. [{device: 3, at: 20s, reboot-after: 30s}]
             network:
               latency: 2ms
               jitter: 0ms

@@ -118,6 +118,16 @@ public final class MetricCatalog {
         }
         broker("broker.wills", "last wills the broker published");
         broker("broker.unrouted", "publishes that matched no subscription");
+        // Device faults (devices.power-cuts), watched while a board is down, to 100 ms; the simulated world only.
+        metric("device.power_cuts", "cuts", Kind.COUNT, "power cuts (devices.power-cuts) that happened before the end", SIM, "sum", null);
+        metric("broker.retained_online_while_down", "devices", Kind.COUNT,
+                "cut devices whose retained status at the broker still said online when power returned or the run ended", SIM, "count of devices", null);
+        metric("broker.retained_online_down_seconds", "s", Kind.DURATION,
+                "the longest time a powered-off device's retained status at the broker said online", SIM, "max over power cuts", null);
+        metric("gateway.believed_online_after_cut_seconds", "s", Kind.DURATION,
+                "the longest time the gateway's liveness still said online after a device lost power", SIM, "max over power cuts", null);
+        metric("gateway.marked_down_after_cut", "devices", Kind.COUNT,
+                "cut devices the gateway marked stale or offline while they were down", SIM, "count of devices", null);
         metric("broker.held", "messages", Kind.GAUGE, "QoS 1 messages in flight or queued at the broker at the end", SIM, "broker", null);
         metric("network.lost_on_close", "packets", Kind.COUNT, "packets in flight on a link when it closed", SIM, "world", null);
         metric("publish_latency_p50_ms", "ms", Kind.DURATION, "median time from a reading taken to its frame at the gateway", SIM, "all frames", null);

@@ -43,7 +43,8 @@ class PowerCutRunTest {
     void shouldCorrectTheRetainedStatusWithTheWillOnceTheKeepaliveLapses() throws Exception {
         RunResult result = run(true, null);
         assertThat(result.metrics()).containsEntry("broker.retained_online_while_down", 0L).containsEntry("broker.wills", 1L);
-        assertThat((double) result.metrics().get("broker.retained_online_down_seconds")).isBetween(4.0, 6.0); // 1.5 x 4 s after the last packet
+        // 1.5 x 4 s after the last packet at the earliest; later by as much as the broker's keepalive check allows
+        assertThat((double) result.metrics().get("broker.retained_online_down_seconds")).isBetween(4.0, 14.0);
     }
 
     @Test
