@@ -104,4 +104,24 @@ class RunCommandTest {
         assertThat(cli.run("metrics", "--json")).isZero();
         assertThat(cli.out.toString()).contains("\"commandsTimedOut\"", "\"storyloop_gateway_commands_timed_out_total\"");
     }
+
+    @Test
+    void shouldRefuseALiveRunOfAClaimOnlyTheSimulatedWorldMeasures() throws Exception {
+        Path story = Files.createDirectory(dir.resolve("simulated-only"));
+        Files.writeString(story.resolve("scenario.yaml"), """
+                title: Simulated only
+                duration: 10s
+                expect:
+                  - id: no-queue-full
+                    claim: the broker dropped nothing for a full queue
+                    metric: run.broker.dropped.queue-full
+                    op: "=="
+                    value: 0
+                """);
+        // No broker listens on port 1: the refusal comes before any connection is tried.
+        assertThat(cli.run("run", story.toString(), "--live", "--broker", "tcp://127.0.0.1:1")).isEqualTo(2);
+        assertThat(cli.err.toString()).contains(":4: claim 'no-queue-full': metric: metric 'broker.dropped.queue-full' is not produced live (--live) "
+                + "(only simulated)");
+        assertThat(story.resolve("results-live")).doesNotExist();
+    }
 }

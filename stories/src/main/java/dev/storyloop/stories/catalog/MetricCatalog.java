@@ -97,10 +97,10 @@ public final class MetricCatalog {
                 "sequence numbers skipped below the highest received, per device, summed: blind to a device that never sends and to readings after "
                         + "the last one received (use device.unreceived for the books)", BOTH, GatewayMetric.MISSING);
         gateway("gateway.duplicates", Kind.COUNT, "telemetry frames received again (replays)", BOTH, GatewayMetric.DUPLICATES);
-        gateway("gateway.reordered", Kind.COUNT, "telemetry frames that arrived after a higher sequence number", SIM, GatewayMetric.REORDERED);
+        gateway("gateway.reordered", Kind.COUNT, "telemetry frames that arrived after a higher sequence number", BOTH, GatewayMetric.REORDERED);
         gateway("gateway.rejected", Kind.COUNT, "inputs the gateway refused, all reasons", BOTH, GatewayMetric.REJECTED);
         gateway("gateway.throttles", Kind.COUNT, "times flow control started throttling the devices", SIM, GatewayMetric.THROTTLES);
-        gateway("gateway.peak_backlog", Kind.PEAK, "the most frames ever waiting in the gateway's ingest queue", SIM, GatewayMetric.PEAK_BACKLOG);
+        gateway("gateway.peak_backlog", Kind.PEAK, "the most frames ever waiting in the gateway's ingest queue", BOTH, GatewayMetric.PEAK_BACKLOG);
         gateway("gateway.commands_sent", Kind.COUNT, "commands the gateway sent", BOTH, GatewayMetric.COMMANDS_SENT);
         gateway("gateway.commands_acked", Kind.COUNT, "commands a device acknowledged in time", BOTH, GatewayMetric.COMMANDS_ACKED);
         gateway("gateway.command_timeouts", Kind.COUNT, "commands with no acknowledgement before the gateway's timeout", BOTH,
@@ -147,8 +147,8 @@ public final class MetricCatalog {
         series("received", "frames/s", "Frames received by the gateway per second", "telemetry frames the gateway accepted in the second", BOTH);
         series("connects", "connects/s", "Device connects per second", "device connects in the second", BOTH);
         series("dropped", "readings/s", "Readings dropped by devices per second", "readings the devices dropped in the second", BOTH);
-        series("gateway_backlog", "frames", "Frames waiting in the gateway's ingest queue", "the gateway's ingest backlog at the end of the second", SIM);
-        series("throttled", "0/1", "Gateway throttling (1: devices asked to slow down)", "1 while flow control throttles, at the end of the second", SIM);
+        series("gateway_backlog", "frames", "Frames waiting in the gateway's ingest queue", "the gateway's ingest backlog at the end of the second", BOTH);
+        series("throttled", "0/1", "Gateway throttling (1: devices asked to slow down)", "1 while flow control throttles, at the end of the second", BOTH);
         series("broker_held", "messages", "QoS 1 messages held by the broker", "messages in flight or queued at the broker at the end of the second", SIM);
         series("broker_dropped", "messages/s", "Messages dropped by the broker per second", "messages the broker dropped in the second, all reasons", SIM);
         for (DropReason reason : DropReason.values()) {

@@ -2,7 +2,6 @@ package dev.storyloop.stories.run;
 
 import dev.storyloop.stories.scenario.Scenario;
 
-import java.util.Locale;
 import java.util.Map;
 
 /**

@@ -119,8 +119,15 @@ public final class LiveRunner {
         java.util.Map<String, Long> last = new java.util.TreeMap<>();
         for (long t = SECOND; t <= durationNanos; t += SECOND) {
             long at = t;
-            steps.add(new Step(at, 0, "", () -> series.add(FleetMetrics.sample(at / 1e9, devices,
-                    java.util.Map.of("received", received(vertx, gateway.options(), last.getOrDefault("received", 0L))), java.util.Map.of(), last))));
+            steps.add(new Step(at, 0, "", () -> {
+                JsonObject stats = statsOrNull(vertx, gateway.options());
+                java.util.Map<String, Long> gauges = new java.util.TreeMap<>();
+                // While the MQTT side (which owns the books) is stopped, the totals stand still and the gauges read 0.
+                long received = stats == null ? last.getOrDefault("received", 0L) : stats.getLong(GatewayMetric.RECEIVED.json());
+                gauges.put("gateway_backlog", stats == null ? 0L : stats.getLong(GatewayMetric.BACKLOG.json()));
+                gauges.put("throttled", stats != null && stats.getBoolean(GatewayMetric.THROTTLED.json()) ? 1L : 0L);
+                series.add(FleetMetrics.sample(at / 1e9, devices, java.util.Map.of("received", received), gauges, last));
+            }));
         }
         if (broker.controllable()) {
             for (Scenario.Restart restart : scenario.broker().restarts()) {
@@ -174,13 +181,13 @@ public final class LiveRunner {
         }
     }
 
-    /** The gateway's received total, or {@code otherwise} while its MQTT side (which owns the books) is stopped. */
-    private static long received(Vertx vertx, GatewayOptions options, long otherwise) {
+    /** The gateway's stats, or null while its MQTT side (which owns the books) is stopped. */
+    private static JsonObject statsOrNull(Vertx vertx, GatewayOptions options) {
         try {
-            return stats(vertx, options).getLong(GatewayMetric.RECEIVED.json());
+            return stats(vertx, options);
         } catch (Exception e) {
             if (e.getCause() instanceof ReplyException reply
-                    && reply.failureType() == ReplyFailure.NO_HANDLERS) return otherwise;
+                    && reply.failureType() == ReplyFailure.NO_HANDLERS) return null;
             throw new IllegalStateException("the gateway did not answer its stats request", e);
         }
     }
@@ -231,6 +238,8 @@ public final class LiveRunner {
         m.put("gateway.received", gateway.getLong(GatewayMetric.RECEIVED.json()));
         m.put("gateway.missing", gateway.getLong(GatewayMetric.MISSING.json()));
         m.put("gateway.duplicates", gateway.getLong(GatewayMetric.DUPLICATES.json()));
+        m.put("gateway.reordered", gateway.getLong(GatewayMetric.REORDERED.json()));
+        m.put("gateway.peak_backlog", gateway.getLong(GatewayMetric.PEAK_BACKLOG.json()));
         m.put("gateway.rejected", gateway.getLong(GatewayMetric.REJECTED.json()));
         m.put("gateway.commands_sent", sent);
         m.put("gateway.commands_acked", gateway.getLong(GatewayMetric.COMMANDS_ACKED.json()));

@@ -230,6 +230,24 @@ public final class ScenarioFile {
         String message = e.getOriginalMessage().lines().findFirst().orElse("");
         Matcher missing = MISSING.matcher(message);
         if (missing.find()) return "missing key '" + missing.group(1) + "'";
+        Matcher text = Pattern.compile("no String-argument constructor/factory method to deserialize from String value \\('(.*)'\\)").matcher(message);
+        if (text.find()) return "expected keys (key: value) here, found the text '" + text.group(1) + "'; is a ':' missing?";
+        Matcher type = Pattern.compile("Cannot deserialize value of type `([^`]+)` from (\\w+) (?:value )?\"?([^\"]*)\"?").matcher(message);
+        if (type.find()) {
+            String wanted = switch (type.group(1)) {
+                case "java.lang.Integer", "int", "java.lang.Long", "long" -> "a whole number";
+                case "java.lang.Double", "double" -> "a number";
+                case "java.lang.Boolean", "boolean" -> "true or false";
+                default -> type.group(1).matches("java\\.util\\.\\w*List.*") ? "a list" : type.group(1).contains("$")
+                        ? "keys (key: value)" : "a " + type.group(1).replaceAll(".*\\.", "").toLowerCase(java.util.Locale.ROOT);
+            };
+            String found = switch (type.group(2)) {
+                case "Object" -> "a map of keys";
+                case "Array" -> "a list";
+                default -> "the text '" + type.group(3) + "'";
+            };
+            return "expected " + wanted + ", found " + found;
+        }
         return message;
     }
 

@@ -168,4 +168,17 @@ class ScenarioFileTest {
         assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", MINIMAL + "variants:\n  - name: a\n    netwrok: {}\n"))
                 .isInstanceOf(ScenarioFile.Invalid.class).hasMessage("s.yaml:11: variants[0].netwrok: unknown key 'netwrok' (did you mean 'network'?)");
     }
+
+    @Test
+    void shouldSayWhichTypeAKeyWantsInTheWritersWords() {
+        assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", MINIMAL + "devices:\n  count: many\n"))
+                .isInstanceOf(ScenarioFile.Invalid.class).hasMessage("s.yaml:10: devices.count: expected a whole number, found the text 'many'");
+        assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", MINIMAL + "gateway:\n  flow-control: maybe\n"))
+                .isInstanceOf(ScenarioFile.Invalid.class).hasMessage("s.yaml:10: gateway.flow-control: expected true or false, found the text 'maybe'");
+        assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", MINIMAL + "network:\n  partitions: {at: 1s}\n"))
+                .isInstanceOf(ScenarioFile.Invalid.class).hasMessage("s.yaml:10: network.partitions: expected a list, found a map of keys");
+        assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", MINIMAL + "devices:\n  count 3\n"))
+                .isInstanceOf(ScenarioFile.Invalid.class)
+                .hasMessage("s.yaml:10: devices: expected keys (key: value) here, found the text 'count 3'; is a ':' missing?");
+    }
 }
