@@ -4,6 +4,7 @@ import dev.storyloop.device.exec.Context;
 import dev.storyloop.device.exec.Future;
 import dev.storyloop.device.exec.Poll;
 import dev.storyloop.device.exec.WakeSource;
+import dev.storyloop.device.exec.WaitNode;
 import dev.storyloop.device.exec.WakerSlot;
 import dev.storyloop.device.memory.MemoryBudget;
 
@@ -208,7 +209,7 @@ public final class Channel<T> implements WakeSource {
         }
     }
 
-    final class SendFuture extends WaitList.Node<SendFuture> implements Future<Void> {
+    final class SendFuture extends WaitList.Node<SendFuture> implements Future<Void>, WaitNode {
         final WakerSlot waker = new WakerSlot();
         Object item;
         boolean granted;
@@ -248,7 +249,7 @@ public final class Channel<T> implements WakeSource {
                 cx.note("chan.full", Channel.this);
             }
             waker.register(cx);
-            cx.waitingOn(capacityWait);
+            cx.waitingOn(this);
             return Poll.PENDING;
         }
 
@@ -265,6 +266,21 @@ public final class Channel<T> implements WakeSource {
         }
 
         @Override
+        public String waitLabel(long nowNanos) {
+            return capacityWait.toString();
+        }
+
+        @Override
+        public String wakerHolder() {
+            return waker.isRegistered() ? "channel '" + name + "'" : null;
+        }
+
+        @Override
+        public String toString() {
+            return capacityWait.toString();
+        }
+
+        @Override
         public void cancel() {
             if (isLinked()) sendWaiters.remove(this);
             if (granted) {
@@ -277,7 +293,7 @@ public final class Channel<T> implements WakeSource {
         }
     }
 
-    final class RecvFuture extends WaitList.Node<RecvFuture> implements Future<T> {
+    final class RecvFuture extends WaitList.Node<RecvFuture> implements Future<T>, WaitNode {
         final WakerSlot waker = new WakerSlot();
         T item;
         boolean granted;
@@ -299,13 +315,28 @@ public final class Channel<T> implements WakeSource {
                 cx.note("chan.empty", Channel.this);
             }
             waker.register(cx);
-            cx.waitingOn(itemWait);
+            cx.waitingOn(this);
             return Poll.PENDING;
         }
 
         @Override
         public T output() {
             return item;
+        }
+
+        @Override
+        public String waitLabel(long nowNanos) {
+            return itemWait.toString();
+        }
+
+        @Override
+        public String wakerHolder() {
+            return waker.isRegistered() ? "channel '" + name + "'" : null;
+        }
+
+        @Override
+        public String toString() {
+            return itemWait.toString();
         }
 
         @Override

@@ -157,7 +157,7 @@ public final class Diagnostics implements LoopObserver {
         lostReportedAtPoll[slot] = task.polls();
         lostWakerCount++;
         LostWakerReport report = new LostWakerReport(task.name(), slot, task.generation(),
-                String.valueOf(task.waitingOn()), task.polls(), idleNowNanos);
+                String.valueOf(task.waitingOn()), task.polls(), idleNowNanos, WaitChain.of(task, idleNowNanos).chain());
         if (lostWakers.size() < REPORTS_KEPT_MAX) lostWakers.add(report);
         reportListener.accept(report);
     }
@@ -177,6 +177,18 @@ public final class Diagnostics implements LoopObserver {
     public double selfWakeShare(int slot) {
         return wakes[slot] == 0 ? 0 : (double) selfWakes[slot] / wakes[slot];
     }
+
+    /** Every live task's wait chain at the loop's current time, in slot order. Loop thread only. */
+    public List<WaitChain> waitChains() {
+        long now = executor.nowNanos();
+        List<WaitChain> chains = new ArrayList<>(executor.liveTasks());
+        executor.forEachTask(task -> chains.add(WaitChain.of(task, now)));
+        return chains;
+    }
+
+    public long longPollThresholdNanos() { return longPollThresholdNanos; }
+    public long pollNanosMax(int slot) { return pollNanosMax[slot]; }
+    public long pollNanosTotal(int slot) { return pollNanosTotal[slot]; }
 
     /** One line per live task: state, what it waits on, polls, self-wake share, time in state. */
     public String dump() {

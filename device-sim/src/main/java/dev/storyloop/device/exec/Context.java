@@ -54,6 +54,11 @@ public final class Context {
         task.waitingOn = what;
     }
 
+    /** What the task said it waits on so far in this poll (a wrapper reads it to chain its inner future's wait). */
+    public Object waitingOn() {
+        return task.waitingOn;
+    }
+
     /** Tells the observers that the task dropped {@code what} before it finished (select, timeout). */
     public void cancelled(Object what) {
         executor.observer().onNote(task, "cancel", WakeSource.nameOf(what), executor.nowNanos());

@@ -11,7 +11,7 @@ import java.util.Locale;
  * <p>A relative sleep fixes its deadline at its first poll. It can be {@link #reset} and awaited
  * again, so a periodic task re-arms one timer instead of allocating one per period.
  */
-public final class Sleep implements Future<Void>, WakeSource {
+public final class Sleep implements Future<Void>, WakeSource, WaitNode {
     private final WakerSlot waker = new WakerSlot();
     private final Timer timer = new Timer() {
         @Override
@@ -103,5 +103,15 @@ public final class Sleep implements Future<Void>, WakeSource {
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "timer until %.6f s", deadlineNanos / 1e9);
+    }
+
+    @Override
+    public String waitLabel(long nowNanos) {
+        return String.format(Locale.ROOT, "timer until %.6f s (%.3f s left)", deadlineNanos / 1e9, Math.max(0, deadlineNanos - nowNanos) / 1e9);
+    }
+
+    @Override
+    public String wakerHolder() {
+        return waker.isRegistered() ? "timer" : null;
     }
 }
