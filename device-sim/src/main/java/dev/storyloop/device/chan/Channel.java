@@ -6,6 +6,7 @@ import dev.storyloop.device.exec.Future;
 import dev.storyloop.device.exec.Poll;
 import dev.storyloop.device.exec.Registration;
 import dev.storyloop.device.exec.WakeSource;
+import dev.storyloop.device.exec.WaitNode;
 import dev.storyloop.device.exec.WakerSlot;
 import dev.storyloop.device.memory.MemoryBudget;
 
@@ -51,16 +52,14 @@ public final class Channel<T> implements WakeSource, Closable {
     private int sendersOpen;
     private int receiversMade;
     private int receiversOpen;
-    private final Object capacityWait = new ClosableWait() {
-        @Override public boolean isClosed() { return receiversClosed(); }
-        @Override public String toString() { return "capacity of channel '" + name + "'" + (isClosed() ? " (closed: no receiver left)" : ""); }
+    private final Object capacityWait = new Object() {
+        @Override public String toString() { return "capacity of channel '" + name + "'" + (receiversClosed() ? " (closed: no receiver left)" : ""); }
     };
-    private final Object itemWait = new ClosableWait() {
-        @Override public boolean isClosed() { return sendersClosed() && size - reservedItems <= 0; }
-        @Override public String toString() { return "an item in channel '" + name + "'" + (isClosed() ? " (closed: no sender left)" : ""); }
+    private final Object itemWait = new Object() {
+        @Override public String toString() {
+            return "an item in channel '" + name + "'" + (sendersClosed() && size - reservedItems <= 0 ? " (closed: no sender left)" : "");
+        }
     };
-
-    private abstract static class ClosableWait implements Closable {}
 
     private Channel(String name, int capacity, OverflowPolicy policy) {
         if (capacity <= 0) throw new IllegalArgumentException("channel '" + name + "': capacity must be > 0, got " + capacity);
@@ -333,7 +332,7 @@ public final class Channel<T> implements WakeSource, Closable {
         }
     }
 
-    final class SendFuture extends WaitList.Node<SendFuture> implements Future<Void> {
+    final class SendFuture extends WaitList.Node<SendFuture> implements Future<Void>, WaitNode, Closable {
         final WakerSlot waker = new WakerSlot();
         final Registration registration = new Registration(Channel.this) {
             @Override protected void withdraw() { cancel(); }
@@ -387,7 +386,7 @@ public final class Channel<T> implements WakeSource, Closable {
             }
             waker.register(cx);
             registration.enlist(cx);
-            cx.waitingOn(capacityWait);
+            cx.waitingOn(this);
             return Poll.PENDING;
         }
 
@@ -420,6 +419,26 @@ public final class Channel<T> implements WakeSource, Closable {
         }
 
         @Override
+        public String waitLabel(long nowNanos) {
+            return capacityWait.toString();
+        }
+
+        @Override
+        public String wakerHolder() {
+            return waker.isRegistered() ? "channel '" + name + "'" : null;
+        }
+
+        @Override
+        public String toString() {
+            return capacityWait.toString();
+        }
+
+        @Override
+        public boolean isClosed() {
+            return receiversClosed();
+        }
+
+        @Override
         public void cancel() {
             registration.delist();
             if (isLinked()) sendWaiters.remove(this);
@@ -433,7 +452,7 @@ public final class Channel<T> implements WakeSource, Closable {
         }
     }
 
-    final class RecvFuture extends WaitList.Node<RecvFuture> implements Future<T> {
+    final class RecvFuture extends WaitList.Node<RecvFuture> implements Future<T>, WaitNode, Closable {
         final WakerSlot waker = new WakerSlot();
         final Registration registration = new Registration(Channel.this) {
             @Override protected void withdraw() { cancel(); }
@@ -468,7 +487,7 @@ public final class Channel<T> implements WakeSource, Closable {
             }
             waker.register(cx);
             registration.enlist(cx);
-            cx.waitingOn(itemWait);
+            cx.waitingOn(this);
             return Poll.PENDING;
         }
 
@@ -476,6 +495,26 @@ public final class Channel<T> implements WakeSource, Closable {
         @Override
         public T output() {
             return item;
+        }
+
+        @Override
+        public String waitLabel(long nowNanos) {
+            return itemWait.toString();
+        }
+
+        @Override
+        public String wakerHolder() {
+            return waker.isRegistered() ? "channel '" + name + "'" : null;
+        }
+
+        @Override
+        public String toString() {
+            return itemWait.toString();
+        }
+
+        @Override
+        public boolean isClosed() {
+            return sendersClosed() && size - reservedItems <= 0;
         }
 
         @Override

@@ -5,7 +5,7 @@ import dev.storyloop.device.exec.Executor;
 import dev.storyloop.device.exec.LoopObserver;
 import dev.storyloop.device.exec.Poll;
 import dev.storyloop.device.exec.TaskView;
-import dev.storyloop.device.exec.WaitLink;
+import dev.storyloop.device.exec.WaitNode;
 import dev.storyloop.device.exec.WakeSource;
 import org.HdrHistogram.Histogram;
 
@@ -25,7 +25,7 @@ import java.util.function.Consumer;
  *       what it last waited on. A future that keeps {@code cx.waker()} itself counts as a holder
  *       once it calls {@code Waker.retain()}.</li>
  *   <li>Closed waits: at every idle turn, a pending task waiting on something closed for good
- *       ({@link Closable}, looked for along the {@link WaitLink}s of what it waits on), once per stall.</li>
+ *       ({@link Closable}, looked for along the {@link WaitNode}s of what it waits on), once per stall.</li>
  *   <li>Failed tasks: a task whose poll threw, with the exception and what it waited on.</li>
  *   <li>Long polls: a poll that took longer than the threshold on the executor's clock (real time
  *       live; virtual time spent by {@code VirtualClock.spend} in simulation), with the loop
@@ -177,7 +177,7 @@ public final class Diagnostics implements LoopObserver {
         lostReportedAtPoll[slot] = task.polls();
         lostWakerCount++;
         LostWakerReport report = new LostWakerReport(task.name(), slot, task.generation(),
-                String.valueOf(task.waitingOn()), task.polls(), idleNowNanos);
+                String.valueOf(task.waitingOn()), task.polls(), idleNowNanos, WaitChain.of(task, idleNowNanos).chain());
         if (lostWakers.size() < REPORTS_KEPT_MAX) lostWakers.add(report);
         reportListener.accept(report);
     }
@@ -201,7 +201,7 @@ public final class Diagnostics implements LoopObserver {
         Object link = waitingOn;
         for (int depth = 0; link != null && depth < WAIT_CHAIN_DEPTH_MAX; depth++) {
             if (link instanceof Closable && ((Closable) link).isClosed()) return link;
-            link = link instanceof WaitLink ? ((WaitLink) link).waitsOn() : null;
+            link = link instanceof WaitNode ? ((WaitNode) link).innerWait() : null;
         }
         return null;
     }
@@ -224,6 +224,18 @@ public final class Diagnostics implements LoopObserver {
     public double selfWakeShare(int slot) {
         return wakes[slot] == 0 ? 0 : (double) selfWakes[slot] / wakes[slot];
     }
+
+    /** Every live task's wait chain at the loop's current time, in slot order. Loop thread only. */
+    public List<WaitChain> waitChains() {
+        long now = executor.nowNanos();
+        List<WaitChain> chains = new ArrayList<>(executor.liveTasks());
+        executor.forEachTask(task -> chains.add(WaitChain.of(task, now)));
+        return chains;
+    }
+
+    public long longPollThresholdNanos() { return longPollThresholdNanos; }
+    public long pollNanosMax(int slot) { return pollNanosMax[slot]; }
+    public long pollNanosTotal(int slot) { return pollNanosTotal[slot]; }
 
     /** One line per live task: state, what it waits on, polls, self-wake share, time in state. */
     public String dump() {

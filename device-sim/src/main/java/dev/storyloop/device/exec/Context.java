@@ -62,7 +62,7 @@ public final class Context {
         task.waitingOn = what;
     }
 
-    /** What the task said it waits on so far in this poll (null before anything said so). */
+    /** What the task said it waits on so far in this poll (a wrapper reads it to chain its inner future's wait). */
     public Object waitingOn() {
         return task.waitingOn;
     }

@@ -14,7 +14,7 @@ import java.util.Locale;
  * no loop time to read yet, so it counts from its first poll. It can be {@link #reset} and awaited
  * again, so a periodic task re-arms one timer instead of allocating one per period.
  */
-public final class Sleep implements Future<Void>, WakeSource {
+public final class Sleep implements Future<Void>, WakeSource, WaitNode {
     private final WakerSlot waker = new WakerSlot();
     private final Registration registration = new Registration(this) {
         @Override
@@ -122,10 +122,16 @@ public final class Sleep implements Future<Void>, WakeSource {
 
     @Override
     public String toString() {
-        return "timer until " + deadlineText();
+        return String.format(Locale.ROOT, "timer until %.6f s", deadlineNanos / 1e9);
     }
 
-    String deadlineText() {
-        return String.format(Locale.ROOT, "%.6f s", deadlineNanos / 1e9);
+    @Override
+    public String waitLabel(long nowNanos) {
+        return String.format(Locale.ROOT, "timer until %.6f s (%.3f s left)", deadlineNanos / 1e9, Math.max(0, deadlineNanos - nowNanos) / 1e9);
+    }
+
+    @Override
+    public String wakerHolder() {
+        return waker.isRegistered() ? "timer" : null;
     }
 }

@@ -125,6 +125,6 @@ class ContractDiagnosticsTest {
 
         String dump = diag.dump();
 
-        assertThat(dump).contains("waiting on an item in channel 'cmds' within timeout until 1.000000 s");
+        assertThat(dump).contains("waiting on timeout until 1.000000 s on an item in channel 'cmds'");
     }
 }

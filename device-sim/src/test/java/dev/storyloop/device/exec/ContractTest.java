@@ -142,6 +142,6 @@ class ContractTest {
         executor.forEachTask(task -> waits.add(String.valueOf(task.waitingOn())));
 
         assertThat(waits).hasSize(1);
-        assertThat(waits.get(0)).startsWith("an item in channel 'cmds'").contains("timeout", "1.000000 s");
+        assertThat(waits.get(0)).isEqualTo("timeout until 1.000000 s on an item in channel 'cmds'");
     }
 }
