@@ -357,6 +357,7 @@ public final class Channel<T> implements WakeSource, Closable {
                 // promised to a send that is already over.
                 sendWaiters.remove(this);
                 registration.delist();
+                waker.clear(); // polled without a hand-off, so the waker is still registered here
                 if (size + reservedSlots < items.length) return sent();
             }
             switch (policy) {

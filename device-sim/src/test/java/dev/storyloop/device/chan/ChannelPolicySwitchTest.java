@@ -36,6 +36,7 @@ class ChannelPolicySwitchTest {
 
         assertThat(sender.isDone()).isTrue();
         assertThat(channel.waitingSenders()).as("a finished send is no longer waiting").isZero();
+        assertThat(channel.stats().dropped()).isEqualTo(1);
         Integer first = channel.tryRecv();
         assertThat(first).isEqualTo(next == OverflowPolicy.DROP_NEWEST ? 0 : 1);
         assertThat(channel.depth()).isZero();

@@ -39,6 +39,35 @@ class ContractTest {
     }
 
     @Test
+    void shouldWithdrawATimedOutReceiveEvenWhenAWrapperForgetsToForwardCancel() {
+        Channel<String> commands = Channel.unbudgeted("cmds", 2, OverflowPolicy.BLOCK);
+        Timeout<String> timeout = Timeout.after(10_000_000L, forgetfulWrapper(commands.<String>receiver().recv()));
+        JoinHandle<String> task = executor.spawn("request", timeout);
+
+        executor.runUntil(task::isDone);
+
+        assertThat(timeout.timedOut()).isTrue();
+        assertThat(commands.waitingReceivers()).isZero();
+        assertThat(commands.trySend("blink")).isTrue();
+        assertThat(commands.tryRecv()).isEqualTo("blink");
+    }
+
+    @Test
+    void shouldWithdrawWhatAnAbortedTaskLeftWaitingWhenItsCancelReachesNothing() {
+        Channel<String> commands = Channel.unbudgeted("cmds", 2, OverflowPolicy.BLOCK);
+        JoinHandle<String> task = executor.spawn("listener", forgetfulWrapper(commands.<String>receiver().recv()));
+        executor.runBatch();
+        assertThat(commands.waitingReceivers()).isEqualTo(1);
+
+        task.abort();
+
+        assertThat(commands.waitingReceivers()).isZero();
+        assertThat(log.events).containsSubsequence("withdraw chan:cmds in listener", "abort listener");
+        assertThat(commands.trySend("blink")).isTrue();
+        assertThat(commands.tryRecv()).isEqualTo("blink");
+    }
+
+    @Test
     void shouldWithdrawWhatAFinishedTaskLeftWaiting() {
         Channel<String> commands = Channel.unbudgeted("cmds", 2, OverflowPolicy.BLOCK);
         Future<String> recv = commands.<String>receiver().recv();
