@@ -80,7 +80,7 @@ public final class Executor implements Spawner {
     private static final ThreadLocal<Executor> CURRENT = new ThreadLocal<>();
 
     /** The executor whose batch runs on this thread now, or null outside any poll. */
-    public static Executor current() {
+    static Executor current() {
         return CURRENT.get();
     }
 
@@ -118,6 +118,8 @@ public final class Executor implements Spawner {
         slot.context = new Context(this, slot, slot.waker);
         slot.handle = handle;
         slot.waitingOn = null;
+        assert slot.registrations == null : "a free slot still has registrations";
+        slot.scope = null;
         slot.polls = 0;
         slot.sinceNanos = clock.nanos();
         slot.wokenAtNanos = slot.sinceNanos;
