@@ -51,6 +51,7 @@ public final class Executor implements Spawner {
     private volatile boolean parked;
     private volatile boolean stopRequested;
     private TaskSlot polling;
+    private boolean current; // this executor is CURRENT on the loop thread (inside run() or a stepped batch)
     private long failures;
     private Throwable lastFailure;
 
@@ -76,7 +77,8 @@ public final class Executor implements Spawner {
     }
 
     // The executor polling on this thread, so that a sleep made inside a poll can read the time it
-    // was made at, as Embassy's Timer::after and tokio's sleep do. Set once per batch, not per poll.
+    // was made at, as Embassy's Timer::after and tokio's sleep do. Set once per run(), or once per batch
+    // when the loop is stepped from outside (a simulated world), never per poll.
     private static final ThreadLocal<Executor> CURRENT = new ThreadLocal<>();
 
     /** The executor whose batch runs on this thread now, or null outside any poll. */
@@ -202,19 +204,27 @@ public final class Executor implements Spawner {
         drainInterrupts();
         int batch = runQueue.size();
         if (batch == 0) return 0;
-        int polled = 0;
-        Executor outer = CURRENT.get(); // a world stepping executors on one thread nests none, but restore anyway
+        if (current) return pollBatch(batch);
+        // Stepped from outside run() (a simulated world, a test): this executor is current for the batch only.
+        Executor outer = CURRENT.get();
         CURRENT.set(this);
+        current = true;
         try {
-            for (int i = 0; i < batch; i++) {
-                TaskSlot slot = slots[runQueue.pop()];
-                if (dequeue(slot)) {
-                    pollTask(slot);
-                    polled++;
-                }
-            }
+            return pollBatch(batch);
         } finally {
+            current = false;
             CURRENT.set(outer);
+        }
+    }
+
+    private int pollBatch(int batch) {
+        int polled = 0;
+        for (int i = 0; i < batch; i++) {
+            TaskSlot slot = slots[runQueue.pop()];
+            if (dequeue(slot)) {
+                pollTask(slot);
+                polled++;
+            }
         }
         return polled;
     }
@@ -363,6 +373,9 @@ public final class Executor implements Spawner {
         loopThread = Thread.currentThread();
         running = true;
         stopRequested = false;
+        Executor outer = CURRENT.get();
+        CURRENT.set(this); // once per run, not per batch
+        current = true;
         try {
             while (true) {
                 if (done.getAsBoolean()) return RunResult.DONE;
@@ -384,6 +397,8 @@ public final class Executor implements Spawner {
                 }
             }
         } finally {
+            current = false;
+            CURRENT.set(outer);
             running = false;
         }
     }
