@@ -115,6 +115,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
             pump();
         });
         client.closeHandler(v -> {
+            if (!stopping) LOG.log(System.Logger.Level.WARNING, "MQTT connection to " + options.brokerHost() + ":" + options.brokerPort() + " closed; reconnecting");
             connected = false;
             inflight = 0;
             if (!stopping) scheduleReconnect();
