@@ -38,6 +38,9 @@ public final class Executor implements Spawner {
     private final IdleStrategy idleStrategy;
     private final long spinNanos;
     private long lastWorkNanos; // BACKOFF: when the loop last did something
+    // Written by the loop thread only, read by observers (tests, status lines): how the loop idled.
+    private volatile long idleSpinTurns;
+    private volatile long parks;
     private final TaskSlot[] slots;
     private final int[] freeSlots;
     private int freeCount;
@@ -413,6 +416,7 @@ public final class Executor implements Spawner {
                 return;
             case BACKOFF:
                 if (clock.nanos() - lastWorkNanos < spinNanos) {
+                    idleSpinTurns++;
                     Thread.onSpinWait();
                     return;
                 }
@@ -423,7 +427,10 @@ public final class Executor implements Spawner {
                 try {
                     if (!interrupts.isEmpty() || stopRequested) return; // a wake raced with going to sleep
                     long wait = Math.min(deadlineNanos - clock.nanos(), PARK_MAX_NANOS);
-                    if (wait > 0) LockSupport.parkNanos(this, wait);
+                    if (wait > 0) {
+                        parks++;
+                        LockSupport.parkNanos(this, wait);
+                    }
                 } finally {
                     parked = false;
                 }
@@ -459,6 +466,12 @@ public final class Executor implements Spawner {
     LoopObserver observer() { return observer; }
     /** Tasks that ended by throwing; the executor keeps running. */
     public long failures() { return failures; }
+
+    /** Idle turns the loop spent spinning in {@link IdleStrategy#BACKOFF}'s window after work (not counting SPIN or YIELD). */
+    public long idleSpinTurns() { return idleSpinTurns; }
+
+    /** Times the idle loop parked its thread ({@link IdleStrategy#PARK}, or BACKOFF past its window). */
+    public long parks() { return parks; }
     public Throwable lastFailure() { return lastFailure; }
     /** The thread running the loop now, or null when it is not running. */
     public Thread loopThread() { return running ? loopThread : null; }
