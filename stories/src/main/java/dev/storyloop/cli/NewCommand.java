@@ -94,10 +94,12 @@ final class NewCommand implements Callable<Integer> {
             variants:                    # the same world again with firmware changes; claims say variant.metric
               - name: run
             expect:
-              - claim: "Nothing is lost"
+              - id: nothing-lost         # [a-z0-9-]; story.md links it: results/summary.md#nothing-lost
+                claim: "Nothing is lost"
                 metric: run.gateway.missing
                 op: "=="                 # == != < <= > >= contains
                 value: 0                 # or other: another.metric; tolerance: for ==
+                # refuted: true          # the story says this does NOT hold; the run fails only if it holds
             """;
 
     static final String STORY = """
@@ -106,7 +108,7 @@ final class NewCommand implements Callable<Integer> {
             ## The story
 
             (Barbara, the embedded developer doing networking: what she built, what she saw, how she found out.
-            Link each claim to its row: [results/summary.md](results/summary.md#claim-1).)
+            Link each claim to its row: [results/summary.md](results/summary.md#nothing-lost).)
 
             ## Frequently Asked Questions
 

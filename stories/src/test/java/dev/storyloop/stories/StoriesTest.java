@@ -25,9 +25,9 @@ class StoriesTest {
         return stories.stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> {
             StoryRunner.StoryResult first = StoryRunner.run(dir, null);
             StoryRunner.StoryResult second = StoryRunner.run(dir, null);
-            String failing = first.claims().stream().filter(c -> !c.holds())
+            String failing = first.claims().stream().filter(c -> !c.passes())
                     .map(c -> c.claim().describe() + " measured " + c.measured()).collect(Collectors.joining("; "));
-            assertThat(first.claims()).as("claims that do not hold: " + failing).allMatch(ClaimResult::holds);
+            assertThat(first.claims()).as("claims that do not hold: " + failing).allMatch(ClaimResult::passes);
             assertThat(second.digest()).as("the same seed twice").isEqualTo(first.digest());
             Path summary = dir.resolve("results/summary.md");
             assertThat(summary).as("results are committed; make them with ./storyloop run " + dir).exists();

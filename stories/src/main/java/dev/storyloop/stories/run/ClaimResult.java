@@ -5,8 +5,27 @@ import dev.storyloop.stories.scenario.Scenario;
 import java.util.Locale;
 import java.util.Map;
 
-/** A claim of the story, what the run measured for it, and whether it holds. */
+/**
+ * A claim of the story, what the run measured for it, and whether it holds. A claim the story marks
+ * {@code refuted} passes when it does not hold: the run shows the refutation the story tells.
+ */
 public record ClaimResult(Scenario.Claim claim, String measured, boolean holds) {
+
+    /** Whether the run agrees with the story: a claim holds, or a refuted one does not. */
+    public boolean passes() {
+        return holds != claim.refuted();
+    }
+
+    /** Whether this claim is refuted, as the story says. */
+    public boolean refutedAsExpected() {
+        return claim.refuted() && !holds;
+    }
+
+    /** The verdict in words: "holds", "refuted, as the story says", or why the run disagrees with the story. */
+    public String verdict() {
+        if (claim.refuted()) return holds ? "holds, but the story says it is refuted" : "refuted, as the story says";
+        return holds ? "holds" : "does not hold";
+    }
 
     /** Evaluates {@code claim} against the run's metrics; an unknown metric is a failed claim saying so. */
     public static ClaimResult check(Scenario.Claim claim, Map<String, Object> metrics) {

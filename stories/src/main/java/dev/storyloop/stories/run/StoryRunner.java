@@ -39,8 +39,9 @@ public final class StoryRunner {
             return !world.equals(SIMULATED);
         }
 
+        /** Whether every claim agrees with the story (holds, or is refuted where the story says so). */
         public boolean holds() {
-            return claims.stream().allMatch(ClaimResult::holds);
+            return claims.stream().allMatch(ClaimResult::passes);
         }
 
         public SortedMap<String, Object> metrics() {
@@ -108,11 +109,17 @@ public final class StoryRunner {
     public static String claimsTable(StoryResult result) {
         StringBuilder out = new StringBuilder();
         int width = 10;
-        for (ClaimResult c : result.claims()) width = Math.max(width, c.claim().claim().length());
-        String row = "  %-4s %-" + width + "s  %-40s  %s%n";
-        out.append(String.format(Locale.ROOT, row, "", "claim", "expected", "measured"));
+        int idWidth = 2;
         for (ClaimResult c : result.claims()) {
-            out.append(String.format(Locale.ROOT, row, c.holds() ? "ok" : "FAIL", c.claim().claim(), c.claim().describe(), c.measured()));
+            width = Math.max(width, c.claim().claim().length());
+            idWidth = Math.max(idWidth, c.claim().id().length());
+        }
+        String row = "  %-4s %-" + idWidth + "s  %-" + width + "s  %-40s  %s%n";
+        out.append(String.format(Locale.ROOT, row, "", "id", "claim", "expected", "measured"));
+        for (ClaimResult c : result.claims()) {
+            String measured = c.measured() + (c.claim().refuted() ? " (" + c.verdict() + ")" : "");
+            out.append(String.format(Locale.ROOT, row, c.passes() ? "ok" : "FAIL", c.claim().id(), c.claim().claim(), c.claim().describe(),
+                    measured));
         }
         return out.toString();
     }
@@ -194,12 +201,12 @@ public final class StoryRunner {
                 .append(result.live() ? " --live [--broker URL]" : "").append("` (").append(result.world()).append(", storyloop ")
                 .append(version).append("); every number below comes from that run.\n\n");
         md.append("Trace digest: `").append(result.digest()).append("`\n\n");
-        md.append("## Claims\n\n| # | claim | expected | measured | holds |\n|---|---|---|---|---|\n");
-        for (int i = 0; i < result.claims().size(); i++) {
-            ClaimResult c = result.claims().get(i);
-            md.append("| <a id=\"claim-").append(i + 1).append("\"></a>").append(i + 1).append(" | ").append(c.claim().claim())
+        md.append("## Claims\n\n| id | claim | expected | measured | verdict |\n|---|---|---|---|---|\n");
+        for (ClaimResult c : result.claims()) {
+            String verdict = c.passes() ? c.verdict() : "**" + c.verdict() + "**";
+            md.append("| <a id=\"").append(c.claim().id()).append("\"></a>`").append(c.claim().id()).append("` | ").append(c.claim().claim())
                     .append(" | `").append(c.claim().describe()).append("` | ").append(c.measured().replace("|", "\\|"))
-                    .append(" | ").append(c.holds() ? "yes" : "**no**").append(" |\n");
+                    .append(" | ").append(verdict).append(" |\n");
         }
         md.append("\n## Key metrics\n\n| metric |");
         for (RunResult run : result.runs()) md.append(" ").append(run.variant()).append(" |");

@@ -42,6 +42,8 @@ public record Scenario(String title, String summary, long seed, Duration duratio
         require(duration.nanos() > 0 && duration.nanos() <= DURATION_MAX_NANOS, "duration must be more than 0 and at most 24h");
         require(!expect.isEmpty(), "expect must list at least one claim: a story without claims proves nothing");
         for (LoadChange change : load) require(change.at().nanos() < duration.nanos(), "a load change at " + change.at() + " is after the end");
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (Claim claim : expect) require(ids.add(claim.id()), "claim id '" + claim.id() + "' is used twice; ids must be unique in the file");
         long names = variants.stream().map(Variant::name).distinct().count();
         require(names == variants.size(), "variant names must be different");
         for (Variant variant : variants) {
@@ -267,14 +269,25 @@ public record Scenario(String title, String summary, long seed, Duration duratio
 
     /**
      * One claim of the story: {@code metric op value} (a number or a text), or {@code metric op other}
-     * (another metric), with an optional absolute {@code tolerance} for {@code ==}.
+     * (another metric), with an optional absolute {@code tolerance} for {@code ==}. {@code id} names
+     * the claim for links ({@code results/summary.md#ID}) so inserting a claim re-points nothing;
+     * {@code refuted} marks a claim the story says does not hold (the assumption that turned out
+     * wrong): the run then fails only if it holds.
      */
-    public record Claim(@JsonProperty(value = "claim", required = true) String claim, @JsonProperty(value = "metric", required = true) String metric,
-                        @JsonProperty(value = "op", required = true) String op, @JsonProperty("value") Object value,
-                        @JsonProperty("other") String other, @JsonProperty("tolerance") Double tolerance) {
+    public record Claim(String id, String claim, String metric, String op, Object value, String other, Double tolerance, boolean refuted) {
         static final List<String> OPS = List.of("==", "!=", "<", "<=", ">", ">=", "contains");
+        static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,47}");
+
+        @JsonCreator
+        public Claim(@JsonProperty(value = "id", required = true) String id, @JsonProperty(value = "claim", required = true) String claim,
+                     @JsonProperty(value = "metric", required = true) String metric, @JsonProperty(value = "op", required = true) String op,
+                     @JsonProperty("value") Object value, @JsonProperty("other") String other, @JsonProperty("tolerance") Double tolerance,
+                     @JsonProperty("refuted") Boolean refuted) {
+            this(id, claim, metric, op, value, other, tolerance, refuted != null && refuted);
+        }
 
         public Claim {
+            require(ID.matcher(id).matches(), "claim id '" + id + "' must be lower-case letters, digits and - (at most 48)");
             require(OPS.contains(op), "op must be one of " + OPS + ", got '" + op + "'");
             require((value == null) != (other == null), "a claim needs exactly one of value and other");
             require(tolerance == null || tolerance >= 0, "tolerance must be >= 0");

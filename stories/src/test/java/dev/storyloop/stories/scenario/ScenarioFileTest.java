@@ -10,7 +10,8 @@ class ScenarioFileTest {
             title: A queue
             duration: 10s
             expect:
-              - claim: nothing is lost
+              - id: nothing-lost
+                claim: nothing is lost
                 metric: run.device.dropped
                 op: "=="
                 value: 0
@@ -47,13 +48,13 @@ class ScenarioFileTest {
     @Test
     void shouldNameFileLineAndFieldOfAnUnknownKey() {
         assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", MINIMAL + "devices:\n  count: 2\n  firmwear: {}\n"))
-                .isInstanceOf(ScenarioFile.Invalid.class).hasMessage("s.yaml:10: devices.firmwear: unknown key 'firmwear'");
+                .isInstanceOf(ScenarioFile.Invalid.class).hasMessage("s.yaml:11: devices.firmwear: unknown key 'firmwear'");
     }
 
     @Test
     void shouldNameFileLineAndFieldOfAWrongTypeOrRange() {
         assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", MINIMAL + "devices:\n  count: many\n"))
-                .isInstanceOf(ScenarioFile.Invalid.class).hasMessageStartingWith("s.yaml:9: devices.count: ");
+                .isInstanceOf(ScenarioFile.Invalid.class).hasMessageStartingWith("s.yaml:10: devices.count: ");
         assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", MINIMAL + "devices:\n  count: 0\n"))
                 .isInstanceOf(ScenarioFile.Invalid.class).hasMessageContaining("devices.count must be 1..");
         assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", MINIMAL + "devices:\n  firmware: {period: fast}\n"))
@@ -64,5 +65,28 @@ class ScenarioFileTest {
                 .isInstanceOf(ScenarioFile.Invalid.class).hasMessageContaining("at least one claim");
         assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", "title: [unclosed\n"))
                 .isInstanceOf(ScenarioFile.Invalid.class).hasMessageStartingWith("s.yaml");
+    }
+
+    @Test
+    void shouldRequireAUniqueIdForEveryClaim() {
+        assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", MINIMAL.replace("  - id: nothing-lost\n    claim:", "  - claim:")))
+                .isInstanceOf(ScenarioFile.Invalid.class).hasMessageContaining("id");
+        assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", MINIMAL + """
+                  - id: nothing-lost
+                    claim: again
+                    metric: run.device.dropped
+                    op: "=="
+                    value: 0
+                """))
+                .isInstanceOf(ScenarioFile.Invalid.class).hasMessageContaining("claim id 'nothing-lost' is used twice");
+        assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", MINIMAL.replace("id: nothing-lost", "id: Nothing Lost")))
+                .isInstanceOf(ScenarioFile.Invalid.class).hasMessageContaining("claim id 'Nothing Lost' must be lower-case");
+    }
+
+    @Test
+    void shouldReadARefutedClaim() throws Exception {
+        Scenario s = ScenarioFile.parse("s.yaml", MINIMAL + "    refuted: true\n");
+        assertThat(s.expect().get(0).refuted()).isTrue();
+        assertThat(ScenarioFile.parse("s.yaml", MINIMAL).expect().get(0).refuted()).isFalse();
     }
 }
