@@ -18,8 +18,8 @@ public final class BrokerStats {
     long retainedSent;
     long malformedPackets;
     long keepaliveCloses;
-    long keepaliveSilenceNanosMax;
-    long keepaliveSilenceNanosMin = Long.MAX_VALUE;
+    long willSilenceNanosMax;
+    long willSilenceNanosMin = Long.MAX_VALUE;
     final EnumMap<DropReason, Long> dropped = new EnumMap<>(DropReason.class);
 
     /** Messages routed: PUBLISH packets from clients and wills. */
@@ -41,10 +41,10 @@ public final class BrokerStats {
     public long malformedPackets() { return malformedPackets; }
     /** Connections closed because their keepalive lapsed. */
     public long keepaliveCloses() { return keepaliveCloses; }
-    /** The longest silence after which a keepalive close happened (from the client's last packet to the close); 0 when none. */
-    public long keepaliveSilenceNanosMax() { return keepaliveSilenceNanosMax; }
-    /** The shortest such silence; 0 when none. */
-    public long keepaliveSilenceNanosMin() { return keepaliveCloses == 0 ? 0 : keepaliveSilenceNanosMin; }
+    /** The longest time from a client's last packet to the will the broker published for it; 0 when no will was published. */
+    public long willSilenceNanosMax() { return willSilenceNanosMax; }
+    /** The shortest such time; 0 when no will was published. */
+    public long willSilenceNanosMin() { return wills == 0 ? 0 : willSilenceNanosMin; }
     public long dropped(DropReason reason) { return dropped.getOrDefault(reason, 0L); }
 
     public long droppedTotal() {

@@ -87,6 +87,14 @@ final class RetainedTree {
         if (send && child.retained != null) out.accept(child.retained);
     }
 
+    /** The retained message on {@code topic}, or null. */
+    Message get(String topic) {
+        String[] levels = levels(topic);
+        Node node = roots.get(levels[0]);
+        for (int i = 0; node != null && i < levels.length; i++) node = node.children.get(levels[i]);
+        return node == null ? null : node.retained;
+    }
+
     /** The levels Mosquitto files a topic or filter under: an empty first level unless it starts with '$'. */
     private static String[] levels(String topic) {
         String[] split = topic.split("/", -1);

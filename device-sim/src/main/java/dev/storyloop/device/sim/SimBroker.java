@@ -86,6 +86,7 @@ public final class SimBroker {
         String routeFilter;   // ... and the filter that won for it
         final long serial;    // creation order: tells sessions filed under the same deadline apart
         long filedDeadlineNanos = -1; // where it sits in keepAliveDue; -1 when it is not there
+        long expiredAtNanos;          // the keepalive walk that found it lapsed
 
         Session(String clientId, boolean clean, int maxInflight, long serial) {
             this.clientId = clientId;
@@ -269,16 +270,15 @@ public final class SimBroker {
         List<Session> expired = new ArrayList<>();
         while (nextKeepAliveDeadlineNanos() <= now) {
             Session due = keepAliveDue.pollFirst();
+            due.expiredAtNanos = due.filedDeadlineNanos;
             due.filedDeadlineNanos = -1;
             expired.add(due);
         }
         expired.sort(Comparator.comparing((Session s) -> s.clientId));
         for (Session session : expired) {
             stats.keepaliveCloses++;
-            stats.keepaliveSilenceNanosMax = Math.max(stats.keepaliveSilenceNanosMax, now - session.lastSeenNanos);
-            stats.keepaliveSilenceNanosMin = Math.min(stats.keepaliveSilenceNanosMin, now - session.lastSeenNanos);
             port.close(session.clientId, "keepalive expired", now);
-            lost(session, now);
+            lost(session, now, session.expiredAtNanos);
         }
     }
 
@@ -450,11 +450,24 @@ public final class SimBroker {
     }
 
     private void lost(Session session, long now) {
+        lost(session, now, now);
+    }
+
+    /**
+     * The connection is gone without DISCONNECT; the broker decided so at {@code decidedAt}. That is
+     * earlier than {@code now} only for a keepalive whose walk fell while the world could not run the
+     * broker (a device's poll that spent virtual time moves the clock past it in one step): the will
+     * goes out now, and its silence is counted to the walk, as the real broker would have timed it.
+     */
+    private void lost(Session session, long now, long decidedAt) {
+        assert decidedAt <= now : "decided at " + decidedAt + " after " + now;
         Message will = session.will;
         session.will = null;
         gone(session);
         if (will != null) {
             stats.wills++;
+            stats.willSilenceNanosMax = Math.max(stats.willSilenceNanosMax, decidedAt - session.lastSeenNanos);
+            stats.willSilenceNanosMin = Math.min(stats.willSilenceNanosMin, decidedAt - session.lastSeenNanos);
             route(will, now);
         }
     }
