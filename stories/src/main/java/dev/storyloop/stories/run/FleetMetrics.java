@@ -56,13 +56,21 @@ final class FleetMetrics {
         m.put("device.task_failures", failures);
         m.put("device.connected", connected);
 
-        long lost = 0, longPolls = 0, pollMax = 0, wakeToPoll99 = 0;
+        long lost = 0, longPolls = 0, pollMax = 0, wakeToPoll99 = 0, longestPoll = 0;
         String lostTask = "", longPollTask = "";
         for (Diagnostics diag : diagnostics) {
             lost += diag.lostWakerCount();
             longPolls += diag.longPollCount();
             if (lostTask.isEmpty() && !diag.lostWakers().isEmpty()) lostTask = diag.lostWakers().get(0).task();
-            if (longPollTask.isEmpty() && !diag.longPolls().isEmpty()) longPollTask = diag.longPolls().get(0).task();
+            // The task named is the one whose poll held the loop longest, not the first reported: live, the
+            // supervisor's first poll at boot (class loading, the Paho client's set-up) also passes the
+            // threshold, by milliseconds, and would be named instead of the task that stopped the loop for seconds.
+            for (dev.storyloop.device.diag.LongPollReport report : diag.longPolls()) {
+                if (report.durationNanos() > longestPoll) {
+                    longestPoll = report.durationNanos();
+                    longPollTask = report.task();
+                }
+            }
             pollMax = Math.max(pollMax, diag.pollDurations().getMaxValue());
             wakeToPoll99 = Math.max(wakeToPoll99, diag.scheduleDelays().getValueAtPercentile(99));
         }

@@ -11,9 +11,11 @@ import dev.storyloop.device.memory.BudgetExceededException;
 import dev.storyloop.device.sim.BrokerLimits;
 import dev.storyloop.device.sim.Distribution;
 import dev.storyloop.device.sim.DropReason;
+import dev.storyloop.device.sim.KeepaliveCheck;
 import dev.storyloop.device.sim.LinkProfile;
 import dev.storyloop.device.sim.SimTransport;
 import dev.storyloop.device.sim.SimWorld;
+import dev.storyloop.device.time.VirtualClock;
 import dev.storyloop.gateway.core.GatewayConfig;
 import dev.storyloop.gateway.core.GatewayCore;
 import dev.storyloop.gateway.core.Keyring;
@@ -58,7 +60,9 @@ public final class SimRunner {
         LinkProfile link = LinkProfile.lan().withLatency(Distribution.constant(net.latency().nanos())).withJitter(net.jitter().nanos())
                 .withLoss(net.loss());
         link = link.withBandwidth(net.bandwidthBytesPerSecond(), (int) net.sendBufferBytes());
-        SimWorld world = new SimWorld(seed, new BrokerLimits(scenario.broker().maxInflight(), scenario.broker().maxQueued(), false), link);
+        KeepaliveCheck keepaliveCheck = "spec".equals(scenario.broker().keepaliveCheck()) ? KeepaliveCheck.SPEC : KeepaliveCheck.mosquitto(seed);
+        SimWorld world = new SimWorld(seed, new BrokerLimits(scenario.broker().maxInflight(), scenario.broker().maxQueued(), false),
+                keepaliveCheck, link, new VirtualClock(), SimWorld.EVENT_CAPACITY_DEFAULT);
         GatewayConfig gatewayConfig = GatewayConfig.defaults()
                 .withMaxDevices(Math.max(16, scenario.devices().count()))
                 .withStale(firmware.period() == null ? SECOND : firmware.period().nanos(), scenario.gateway().stalePeriods());
@@ -201,6 +205,8 @@ public final class SimRunner {
         m.put("gateway.command_timeout_share", core.commandsSent() == 0 ? 0.0 : (double) core.commandsTimedOut() / core.commandsSent());
         m.put("broker.dropped", world.broker().stats().droppedTotal());
         m.put("broker.wills", world.broker().stats().wills());
+        m.put("broker.will_silence_min_s", world.broker().stats().willSilenceNanosMin() / 1e9);
+        m.put("broker.will_silence_max_s", world.broker().stats().willSilenceNanosMax() / 1e9);
         m.put("broker.unrouted", world.broker().stats().unrouted());
         m.put("broker.held", (long) world.broker().inflight() + world.broker().queued());
         m.put("network.lost_on_close", world.packetsLostOnClose());
