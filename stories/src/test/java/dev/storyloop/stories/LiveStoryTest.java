@@ -48,6 +48,7 @@ class LiveStoryTest {
         double simulatedShare = (Double) simulated.metrics().get(SHARE);
         assertThat(liveShare).as(both).isCloseTo(simulatedShare, org.assertj.core.data.Offset.offset(LIVE_SHARE_TOLERANCE));
         assertThat(live.metrics().get("at-210.world")).isEqualTo("live");
+        producesTheCatalogsLiveMetrics(live);
     }
 
     @Test
@@ -64,6 +65,18 @@ class LiveStoryTest {
         assertThat(live.metrics().get("run.realised")).isEqualTo("broker restart at 3s; gateway stop at 7s");
         assertThat(live.metrics().get("run.not_realised")).isEqualTo("");
         assertThat(broker.isRunning()).isTrue();
+        producesTheCatalogsLiveMetrics(live);
+    }
+
+    /** The live runner produces exactly the metrics and series the catalog declares for the live world. */
+    private static void producesTheCatalogsLiveMetrics(StoryRunner.StoryResult live) {
+        java.util.Set<String> produced = new java.util.TreeSet<>(live.runs().get(0).metrics().keySet());
+        java.util.Set<String> declared = new java.util.TreeSet<>(dev.storyloop.stories.catalog.MetricCatalog.all().stream()
+                .filter(m -> m.in(dev.storyloop.stories.catalog.Metric.World.LIVE)).map(dev.storyloop.stories.catalog.Metric::name).toList());
+        assertThat(produced).as("live metrics against the catalog's live ones").isEqualTo(declared);
+        java.util.Set<String> series = new java.util.TreeSet<>(live.runs().get(0).series().get(0).values().keySet());
+        assertThat(series).isEqualTo(new java.util.TreeSet<>(dev.storyloop.stories.catalog.MetricCatalog.series().stream()
+                .filter(s -> s.in(dev.storyloop.stories.catalog.Metric.World.LIVE)).map(dev.storyloop.stories.catalog.MetricCatalog.Series::name).toList()));
     }
 
     @Test

@@ -87,8 +87,9 @@ final class WillObserver implements MqttCallback, AutoCloseable {
     /** {@code broker.wills}, {@code broker.will_silence_min_s} and {@code broker.will_silence_max_s}, as the simulated runner names them. */
     synchronized void collect(SortedMap<String, Object> m) {
         m.put("broker.wills", wills);
-        m.put("broker.will_silence_min_s", silenceMaxNanos == 0 ? 0.0 : silenceMinNanos / 1e9);
-        m.put("broker.will_silence_max_s", silenceMaxNanos / 1e9);
+        NoData noWill = new NoData("no will was seen");
+        m.put("broker.will_silence_min_s", silenceMaxNanos == 0 ? noWill : silenceMinNanos / 1e9);
+        m.put("broker.will_silence_max_s", silenceMaxNanos == 0 ? noWill : silenceMaxNanos / 1e9);
     }
 
     @Override

@@ -40,4 +40,25 @@ class ClaimResultTest {
         assertThat(result.passes()).isFalse();
         assertThat(result.verdict()).isEqualTo("does not hold");
     }
+
+    @Test
+    void shouldFailAClaimOnARatioWithNoDataEvenWhenRefuted() {
+        Map<String, Object> metrics = Map.of("run.gateway.missing", new NoData("no command was sent"));
+        ClaimResult plain = ClaimResult.check(claim("==", 0, false), metrics);
+        assertThat(plain.passes()).isFalse();
+        assertThat(plain.measured()).isEqualTo("run.gateway.missing: no data (no command was sent)");
+        assertThat(plain.verdict()).isEqualTo("no data");
+        assertThat(ClaimResult.check(claim("==", 0, true), metrics).passes()).isFalse();
+    }
+
+    @Test
+    void shouldShowHumanNumbers() {
+        assertThat(ClaimResult.show(16910.0)).isEqualTo("16,910");
+        assertThat(ClaimResult.show(16912L)).isEqualTo("16,912");
+        assertThat(ClaimResult.show(0.044371)).isEqualTo("0.04437");
+        assertThat(ClaimResult.show(1351.25)).isEqualTo("1,351");
+        assertThat(ClaimResult.show(10.03)).isEqualTo("10.03");
+        assertThat(ClaimResult.show(0.0)).isEqualTo("0");
+        assertThat(Human.number(-2.5)).isEqualTo("-2.5");
+    }
 }
