@@ -11,9 +11,10 @@ import java.util.SplittableRandom;
  * packet from a client arrived, and its main loop walks every client only when the current second is
  * more than 5 past the previous walk, so once every 6 seconds. A walk closes a client (publishing its
  * will) when the current second minus the second of its last packet exceeds keepalive x 3 / 2 in
- * integer seconds. A client that goes silent is therefore closed between 1.5 x keepalive and
- * 1.5 x keepalive + 6 s later (3 to 9 s for a 2 s keepalive), and a silence of exactly 1.5 x keepalive
- * is never enough. Where the monotonic second starts relative to the simulation's time zero is
+ * integer seconds (rounded down: 1 for a 1 s keepalive, 3 for 2 s, 7 for 5 s). A client that goes
+ * silent is therefore closed more than that many seconds, and at most 6 s more, after its last packet
+ * (3 to 9 s for a 2 s keepalive; with an odd keepalive it can be before 1.5 x keepalive), and a silence
+ * of exactly 1.5 x an even keepalive is never enough. Where the monotonic second starts relative to the simulation's time zero is
  * {@link #secondOffsetNanos}; the walks count from the broker's start (and restart). The real loop
  * runs a walk up to 100 ms after the second starts (its epoll timeout); the model runs it at the
  * start, so it is never later than the real broker.
