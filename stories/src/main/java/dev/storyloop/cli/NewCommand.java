@@ -113,6 +113,7 @@ final class NewCommand implements Callable<Integer> {
               max-inflight: 20           # 0: no limit (as in Mosquitto)
               max-queued: 1000           # 0: no limit (as in Mosquitto), so nothing is ever dropped as queue-full
               restarts: []               # e.g. [{at: 20s, down: 3s}]
+              keepalive-check: mosquitto # or spec: exactly 1.5 x keepalive (Mosquitto 2.0 checks in whole seconds every 6 s)
             gateway:
               flow-control: true
               cost-per-frame: 0us        # the gateway's time per frame; throughput cannot exceed 1 / cost

@@ -11,7 +11,7 @@ package dev.storyloop.gateway.core;
 public enum GatewayMetric {
     MQTT("mqtt", null, Meter.NONE, "state", "the gateway's MQTT side: connected or disconnected"),
     MQTT_CONNECTED(null, "storyloop.gateway.mqtt.connected", Meter.GAUGE, "flag", "1 while the gateway's MQTT side is connected"),
-    MQTT_RECONNECTS(null, "storyloop.gateway.mqtt.reconnects", Meter.COUNTER, "count", "times the gateway connected to the broker again"),
+    MQTT_RECONNECTS("reconnects", "storyloop.gateway.mqtt.reconnects", Meter.COUNTER, "count", "times the gateway connected to the broker again"),
     MQTT_OUTGOING_DROPPED(null, "storyloop.gateway.mqtt.outgoing.dropped", Meter.COUNTER, "count",
             "publishes the gateway dropped because its bounded outgoing queue was full"),
     DEVICES("devices", "storyloop.gateway.devices", Meter.GAUGE, "count", "devices in the gateway's registry"),
@@ -35,6 +35,11 @@ public enum GatewayMetric {
     COMMANDS_TIMED_OUT("commandsTimedOut", "storyloop.gateway.commands.timed.out", Meter.COUNTER, "count", "commands with no acknowledgement before their timeout"),
     COMMANDS_REFUSED("commandsRefused", "storyloop.gateway.commands.refused", Meter.COUNTER, "count",
             "commands refused before sending (unknown device, too many outstanding)"),
+    MQTT_CONNECTION_ERRORS("connectionErrors", "storyloop.gateway.mqtt.connection.errors", Meter.COUNTER, "count",
+            "errors on the MQTT connection (the client's exception handler)"),
+    EVICTED("evicted", "storyloop.gateway.devices.evicted", Meter.COUNTER, "count", "devices silent past the eviction time, removed from the registry"),
+    RESYNCS("resyncs", "storyloop.gateway.sequence.resyncs", Meter.COUNTER, "count", "device counter restarts recognised"),
+    EPOCH("epoch", null, Meter.NONE, "number", "the gateway's epoch, carried by its commands"),
     PROCESSING_LATENCY(null, "storyloop.gateway.processing.latency", Meter.TIMER, "duration", "from a frame's arrival to its processing, queueing included");
 
     /** How Micrometer registers the meter, which decides its Prometheus suffix. */

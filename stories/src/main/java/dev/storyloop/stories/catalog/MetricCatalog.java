@@ -74,8 +74,8 @@ public final class MetricCatalog {
         device("lost_waker_tasks", "tasks", Kind.SET, "every task named by a lost-waker report, sorted, comma-separated (empty: none)",
                 "union over all reports");
         device("long_poll_reports", "reports", Kind.COUNT, "polls longer than 10 ms: the loop stood still", "sum");
-        device("long_poll_task", "task", Kind.NAME, "the task named most often by long-poll reports (ties: first by name; empty: none)",
-                "most frequent over all reports");
+        device("long_poll_task", "task", Kind.NAME, "the task whose long polls held the loop longest in all (ties: first by name; empty: none)",
+                "largest total long-poll time over all reports");
         device("long_poll_tasks", "tasks", Kind.SET, "every task named by a long-poll report, sorted, comma-separated (empty: none)",
                 "union over all reports");
         device("poll_duration_max_ms", "ms", Kind.DURATION, "the longest single poll of any task", "max over devices");
@@ -116,7 +116,13 @@ public final class MetricCatalog {
             broker("broker.dropped." + reason.label(), "messages the broker dropped: " + reason.label().replace('-', ' ')
                     + (reason == DropReason.QUEUE_FULL ? " (never with max-queued: 0, which means unlimited, as in Mosquitto)" : ""));
         }
-        broker("broker.wills", "last wills the broker published");
+        metric("broker.wills", "messages", Kind.COUNT, "last wills the broker published (live: the status 'offline' wills a subscriber next "
+                + "to the gateway saw arrive, retained ones left by earlier runs not counted)", BOTH, "broker", null);
+        metric("broker.will_silence_min_s", "s", Kind.DURATION, "the shortest time from a client's last packet to its will (live: from its "
+                + "last telemetry to its will, as a subscriber next to the gateway sees them); no data when no will was published", BOTH,
+                "broker", null);
+        metric("broker.will_silence_max_s", "s", Kind.DURATION, "the longest such time; with Mosquitto 2.0 and a 2 s keepalive a silent "
+                + "client's will comes 3 to 9 s after its last packet; no data when no will was published", BOTH, "broker", null);
         broker("broker.unrouted", "publishes that matched no subscription");
         // Device faults (devices.power-cuts), watched while a board is down, to 100 ms; the simulated world only.
         metric("device.power_cuts", "cuts", Kind.COUNT, "power cuts (devices.power-cuts) that happened before the end", SIM, "sum", null);

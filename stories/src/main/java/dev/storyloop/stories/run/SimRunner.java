@@ -11,9 +11,11 @@ import dev.storyloop.device.memory.BudgetExceededException;
 import dev.storyloop.device.sim.BrokerLimits;
 import dev.storyloop.device.sim.Distribution;
 import dev.storyloop.device.sim.DropReason;
+import dev.storyloop.device.sim.KeepaliveCheck;
 import dev.storyloop.device.sim.LinkProfile;
 import dev.storyloop.device.sim.SimTransport;
 import dev.storyloop.device.sim.SimWorld;
+import dev.storyloop.device.time.VirtualClock;
 import dev.storyloop.gateway.core.GatewayConfig;
 import dev.storyloop.gateway.core.GatewayCore;
 import dev.storyloop.gateway.core.Keyring;
@@ -59,7 +61,9 @@ public final class SimRunner {
         LinkProfile link = LinkProfile.lan().withLatency(Distribution.constant(net.latency().nanos())).withJitter(net.jitter().nanos())
                 .withLoss(net.loss());
         link = link.withBandwidth(net.bandwidthBytesPerSecond(), (int) net.sendBufferBytes());
-        SimWorld world = new SimWorld(seed, new BrokerLimits(scenario.broker().maxInflight(), scenario.broker().maxQueued(), false), link);
+        KeepaliveCheck keepaliveCheck = "spec".equals(scenario.broker().keepaliveCheck()) ? KeepaliveCheck.SPEC : KeepaliveCheck.mosquitto(seed);
+        SimWorld world = new SimWorld(seed, new BrokerLimits(scenario.broker().maxInflight(), scenario.broker().maxQueued(), false),
+                keepaliveCheck, link, new VirtualClock(), SimWorld.EVENT_CAPACITY_DEFAULT);
         GatewayConfig gatewayConfig = GatewayConfig.defaults()
                 .withEpoch(1) // one simulated gateway process; a fixed epoch keeps the run's bytes the same for the same seed
                 .withMaxDevices(Math.max(16, scenario.devices().count()))
@@ -224,6 +228,9 @@ public final class SimRunner {
                 : (Object) ((double) core.commandsTimedOut() / core.commandsSent()));
         m.put("broker.dropped", world.broker().stats().droppedTotal());
         m.put("broker.wills", world.broker().stats().wills());
+        NoData noWill = new NoData("no will was published");
+        m.put("broker.will_silence_min_s", world.broker().stats().wills() == 0 ? noWill : world.broker().stats().willSilenceNanosMin() / 1e9);
+        m.put("broker.will_silence_max_s", world.broker().stats().wills() == 0 ? noWill : world.broker().stats().willSilenceNanosMax() / 1e9);
         m.put("broker.unrouted", world.broker().stats().unrouted());
         m.put("broker.held", (long) world.broker().inflight() + world.broker().queued());
         m.put("network.lost_on_close", world.packetsLostOnClose());

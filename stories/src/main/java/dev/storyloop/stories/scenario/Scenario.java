@@ -173,7 +173,9 @@ public record Scenario(String title, String summary, long seed, Duration duratio
         public Firmware {
             require(policy == null || List.of("block", "drop-oldest", "drop-newest").contains(policy),
                     "policy must be block, drop-oldest or drop-newest, got '" + policy + "'");
-            require(qos == null || qos == 0 || qos == 1, "qos must be 0 or 1");
+            require(qos == null || qos == 0 || qos == 1, qos != null && qos == 2
+                    ? "qos 2 is not modelled: the simulated broker delivers QoS 0 and 1 only (see device-sim/README.md, \"The simulated broker\"); use 0 or 1"
+                    : "qos must be 0 or 1");
             require(capacity == null || capacity > 0, "capacity must be > 0");
             require(window == null || window > 0, "window must be > 0");
             require(sourceOfTruthOneIn == null || sourceOfTruthOneIn > 0, "source-of-truth-one-in must be > 0");
@@ -247,20 +249,27 @@ public record Scenario(String title, String summary, long seed, Duration duratio
     public record Partition(@JsonProperty(value = "at", required = true) Duration at, @JsonProperty(value = "for", required = true) Duration length) {}
 
     /**
-     * Mosquitto's limits, and restarts: down at {@code at} for {@code down}. As in Mosquitto, a limit
-     * of 0 means none: {@code max-queued: 0} queues without limit, so nothing is dropped as queue-full.
+     * Mosquitto's limits, restarts (down at {@code at} for {@code down}), and how the simulated broker
+     * notices a lapsed keepalive: {@code keepalive-check: mosquitto} (the default: Mosquitto 2.0's walk
+     * every 6 s in whole seconds) or {@code spec} (exactly 1.5 x keepalive, which no live Mosquitto does).
+     * As in Mosquitto, a limit of 0 means none: {@code max-queued: 0} queues without limit, so nothing
+     * is dropped as queue-full.
      */
-    public record Broker(int maxInflight, int maxQueued, List<Restart> restarts) {
-        static final Broker DEFAULT = new Broker(20, 1000, List.of());
+    public record Broker(int maxInflight, int maxQueued, List<Restart> restarts, String keepaliveCheck) {
+        public static final List<String> KEEPALIVE_CHECKS = List.of("mosquitto", "spec");
+        static final Broker DEFAULT = new Broker(20, 1000, List.of(), "mosquitto");
 
         @JsonCreator
         public Broker(@JsonProperty("max-inflight") Integer maxInflight, @JsonProperty("max-queued") Integer maxQueued,
-                      @JsonProperty("restarts") List<Restart> restarts) {
-            this(maxInflight == null ? 20 : maxInflight, maxQueued == null ? 1000 : maxQueued, restarts == null ? List.of() : List.copyOf(restarts));
+                      @JsonProperty("restarts") List<Restart> restarts, @JsonProperty("keepalive-check") String keepaliveCheck) {
+            this(maxInflight == null ? 20 : maxInflight, maxQueued == null ? 1000 : maxQueued, restarts == null ? List.of() : List.copyOf(restarts),
+                    keepaliveCheck == null ? "mosquitto" : keepaliveCheck);
         }
 
         public Broker {
             require(maxInflight >= 0 && maxQueued >= 0, "broker limits must be >= 0 (0: none)");
+            require(KEEPALIVE_CHECKS.contains(keepaliveCheck),
+                    "broker.keepalive-check must be mosquitto or spec, got '" + keepaliveCheck + "'");
         }
     }
 
