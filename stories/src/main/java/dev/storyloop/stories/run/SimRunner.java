@@ -53,6 +53,14 @@ public final class SimRunner {
     }
 
     public static RunResult run(Scenario scenario, Scenario.Variant variant, long seed, Progress progress) {
+        return run(scenario, variant, seed, progress, null);
+    }
+
+    /**
+     * As {@link #run(Scenario, Scenario.Variant, long, Progress)}, writing every device's trace lines,
+     * in the order they happen, to {@code traceSink} (null: digests only). The digest is the same either way.
+     */
+    public static RunResult run(Scenario scenario, Scenario.Variant variant, long seed, Progress progress, Appendable traceSink) {
         Scenario.Firmware firmware = scenario.devices().firmware().with(variant.firmware());
         Scenario.Network net = scenario.network();
         LinkProfile link = LinkProfile.lan().withLatency(Distribution.constant(net.latency().nanos())).withJitter(net.jitter().nanos())
@@ -86,9 +94,11 @@ public final class SimRunner {
                         e.reservations(), e.budgetBytes());
             }
             if (n == 1) memoryMap = device.budget().report();
-            diagnostics.add(Diagnostics.attach(device.executor()));
-            TraceRecorder trace = TraceRecorder.digestOnly(config.deviceId());
+            Diagnostics diag = Diagnostics.attach(device.executor());
+            diagnostics.add(diag);
+            TraceRecorder trace = new TraceRecorder(config.deviceId(), traceSink);
             device.executor().addObserver(trace);
+            trace.recordReports(diag); // warnings go into the digest whether or not the lines are kept
             traces.add(trace);
             world.add(device.executor());
             device.start();

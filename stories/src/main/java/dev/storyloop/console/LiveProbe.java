@@ -1,0 +1,183 @@
+package dev.storyloop.console;
+
+import dev.storyloop.device.diag.Diagnostics;
+import dev.storyloop.device.diag.LongPollReport;
+import dev.storyloop.device.diag.LostWakerReport;
+import dev.storyloop.device.diag.WaitChain;
+import dev.storyloop.device.exec.Executor;
+import dev.storyloop.device.exec.LoopObserver;
+import dev.storyloop.device.exec.TaskView;
+import dev.storyloop.device.exec.WakeSource;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.HdrHistogram.Histogram;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The console's view of one running executor: a loop observer that, while someone watches, turns
+ * the diagnostics into a JSON snapshot a few times a second, and keeps the latest warnings.
+ *
+ * <p>Everything that reads the executor runs on its loop thread (in {@link #onIdle} and every
+ * {@link #POLLS_PER_CHECK} polls), because tasks and diagnostics are loop-thread only; the console's
+ * threads only read the published, immutable snapshot and the warnings under a lock. Nobody
+ * watching costs one comparison per idle turn; not attaching the probe at all costs nothing.
+ */
+public final class LiveProbe implements LoopObserver {
+    public static final long PUBLISH_EVERY_NANOS = 250_000_000L;
+    public static final long WATCH_LEASE_NANOS = 5_000_000_000L;
+    public static final int POLLS_PER_CHECK = 1024;
+    public static final int WAKE_SOURCES_MAX = 32;
+    public static final int WARNINGS_KEPT_MAX = 200;
+
+    private final String name;
+    private final Executor executor;
+    private final Diagnostics diagnostics;
+    private final String memoryMap;
+    // Loop thread only: wakes by source name (sorted for a stable page; bounded, the rest is "other").
+    private final Map<String, long[]> wakesBySource = new TreeMap<>();
+    private long nextPublishNanos;
+    private int pollsSinceCheck;
+    // Shared with the console's threads.
+    private volatile long watchedUntilNanos = Long.MIN_VALUE; // on System.nanoTime, renewed by each watcher
+    private volatile JsonObject snapshot;
+    private final ArrayDeque<JsonObject> warnings = new ArrayDeque<>();
+    private long warningSequence;
+    private long warningsDropped;
+
+    public LiveProbe(String name, Executor executor, Diagnostics diagnostics, String memoryMap) {
+        this.name = name;
+        this.executor = executor;
+        this.diagnostics = diagnostics;
+        this.memoryMap = memoryMap;
+    }
+
+    /** Attaches a probe to a device's executor and routes its diagnostics' reports to it; call before the loop runs. */
+    public static LiveProbe attach(String name, Executor executor, Diagnostics diagnostics, String memoryMap) {
+        LiveProbe probe = new LiveProbe(name, executor, diagnostics, memoryMap);
+        executor.addObserver(probe);
+        diagnostics.onReport(probe::report);
+        return probe;
+    }
+
+    public String name() { return name; }
+
+    /** Someone looks: publish snapshots for the next few seconds. Any thread. */
+    public void watch() {
+        watchedUntilNanos = System.nanoTime() + WATCH_LEASE_NANOS;
+    }
+
+    /** The latest snapshot, or null before the first one after {@link #watch()}. */
+    public JsonObject snapshot() {
+        return snapshot;
+    }
+
+    /** Warnings with a sequence number above {@code after}, oldest first. */
+    public synchronized List<JsonObject> warningsAfter(long after) {
+        List<JsonObject> out = new ArrayList<>();
+        for (JsonObject w : warnings) if (w.getLong("seq") > after) out.add(w);
+        return out;
+    }
+
+    @Override
+    public void onWake(TaskView task, WakeSource source, boolean self, long nowNanos) {
+        String key = source.wakeSourceName();
+        long[] count = wakesBySource.get(key);
+        if (count == null) {
+            if (wakesBySource.size() >= WAKE_SOURCES_MAX) key = "other";
+            count = wakesBySource.computeIfAbsent(key, k -> new long[1]);
+        }
+        count[0]++;
+    }
+
+    @Override
+    public void onPollEnd(TaskView task, dev.storyloop.device.exec.Poll result, long startNanos, long endNanos) {
+        if (++pollsSinceCheck >= POLLS_PER_CHECK) {
+            pollsSinceCheck = 0;
+            maybePublish(endNanos); // a loop that never idles still shows up
+        }
+    }
+
+    @Override
+    public void onIdle(Executor idle, long nowNanos) {
+        maybePublish(nowNanos);
+    }
+
+    private void maybePublish(long nowNanos) {
+        if (nowNanos < nextPublishNanos) return;
+        if (System.nanoTime() - watchedUntilNanos > 0) return; // nobody is looking
+        nextPublishNanos = nowNanos + PUBLISH_EVERY_NANOS;
+        snapshot = build(nowNanos);
+    }
+
+    /** The snapshot of this executor now. Loop thread only. */
+    JsonObject build(long nowNanos) {
+        JsonArray tasks = new JsonArray();
+        executor.forEachTask(task -> {
+            int slot = task.slot();
+            WaitChain chain = WaitChain.of(task, nowNanos);
+            tasks.add(new JsonObject()
+                    .put("task", chain.task())
+                    .put("state", task.state().name())
+                    .put("waitsOn", chain.links().isEmpty() ? "" : chain.chain().substring(chain.task().length() + 4))
+                    .put("waitedS", chain.waitedNanos() / 1e9)
+                    .put("wakerHolders", task.wakerHolders())
+                    .put("noWaker", chain.noWakerHeld())
+                    .put("polls", diagnostics.polls(slot))
+                    .put("wakes", diagnostics.wakes(slot))
+                    .put("selfWakeShare", diagnostics.selfWakeShare(slot))
+                    .put("maxPollMs", diagnostics.pollNanosMax(slot) / 1e6));
+        });
+        JsonObject wakes = new JsonObject();
+        long total = 0, self = 0;
+        for (Map.Entry<String, long[]> e : wakesBySource.entrySet()) wakes.put(e.getKey(), e.getValue()[0]);
+        for (int slot = 0; slot < executor.taskCapacity(); slot++) {
+            total += diagnostics.wakes(slot);
+            self += diagnostics.selfWakes(slot);
+        }
+        return new JsonObject()
+                .put("name", name)
+                .put("nowS", nowNanos / 1e9)
+                .put("liveTasks", executor.liveTasks())
+                .put("taskCapacity", executor.taskCapacity())
+                .put("tasks", tasks)
+                .put("pollTime", histogram(diagnostics.pollDurations()))
+                .put("scheduleDelay", histogram(diagnostics.scheduleDelays()))
+                .put("wakesBySource", wakes)
+                .put("selfWakeShare", total == 0 ? 0.0 : (double) self / total)
+                .put("lostWakers", diagnostics.lostWakerCount())
+                .put("longPolls", diagnostics.longPollCount())
+                .put("memoryMap", memoryMap);
+    }
+
+    private static JsonObject histogram(Histogram h) {
+        JsonObject out = new JsonObject().put("count", h.getTotalCount());
+        if (h.getTotalCount() == 0) return out;
+        return out.put("p50us", h.getValueAtPercentile(50) / 1e3).put("p90us", h.getValueAtPercentile(90) / 1e3)
+                .put("p99us", h.getValueAtPercentile(99) / 1e3).put("maxUs", h.getMaxValue() / 1e3);
+    }
+
+    /** A diagnostics report, kept for the page (the loop thread calls it). */
+    void report(Object report) {
+        String kind = report instanceof LostWakerReport ? "lost-waker" : report instanceof LongPollReport ? "long-poll" : "warning";
+        String task = report instanceof LostWakerReport r ? r.task() + "#" + r.slot() + "." + r.generation()
+                : report instanceof LongPollReport r ? r.task() + "#" + r.slot() : "";
+        String chain = report instanceof LostWakerReport r ? r.waitChain() : "";
+        long at = report instanceof LostWakerReport r ? r.atNanos() : report instanceof LongPollReport r ? r.atNanos() : executor.nowNanos();
+        synchronized (this) {
+            JsonObject w = new JsonObject().put("seq", ++warningSequence).put("device", name).put("kind", kind).put("task", task)
+                    .put("atS", at / 1e9).put("waitsOn", chain).put("message", report.toString());
+            if (warnings.size() == WARNINGS_KEPT_MAX) {
+                warnings.pollFirst();
+                warningsDropped++;
+            }
+            warnings.addLast(w);
+        }
+    }
+
+    public synchronized long warningsDropped() { return warningsDropped; }
+}
