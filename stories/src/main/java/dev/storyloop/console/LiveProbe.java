@@ -166,7 +166,9 @@ public final class LiveProbe implements LoopObserver {
         String kind = report instanceof LostWakerReport ? "lost-waker" : report instanceof LongPollReport ? "long-poll" : "warning";
         String task = report instanceof LostWakerReport r ? r.task() + "#" + r.slot() + "." + r.generation()
                 : report instanceof LongPollReport r ? r.task() + "#" + r.slot() : "";
-        String chain = report instanceof LostWakerReport r ? r.waitChain() : "";
+        // The chain without its first link, the task, which the warning names already.
+        String chain = report instanceof LostWakerReport r ? r.waitChain().substring(Math.min(r.waitChain().length(),
+                r.waitChain().indexOf(" -> ") < 0 ? r.waitChain().length() : r.waitChain().indexOf(" -> ") + 4)) : "";
         long at = report instanceof LostWakerReport r ? r.atNanos() : report instanceof LongPollReport r ? r.atNanos() : executor.nowNanos();
         synchronized (this) {
             JsonObject w = new JsonObject().put("seq", ++warningSequence).put("device", name).put("kind", kind).put("task", task)
