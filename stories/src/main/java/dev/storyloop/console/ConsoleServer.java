@@ -40,6 +40,8 @@ public final class ConsoleServer implements AutoCloseable {
     public static final int STREAMS_MAX = 16;
     public static final long PUSH_EVERY_MILLIS = 500;
     public static final long TASKS_WAIT_MILLIS = 1_000;
+    /** The only requests that are not GET: holding a simulated world still, which changes nothing it computes. */
+    static final java.util.Set<String> CONTROL_PATHS = java.util.Set.of("/api/pause", "/api/resume");
 
     private final Vertx vertx;
     private final HttpServer server;
@@ -56,6 +58,14 @@ public final class ConsoleServer implements AutoCloseable {
     /** Serves the live view of {@code probes} (one per device). */
     public static ConsoleServer live(String host, int port, String token, String title, List<LiveProbe> probes) {
         return start(host, port, token, router -> liveRoutes(router, title, List.copyOf(probes)));
+    }
+
+    /**
+     * Serves a simulated run as it goes ({@code run --console}); besides GET, POST /api/pause and
+     * /api/resume hold and release the world between two simulated seconds (the results do not change).
+     */
+    public static ConsoleServer sim(String host, int port, String token, String title, SimConsole sim) {
+        return start(host, port, token, router -> simRoutes(router, title, sim));
     }
 
     /** Serves a recorded trace for scrubbing; the page opens at the first warning. */
@@ -95,6 +105,18 @@ public final class ConsoleServer implements AutoCloseable {
         }
     }
 
+    /** The token a console on {@code host} asks for: the one given, a random one beyond loopback, or none. */
+    static String requiredToken(String host, String given) {
+        if (given != null) {
+            if (given.isBlank()) throw new IllegalArgumentException("the console's token must not be blank");
+            return given;
+        }
+        if (isLoopback(host)) return null;
+        byte[] random = new byte[16];
+        new SecureRandom().nextBytes(random);
+        return HexFormat.of().formatHex(random);
+    }
+
     private interface Routes {
         void add(Router router);
     }
@@ -102,17 +124,13 @@ public final class ConsoleServer implements AutoCloseable {
     private static ConsoleServer start(String host, int port, String token, Routes routes) {
         Objects.requireNonNull(host, "host");
         if (port < 0 || port > 65_535) throw new IllegalArgumentException("port must be 0..65535, got " + port);
-        String required = token;
-        if (required == null && !isLoopback(host)) {
-            byte[] random = new byte[16];
-            new SecureRandom().nextBytes(random);
-            required = HexFormat.of().formatHex(random);
-        }
+        String required = requiredToken(host, token);
         Vertx vertx = Vertx.vertx();
         Router router = Router.router(vertx);
         String expected = required;
         router.route().handler(ctx -> {
-            if (ctx.request().method() != HttpMethod.GET) {
+            boolean control = ctx.request().method() == HttpMethod.POST && CONTROL_PATHS.contains(ctx.request().path());
+            if (ctx.request().method() != HttpMethod.GET && !control) {
                 ctx.response().setStatusCode(405).putHeader("Allow", "GET").end("the console is read-only\n");
                 return;
             }
@@ -211,6 +229,45 @@ public final class ConsoleServer implements AutoCloseable {
         return new JsonObject().put("mode", "live").put("devices", devices).put("warnings", warnings);
     }
 
+    // ---- simulated run ----------------------------------------------------------------------
+
+    private static void simRoutes(Router router, String title, SimConsole sim) {
+        AtomicInteger streams = new AtomicInteger();
+        router.get("/api/meta").handler(ctx -> json(ctx, new JsonObject().put("mode", "sim").put("title", title)));
+        router.get("/tasks").handler(ctx -> json(ctx, sim.snapshot()));
+        router.post("/api/pause").handler(ctx -> {
+            sim.pause();
+            json(ctx, new JsonObject().put("paused", true));
+        });
+        router.post("/api/resume").handler(ctx -> {
+            sim.resume();
+            json(ctx, new JsonObject().put("paused", false));
+        });
+        router.get("/events").handler(ctx -> {
+            if (streams.incrementAndGet() > STREAMS_MAX) {
+                streams.decrementAndGet();
+                ctx.response().setStatusCode(503).end("too many console pages open (" + STREAMS_MAX + ")\n");
+                return;
+            }
+            HttpServerResponse response = ctx.response().setChunked(true)
+                    .putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-store");
+            response.write(": storyloop console\n\n");
+            long[] lastWarning = {0};
+            Vertx vertx = ctx.vertx();
+            long timer = vertx.setPeriodic(PUSH_EVERY_MILLIS, id -> {
+                for (JsonObject w : sim.warningsAfter(lastWarning[0])) {
+                    lastWarning[0] = w.getLong("seq");
+                    response.write("event: warning\ndata: " + w.encode() + "\n\n");
+                }
+                response.write("event: snapshot\ndata: " + sim.devicesOnly().encode() + "\n\n");
+            });
+            response.closeHandler(v -> {
+                vertx.cancelTimer(timer);
+                streams.decrementAndGet();
+            });
+        });
+    }
+
     // ---- replay -----------------------------------------------------------------------------
 
     private static void replayRoutes(Router router, String title, TraceIndex trace) {
@@ -224,7 +281,13 @@ public final class ConsoleServer implements AutoCloseable {
                 .put("endNanos", trace.endNanos()).put("events", trace.events()).put("malformedLines", trace.malformedLines())
                 .put("warningCount", trace.warningCount()).put("warnings", warnings).put("openAtNanos", first);
         router.get("/api/meta").handler(ctx -> json(ctx, meta));
+        // The page's first question, answered before the server listens: opening pays the JSON layer's warm-up, not the first look.
+        String opening = at(trace, first).encode();
         router.get("/tasks").handler(ctx -> {
+            if (ctx.request().getParam("t") == null) {
+                ctx.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store").end(opening);
+                return;
+            }
             String t = ctx.request().getParam("t");
             long at;
             try {

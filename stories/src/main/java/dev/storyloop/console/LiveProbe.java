@@ -116,6 +116,16 @@ public final class LiveProbe implements LoopObserver {
 
     /** The snapshot of this executor now. Loop thread only. */
     JsonObject build(long nowNanos) {
+        return describe(name, executor, diagnostics, memoryMap, wakesBySource, nowNanos);
+    }
+
+    /**
+     * One executor as the page shows it: its tasks with their wait chains and counters, the
+     * loop's histograms, wakes by source (null when not counted) and the memory map. On the
+     * executor's thread (or between steps of a simulated world).
+     */
+    static JsonObject describe(String name, Executor executor, Diagnostics diagnostics, String memoryMap,
+                               Map<String, long[]> wakesBySource, long nowNanos) {
         JsonArray tasks = new JsonArray();
         executor.forEachTask(task -> {
             int slot = task.slot();
@@ -134,7 +144,7 @@ public final class LiveProbe implements LoopObserver {
         });
         JsonObject wakes = new JsonObject();
         long total = 0, self = 0;
-        for (Map.Entry<String, long[]> e : wakesBySource.entrySet()) wakes.put(e.getKey(), e.getValue()[0]);
+        if (wakesBySource != null) for (Map.Entry<String, long[]> e : wakesBySource.entrySet()) wakes.put(e.getKey(), e.getValue()[0]);
         for (int slot = 0; slot < executor.taskCapacity(); slot++) {
             total += diagnostics.wakes(slot);
             self += diagnostics.selfWakes(slot);
@@ -163,22 +173,28 @@ public final class LiveProbe implements LoopObserver {
 
     /** A diagnostics report, kept for the page (the loop thread calls it). */
     void report(Object report) {
-        String kind = report instanceof LostWakerReport ? "lost-waker" : report instanceof LongPollReport ? "long-poll" : "warning";
-        String task = report instanceof LostWakerReport r ? r.task() + "#" + r.slot() + "." + r.generation()
-                : report instanceof LongPollReport r ? r.task() + "#" + r.slot() : "";
-        // The chain without its first link, the task, which the warning names already.
-        String chain = report instanceof LostWakerReport r ? r.waitChain().substring(Math.min(r.waitChain().length(),
-                r.waitChain().indexOf(" -> ") < 0 ? r.waitChain().length() : r.waitChain().indexOf(" -> ") + 4)) : "";
-        long at = report instanceof LostWakerReport r ? r.atNanos() : report instanceof LongPollReport r ? r.atNanos() : executor.nowNanos();
+        JsonObject w = warning(name, report, executor.nowNanos());
         synchronized (this) {
-            JsonObject w = new JsonObject().put("seq", ++warningSequence).put("device", name).put("kind", kind).put("task", task)
-                    .put("atS", at / 1e9).put("waitsOn", chain).put("message", report.toString());
+            w.put("seq", ++warningSequence);
             if (warnings.size() == WARNINGS_KEPT_MAX) {
                 warnings.pollFirst();
                 warningsDropped++;
             }
             warnings.addLast(w);
         }
+    }
+
+    /** A diagnostics report as the page lists it (without its sequence number). */
+    static JsonObject warning(String device, Object report, long nowNanos) {
+        String kind = report instanceof LostWakerReport ? "lost-waker" : report instanceof LongPollReport ? "long-poll" : "warning";
+        String task = report instanceof LostWakerReport r ? r.task() + "#" + r.slot() + "." + r.generation()
+                : report instanceof LongPollReport r ? r.task() + "#" + r.slot() : "";
+        // The chain without its first link, the task, which the warning names already.
+        String chain = report instanceof LostWakerReport r ? r.waitChain().substring(Math.min(r.waitChain().length(),
+                r.waitChain().indexOf(" -> ") < 0 ? r.waitChain().length() : r.waitChain().indexOf(" -> ") + 4)) : "";
+        long at = report instanceof LostWakerReport r ? r.atNanos() : report instanceof LongPollReport r ? r.atNanos() : nowNanos;
+        return new JsonObject().put("device", device).put("kind", kind).put("task", task)
+                .put("atS", at / 1e9).put("waitsOn", chain).put("message", report.toString());
     }
 
     public synchronized long warningsDropped() { return warningsDropped; }

@@ -49,7 +49,8 @@ public final class TraceIndex {
     private int events;
     private long malformedLines;
     private final List<String> strings = new ArrayList<>();
-    private final Map<String, Integer> stringIds = new HashMap<>(); // lookup only: ids follow first appearance
+    private final List<byte[]> raw = new ArrayList<>(); // string id -> its raw bytes in the trace
+    private int[] table = filled(1 << 12);              // the interning table: string ids by hash of raw bytes
     private final List<Integer> taskExecutor = new ArrayList<>(); // task id -> executor's string id
     private final List<Integer> taskName = new ArrayList<>();     // task id -> "name#slot.gen" string id
     private final Map<Long, Integer> taskIds = new HashMap<>();   // (executor, name) -> task id; lookup only
@@ -57,6 +58,12 @@ public final class TraceIndex {
     private long warningCount;
     private final List<Checkpoint> checkpoints = new ArrayList<>();
     private Working working;
+
+    private static int[] filled(int size) {
+        int[] t = new int[size];
+        Arrays.fill(t, -1);
+        return t;
+    }
 
     private record Checkpoint(int[] ids, byte[] states, int[] chains, byte[] holders, long[] since, long[] polls) {}
 
@@ -75,40 +82,48 @@ public final class TraceIndex {
         return index;
     }
 
-    private boolean add(FlatJson fields, byte[] buf, int from, int to) {
-        if (!fields.parse(buf, from, to)) return false;
-        long t = fields.t;
-        String ex = fields.ex, event = fields.e, task = fields.task;
-        if (t == Long.MIN_VALUE || ex == null || event == null) return false;
+    private boolean add(FlatJson f, byte[] buf, int from, int to) {
+        if (!f.parse(buf, from, to)) return false;
+        long t = f.t;
+        if (t == Long.MIN_VALUE || f.exAt < 0 || f.eAt < 0) return false;
         if (events > 0 && t < times[events - 1]) return false; // a trace is in time order; an older line is damage
-        byte k = switch (event) {
-            case "spawn" -> SPAWN;
-            case "wake" -> WAKE;
-            case "poll" -> POLL;
-            case "pend" -> PEND;
-            case "ready" -> READY;
-            case "done", "fail", "abort" -> END;
-            case "warn" -> WARN;
-            default -> OTHER;
-        };
-        int exId = intern(ex);
-        int taskId = task == null ? -1 : taskId(exId, task);
+        byte k = kindOf(buf, f.eAt, f.eLen);
+        int exId = intern(buf, f.exAt, f.exLen);
+        int taskId = f.taskAt < 0 ? -1 : taskId(exId, intern(buf, f.taskAt, f.taskLen));
         if (k != WARN && k != OTHER && taskId < 0) return false;
         grow();
         times[events] = t;
         tasks[events] = taskId;
         kinds[events] = k;
-        details[events] = k == PEND && fields.on != null ? intern(fields.on) : -1;
-        holders[events] = (byte) Math.max(0, Math.min(fields.holders, Byte.MAX_VALUE));
+        details[events] = k == PEND && f.onAt >= 0 ? intern(buf, f.onAt, f.onLen) : -1;
+        holders[events] = (byte) Math.max(0, Math.min(f.holders, Byte.MAX_VALUE));
         if (k == WARN) {
             warningCount++;
             if (warnings.size() < WARNINGS_KEPT_MAX) {
-                warnings.add(new Warning(events, t, fields.kind == null ? "warning" : fields.kind, ex, task == null ? "" : task,
-                        fields.msg == null ? "" : fields.msg));
+                warnings.add(new Warning(events, t, f.kindAt < 0 ? "warning" : FlatJson.decode(buf, f.kindAt, f.kindLen),
+                        strings.get(exId), f.taskAt < 0 ? "" : FlatJson.decode(buf, f.taskAt, f.taskLen),
+                        f.msgAt < 0 ? "" : FlatJson.decode(buf, f.msgAt, f.msgLen)));
             }
         }
         events++;
         if (events % CHECKPOINT_EVERY == 0) checkpoint();
+        return true;
+    }
+
+    private static byte kindOf(byte[] b, int at, int len) {
+        if (is(b, at, len, "pend")) return PEND;
+        if (is(b, at, len, "poll")) return POLL;
+        if (is(b, at, len, "wake")) return WAKE;
+        if (is(b, at, len, "ready")) return READY;
+        if (is(b, at, len, "spawn")) return SPAWN;
+        if (is(b, at, len, "done") || is(b, at, len, "fail") || is(b, at, len, "abort")) return END;
+        if (is(b, at, len, "warn")) return WARN;
+        return OTHER;
+    }
+
+    static boolean is(byte[] b, int at, int len, String ascii) {
+        if (len != ascii.length()) return false;
+        for (int i = 0; i < len; i++) if (b[at + i] != ascii.charAt(i)) return false;
         return true;
     }
 
@@ -150,93 +165,102 @@ public final class TraceIndex {
 
     /**
      * Reads one flat JSON object (string, number and boolean values) as the recorder writes it,
-     * keeping the fields a replay needs; false for anything else. Hand-written because opening a
-     * trace is mostly this (with a general JSON parser per line, 238,000 lines took 3.5 s to open).
+     * noting where the fields a replay needs are, without making strings; false for anything else.
+     * Hand-written because opening a trace is mostly this (with a general JSON parser per line,
+     * 238,000 lines took 3.5 s to open). A string field's position is its raw (still escaped) bytes.
      */
     static final class FlatJson {
         long t;
-        String ex, e, task, on, kind, msg;
         int holders;
+        int exAt, exLen, eAt, eLen, taskAt, taskLen, onAt, onLen, kindAt, kindLen, msgAt, msgLen;
         private byte[] b;
         private int i, end;
-        private final StringBuilder text = new StringBuilder();
 
         boolean parse(byte[] buf, int from, int to) {
             b = buf;
             i = from;
             end = to;
             t = Long.MIN_VALUE;
-            ex = e = task = on = kind = msg = null;
             holders = 0;
-            try {
+            exAt = eAt = taskAt = onAt = kindAt = msgAt = -1;
+            skipSpace();
+            if (!take('{')) return false;
+            skipSpace();
+            if (take('}')) return true;
+            while (true) {
                 skipSpace();
-                if (!take('{')) return false;
+                if (!take('"')) return false;
+                int keyAt = i;
+                int keyEnd = stringEnd();
+                if (keyEnd < 0) return false;
+                int keyLen = keyEnd - keyAt;
                 skipSpace();
-                if (take('}')) return true;
-                while (true) {
-                    skipSpace();
-                    String key = string();
-                    if (key == null) return false;
-                    skipSpace();
-                    if (!take(':')) return false;
-                    skipSpace();
-                    if (!value(key)) return false;
-                    skipSpace();
-                    if (take(',')) continue;
-                    if (!take('}')) return false;
-                    skipSpace();
-                    return i == end;
-                }
-            } catch (RuntimeException malformed) {
-                return false;
+                if (!take(':')) return false;
+                skipSpace();
+                if (!value(keyAt, keyLen)) return false;
+                skipSpace();
+                if (take(',')) continue;
+                if (!take('}')) return false;
+                skipSpace();
+                return i == end;
             }
         }
 
-        private boolean value(String key) {
+        private boolean value(int keyAt, int keyLen) {
             if (i < end && b[i] == '"') {
-                String v = string();
-                if (v == null) return false;
-                switch (key) {
-                    case "ex" -> ex = v;
-                    case "e" -> e = v;
-                    case "task" -> task = v;
-                    case "on" -> on = v;
-                    case "kind" -> kind = v;
-                    case "msg" -> msg = v;
-                    default -> { }
-                }
+                i++;
+                int at = i;
+                int stop = stringEnd();
+                if (stop < 0) return false;
+                int len = stop - at;
+                if (is(b, keyAt, keyLen, "ex")) { exAt = at; exLen = len; }
+                else if (is(b, keyAt, keyLen, "e")) { eAt = at; eLen = len; }
+                else if (is(b, keyAt, keyLen, "task")) { taskAt = at; taskLen = len; }
+                else if (is(b, keyAt, keyLen, "on")) { onAt = at; onLen = len; }
+                else if (is(b, keyAt, keyLen, "kind")) { kindAt = at; kindLen = len; }
+                else if (is(b, keyAt, keyLen, "msg")) { msgAt = at; msgLen = len; }
                 return true;
             }
-            int start = i;
-            while (i < end && b[i] != ',' && b[i] != '}' && b[i] != ' ') i++;
-            if (i == start) return false;
-            if (key.equals("t") || key.equals("holders")) {
-                long v = Long.parseLong(new String(b, start, i - start, StandardCharsets.US_ASCII));
-                if (key.equals("t")) t = v; else holders = (int) Math.min(v, Integer.MAX_VALUE);
+            boolean isT = is(b, keyAt, keyLen, "t");
+            boolean isHolders = is(b, keyAt, keyLen, "holders");
+            if (!isT && !isHolders) {
+                int start = i;
+                while (i < end && b[i] != ',' && b[i] != '}' && b[i] != ' ') i++;
+                return i > start;
             }
+            boolean negative = take('-');
+            int start = i;
+            long v = 0;
+            while (i < end && b[i] >= '0' && b[i] <= '9') {
+                if (i - start >= 18) return false; // beyond any nanosecond instant a trace holds
+                v = v * 10 + (b[i++] - '0');
+            }
+            if (i == start) return false;
+            if (negative) v = -v;
+            if (isT) t = v; else holders = (int) Math.min(v, Integer.MAX_VALUE);
             return true;
         }
 
-        /** A JSON string at the cursor, decoded; null when it is not one. */
-        private String string() {
-            if (!take('"')) return null;
-            int start = i;
-            boolean plain = true;
+        /** Moves past a string's closing quote; returns where its content ends, or -1 when it does not end. */
+        private int stringEnd() {
             while (i < end && b[i] != '"') {
-                if (b[i] == '\\') {
-                    plain = false;
-                    i++;
-                }
+                if (b[i] == '\\') i++;
                 i++;
             }
-            if (i >= end) return null;
-            int stop = i++;
-            if (plain) return new String(b, start, stop - start, StandardCharsets.UTF_8);
-            text.setLength(0);
-            String raw = new String(b, start, stop - start, StandardCharsets.UTF_8);
+            if (i >= end) return -1;
+            return i++;
+        }
+
+        /** A string field's raw bytes, unescaped. */
+        static String decode(byte[] b, int at, int len) {
+            boolean plain = true;
+            for (int k = at; k < at + len; k++) if (b[k] == '\\') { plain = false; break; }
+            String raw = new String(b, at, len, StandardCharsets.UTF_8);
+            if (plain) return raw;
+            StringBuilder text = new StringBuilder(raw.length());
             for (int k = 0; k < raw.length(); k++) {
                 char c = raw.charAt(k);
-                if (c != '\\') {
+                if (c != '\\' || k + 1 >= raw.length()) {
                     text.append(c);
                     continue;
                 }
@@ -248,7 +272,12 @@ public final class TraceIndex {
                     case 'b' -> text.append('\b');
                     case 'f' -> text.append('\f');
                     case 'u' -> {
-                        text.append((char) Integer.parseInt(raw.substring(k + 1, k + 5), 16));
+                        if (k + 5 > raw.length()) return raw; // cut short: keep it as written
+                        try {
+                            text.append((char) Integer.parseInt(raw.substring(k + 1, k + 5), 16));
+                        } catch (NumberFormatException e) {
+                            return raw;
+                        }
                         k += 4;
                     }
                     default -> text.append(x);
@@ -270,17 +299,50 @@ public final class TraceIndex {
         }
     }
 
-    private int intern(String s) {
-        Integer id = stringIds.get(s);
-        if (id != null) return id;
-        if (strings.size() >= STRINGS_MAX) throw new IllegalStateException("more than " + STRINGS_MAX + " distinct names in the trace");
-        strings.add(s);
-        stringIds.put(s, strings.size() - 1);
-        return strings.size() - 1;
+    /**
+     * Interns a string field by its raw bytes, decoding it only the first time: an open-addressing
+     * table of string ids, grown at three quarters full. Raw bytes name one string, since the
+     * recorder writes each string one way.
+     */
+    private int intern(byte[] b, int at, int len) {
+        int hash = 1;
+        for (int k = at; k < at + len; k++) hash = 31 * hash + b[k];
+        hash ^= hash >>> 16;
+        int mask = table.length - 1;
+        for (int slot = hash & mask; ; slot = (slot + 1) & mask) {
+            int id = table[slot];
+            if (id < 0) {
+                if (strings.size() >= STRINGS_MAX) throw new IllegalStateException("more than " + STRINGS_MAX + " distinct names in the trace");
+                byte[] key = Arrays.copyOfRange(b, at, at + len);
+                strings.add(FlatJson.decode(b, at, len));
+                raw.add(key);
+                table[slot] = strings.size() - 1;
+                if (strings.size() * 4L > table.length * 3L) rehash();
+                return strings.size() - 1;
+            }
+            byte[] key = raw.get(id);
+            if (key.length == len && Arrays.equals(key, 0, len, b, at, at + len)) return id;
+        }
     }
 
-    private int taskId(int exId, String task) {
-        long key = (long) exId << 32 | intern(task);
+    private void rehash() {
+        int[] bigger = new int[table.length * 2];
+        Arrays.fill(bigger, -1);
+        int mask = bigger.length - 1;
+        for (int id = 0; id < raw.size(); id++) {
+            byte[] key = raw.get(id);
+            int hash = 1;
+            for (byte x : key) hash = 31 * hash + x;
+            hash ^= hash >>> 16;
+            int slot = hash & mask;
+            while (bigger[slot] >= 0) slot = (slot + 1) & mask;
+            bigger[slot] = id;
+        }
+        table = bigger;
+    }
+
+    private int taskId(int exId, int nameId) {
+        long key = (long) exId << 32 | nameId;
         Integer id = taskIds.get(key);
         if (id != null) return id;
         taskIds.put(key, taskExecutor.size());

@@ -46,6 +46,12 @@ public final class SimRunner {
         Progress NONE = (variant, done, total, events) -> {};
 
         void update(String variant, double simulatedSeconds, double totalSeconds, long events);
+
+        /**
+         * After each simulated second, on the world's thread, between steps: the devices and their
+         * diagnostics may be read here (the console of {@code run --console}); blocking here pauses the run.
+         */
+        default void stepped(String variant, long nowNanos, List<Device> devices, List<Diagnostics> diagnostics) {}
     }
 
     public static RunResult run(Scenario scenario, Scenario.Variant variant, long seed) {
@@ -145,6 +151,7 @@ public final class SimRunner {
             long target = start + Math.min(done + SECOND, scenario.duration().nanos()); // absolute: a poll that spends time cannot stretch the run
             world.runUntil(() -> world.nowNanos() >= target, target);
             progress.update(variant.name(), (target - start) / 1e9, total, world.eventsFired());
+            progress.stepped(variant.name(), world.nowNanos(), devices, diagnostics);
         }
 
         collect(metrics, devices, diagnostics, gateway, world, series);
