@@ -75,6 +75,15 @@ public final class Executor implements Spawner {
         this.loopThread = Thread.currentThread();
     }
 
+    // The executor polling on this thread, so that a sleep made inside a poll can read the time it
+    // was made at, as Embassy's Timer::after and tokio's sleep do. Set once per batch, not per poll.
+    private static final ThreadLocal<Executor> CURRENT = new ThreadLocal<>();
+
+    /** The executor whose batch runs on this thread now, or null outside any poll. */
+    static Executor current() {
+        return CURRENT.get();
+    }
+
     public static Builder builder(String name) {
         return new Builder(name);
     }
@@ -109,6 +118,8 @@ public final class Executor implements Spawner {
         slot.context = new Context(this, slot, slot.waker);
         slot.handle = handle;
         slot.waitingOn = null;
+        assert slot.registrations == null : "a free slot still has registrations";
+        slot.scope = null;
         slot.polls = 0;
         slot.sinceNanos = clock.nanos();
         slot.wokenAtNanos = slot.sinceNanos;
@@ -190,13 +201,20 @@ public final class Executor implements Spawner {
     public int runBatch() {
         drainInterrupts();
         int batch = runQueue.size();
+        if (batch == 0) return 0;
         int polled = 0;
-        for (int i = 0; i < batch; i++) {
-            TaskSlot slot = slots[runQueue.pop()];
-            if (dequeue(slot)) {
-                pollTask(slot);
-                polled++;
+        Executor outer = CURRENT.get(); // a world stepping executors on one thread nests none, but restore anyway
+        CURRENT.set(this);
+        try {
+            for (int i = 0; i < batch; i++) {
+                TaskSlot slot = slots[runQueue.pop()];
+                if (dequeue(slot)) {
+                    pollTask(slot);
+                    polled++;
+                }
             }
+        } finally {
+            CURRENT.set(outer);
         }
         return polled;
     }
@@ -223,28 +241,42 @@ public final class Executor implements Spawner {
     private void pollTask(TaskSlot slot) {
         long start = clock.nanos();
         observer.onPollStart(slot, slot.wokenAtNanos, start);
+        slot.waitedOnBefore = slot.waitingOn;
         slot.waitingOn = null;
+        slot.scope = null;
         slot.running = true;
         polling = slot;
         Poll result;
+        Object output = null;
         Throwable failure = null;
         try {
             result = slot.future.poll(slot.context);
-        } catch (RuntimeException | AssertionError | StackOverflowError e) {
+            if (result == Poll.READY) output = slot.future.output();
+        } catch (VirtualMachineError e) {
+            if (!(e instanceof StackOverflowError)) throw e; // the JVM itself is failing: no task can be trusted to go on
+            result = Poll.READY;
+            failure = e;
+        } catch (Throwable e) {
+            // Whatever a task throws (a runtime exception, an error of its own code, a checked exception
+            // thrown sneakily) fails that task only: the loop and the other tasks go on.
             result = Poll.READY;
             failure = e;
         } finally {
             polling = null;
             slot.running = false;
+            slot.scope = null;
         }
         slot.polls++;
         long end = clock.nanos();
         slot.sinceNanos = end;
         observer.onPollEnd(slot, result, start, end);
         if (result == Poll.READY) {
+            // Rust drops a finished task's future with every child in it; here whatever the
+            // children left registered is withdrawn instead.
+            slot.withdrawWithin(null);
+            if (failure != null && slot.waitingOn == null) slot.waitingOn = slot.waitedOnBefore; // for the report
             observer.onComplete(slot, failure, false, end);
             JoinHandle<Object> handle = (JoinHandle<Object>) slot.handle;
-            Object output = failure == null ? slot.future.output() : null;
             release(slot);
             if (failure == null) {
                 handle.complete(output);
@@ -261,6 +293,7 @@ public final class Executor implements Spawner {
         if (TaskSlot.generationOf(word) != generation || (word & TaskSlot.SPAWNED) == 0) return;
         if (slot.running) throw new IllegalStateException("task '" + slot.name + "' cannot abort itself");
         slot.future.cancel();
+        slot.withdrawWithin(null); // what the future's cancel did not reach
         observer.onComplete(slot, null, true, clock.nanos());
         JoinHandle<?> handle = slot.handle;
         release(slot);
@@ -268,6 +301,7 @@ public final class Executor implements Spawner {
     }
 
     private void release(TaskSlot slot) {
+        assert slot.registrations == null : "a finished task still has registrations";
         slot.future = null;
         slot.handle = null;
         slot.waitingOn = null;

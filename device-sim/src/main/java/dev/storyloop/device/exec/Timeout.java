@@ -6,13 +6,17 @@ import java.util.Locale;
  * A future with a deadline: the inner future's value, or "timed out" with the inner future cancelled.
  *
  * <p>The inner future is polled first, so a value and the deadline arriving together count as
- * the value. While pending, the task waits on the timeout itself, which names the inner future's
- * wait as the next link of the task's wait chain.
+ * the value. Its deadline is fixed when it is made (see {@link Sleep}). While pending, the task
+ * waits on the timeout itself, which names the inner future's wait as the next link of the task's
+ * wait chain: a dump says "timeout until 1.000000 s on an item in channel 'cmds'", not only the
+ * timer. Everything the inner future enlisted is withdrawn when it times out or is dropped,
+ * whether or not its cancel hook reaches it (see {@link CancelScope}).
  */
 public final class Timeout<T> implements Future<T>, WaitNode {
     private final Future<T> inner;
     private final Sleep deadline;
     private final long durationNanos; // -1 for an absolute deadline
+    private final CancelScope innerScope = new CancelScope();
     private boolean timedOut;
     private Object innerWait;
 
@@ -22,7 +26,7 @@ public final class Timeout<T> implements Future<T>, WaitNode {
         this.durationNanos = durationNanos;
     }
 
-    /** Gives {@code inner} {@code durationNanos} from its first poll. */
+    /** Gives {@code inner} {@code durationNanos} from now (from its first poll when made outside any poll). */
     public static <T> Timeout<T> after(long durationNanos, Future<T> inner) {
         return new Timeout<>(inner, Sleep.forNanos(durationNanos), durationNanos);
     }
@@ -34,15 +38,23 @@ public final class Timeout<T> implements Future<T>, WaitNode {
 
     @Override
     public Poll poll(Context cx) {
-        if (inner.poll(cx) == Poll.READY) {
+        Object outer = cx.waitingOn();
+        cx.waitingOn(null);
+        innerScope.enter(cx);
+        Poll innerPoll = inner.poll(cx);
+        innerScope.exit(cx);
+        if (innerPoll == Poll.READY) {
             deadline.cancel();
+            cx.waitingOn(outer);
             return Poll.READY;
         }
         innerWait = cx.waitingOn();
         if (deadline.poll(cx) == Poll.READY) {
             timedOut = true;
             inner.cancel();
+            innerScope.cancel();
             cx.cancelled(inner);
+            cx.waitingOn(outer);
             return Poll.READY;
         }
         cx.waitingOn(this);
@@ -62,6 +74,7 @@ public final class Timeout<T> implements Future<T>, WaitNode {
     @Override
     public void cancel() {
         inner.cancel();
+        innerScope.cancel();
         deadline.cancel();
     }
 
