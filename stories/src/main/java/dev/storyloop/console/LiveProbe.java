@@ -1,6 +1,8 @@
 package dev.storyloop.console;
 
+import dev.storyloop.device.diag.ClosedWaitReport;
 import dev.storyloop.device.diag.Diagnostics;
+import dev.storyloop.device.diag.FailedTaskReport;
 import dev.storyloop.device.diag.LongPollReport;
 import dev.storyloop.device.diag.LostWakerReport;
 import dev.storyloop.device.diag.WaitChain;
@@ -186,13 +188,17 @@ public final class LiveProbe implements LoopObserver {
 
     /** A diagnostics report as the page lists it (without its sequence number). */
     static JsonObject warning(String device, Object report, long nowNanos) {
-        String kind = report instanceof LostWakerReport ? "lost-waker" : report instanceof LongPollReport ? "long-poll" : "warning";
+        String kind = report instanceof LostWakerReport ? "lost-waker" : report instanceof LongPollReport ? "long-poll"
+                : report instanceof FailedTaskReport ? "failed-task" : report instanceof ClosedWaitReport ? "closed-wait" : "warning";
         String task = report instanceof LostWakerReport r ? r.task() + "#" + r.slot() + "." + r.generation()
-                : report instanceof LongPollReport r ? r.task() + "#" + r.slot() : "";
+                : report instanceof LongPollReport r ? r.task() + "#" + r.slot()
+                : report instanceof FailedTaskReport r ? r.task() + "#" + r.slot() + "." + r.generation()
+                : report instanceof ClosedWaitReport r ? r.task() + "#" + r.slot() + "." + r.generation() : "";
         // The chain without its first link, the task, which the warning names already.
         String chain = report instanceof LostWakerReport r ? r.waitChain().substring(Math.min(r.waitChain().length(),
                 r.waitChain().indexOf(" -> ") < 0 ? r.waitChain().length() : r.waitChain().indexOf(" -> ") + 4)) : "";
-        long at = report instanceof LostWakerReport r ? r.atNanos() : report instanceof LongPollReport r ? r.atNanos() : nowNanos;
+        long at = report instanceof LostWakerReport r ? r.atNanos() : report instanceof LongPollReport r ? r.atNanos()
+                : report instanceof FailedTaskReport r ? r.atNanos() : report instanceof ClosedWaitReport r ? r.atNanos() : nowNanos;
         return new JsonObject().put("device", device).put("kind", kind).put("task", task)
                 .put("atS", at / 1e9).put("waitsOn", chain).put("message", report.toString());
     }

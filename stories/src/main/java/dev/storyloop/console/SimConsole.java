@@ -33,6 +33,8 @@ public final class SimConsole implements SimRunner.Progress {
     private String variant;
     private int[] lostSeen = new int[0];
     private int[] longSeen = new int[0];
+    private int[] failedSeen = new int[0];
+    private int[] closedSeen = new int[0];
     private boolean paused; // guarded by this
 
     public SimConsole(SimRunner.Progress delegate, long paceNanos) {
@@ -52,12 +54,18 @@ public final class SimConsole implements SimRunner.Progress {
             variant = variantName;
             lostSeen = new int[devices.size()];
             longSeen = new int[devices.size()];
+            failedSeen = new int[devices.size()];
+            closedSeen = new int[devices.size()];
         }
         for (int i = 0; i < devices.size(); i++) {
             Diagnostics d = diagnostics.get(i);
             String id = devices.get(i).config().deviceId();
             for (; lostSeen[i] < d.lostWakers().size(); lostSeen[i]++) keep(LiveProbe.warning(id, d.lostWakers().get(lostSeen[i]), nowNanos));
             for (; longSeen[i] < d.longPolls().size(); longSeen[i]++) keep(LiveProbe.warning(id, d.longPolls().get(longSeen[i]), nowNanos));
+            for (; failedSeen[i] < d.failedTaskReports().size(); failedSeen[i]++) {
+                keep(LiveProbe.warning(id, d.failedTaskReports().get(failedSeen[i]), nowNanos));
+            }
+            for (; closedSeen[i] < d.closedWaits().size(); closedSeen[i]++) keep(LiveProbe.warning(id, d.closedWaits().get(closedSeen[i]), nowNanos));
         }
         JsonArray shown = new JsonArray();
         for (int i = 0; i < Math.min(devices.size(), DEVICES_SHOWN_MAX); i++) {
