@@ -38,6 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ConsoleServer implements AutoCloseable {
     public static final int STREAMS_MAX = 16;
+    /** The most live devices one page follows (a `device --count` above it shows the first ones). */
+    public static final int DEVICES_MAX = 64;
     public static final long PUSH_EVERY_MILLIS = 500;
     public static final long TASKS_WAIT_MILLIS = 1_000;
     /** The only requests that are not GET: holding a simulated world still, which changes nothing it computes. */
@@ -55,9 +57,12 @@ public final class ConsoleServer implements AutoCloseable {
         this.token = token;
     }
 
-    /** Serves the live view of {@code probes} (one per device). */
+    /**
+     * Serves the live view of {@code probes} (one per device); the list is read on every request, so
+     * devices booted after the server started appear when added (use a concurrent list then).
+     */
     public static ConsoleServer live(String host, int port, String token, String title, List<LiveProbe> probes) {
-        return start(host, port, token, router -> liveRoutes(router, title, List.copyOf(probes)));
+        return start(host, port, token, router -> liveRoutes(router, title, java.util.Collections.unmodifiableList(probes)));
     }
 
     /**
@@ -175,7 +180,7 @@ public final class ConsoleServer implements AutoCloseable {
     private static void liveRoutes(Router router, String title, List<LiveProbe> probes) {
         AtomicInteger streams = new AtomicInteger();
         router.get("/api/meta").handler(ctx -> json(ctx, new JsonObject().put("mode", "live").put("title", title)
-                .put("devices", new JsonArray(probes.stream().map(LiveProbe::name).toList()))));
+                .put("devices", new JsonArray(probes.stream().limit(DEVICES_MAX).map(LiveProbe::name).toList()))));
         router.get("/tasks").handler(ctx -> {
             probes.forEach(LiveProbe::watch);
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TASKS_WAIT_MILLIS);
@@ -190,11 +195,11 @@ public final class ConsoleServer implements AutoCloseable {
             HttpServerResponse response = ctx.response().setChunked(true)
                     .putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-store");
             response.write(": storyloop console\n\n");
-            long[] lastWarning = new long[probes.size()];
+            long[] lastWarning = new long[DEVICES_MAX];
             Vertx vertx = ctx.vertx();
             long timer = vertx.setPeriodic(PUSH_EVERY_MILLIS, id -> {
                 probes.forEach(LiveProbe::watch);
-                for (int i = 0; i < probes.size(); i++) {
+                for (int i = 0; i < Math.min(probes.size(), DEVICES_MAX); i++) {
                     for (JsonObject w : probes.get(i).warningsAfter(lastWarning[i])) {
                         lastWarning[i] = w.getLong("seq");
                         response.write("event: warning\ndata: " + w.encode() + "\n\n");
@@ -221,7 +226,7 @@ public final class ConsoleServer implements AutoCloseable {
     private static JsonObject devices(List<LiveProbe> probes) {
         JsonArray devices = new JsonArray();
         JsonArray warnings = new JsonArray();
-        for (LiveProbe probe : probes) {
+        for (LiveProbe probe : probes.subList(0, Math.min(probes.size(), DEVICES_MAX))) {
             JsonObject s = probe.snapshot();
             devices.add(s == null ? new JsonObject().put("name", probe.name()).put("tasks", new JsonArray()) : s);
             probe.warningsAfter(0).forEach(warnings::add);
