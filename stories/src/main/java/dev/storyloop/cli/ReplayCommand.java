@@ -14,12 +14,15 @@ import picocli.CommandLine.Parameters;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * {@code storyloop replay}: opens a recorded trace in the console, at its first warning.
@@ -93,28 +96,37 @@ final class ReplayCommand implements Callable<Integer> {
         }
         if (!Files.isRegularFile(trace)) throw new CommandLine.ParameterException(cli, trace + " is not a file");
         long loading = System.nanoTime();
-        TraceIndex index;
-        try {
-            index = TraceIndex.load(trace);
-        } catch (IOException e) {
-            cli.getErr().println("storyloop replay: " + e.getMessage());
-            return 2;
-        }
-        out.printf(Locale.ROOT, "trace: %d events, %.6f s .. %.6f s, %d warning(s), %d line(s) skipped as not events; loaded in %.2f s%n",
-                index.events(), index.startNanos() / 1e9, index.endNanos() / 1e9, index.warningCount(), index.malformedLines(),
-                (System.nanoTime() - loading) / 1e9);
-        if (!index.warnings().isEmpty()) {
-            TraceIndex.Warning first = index.warnings().get(0);
-            out.printf(Locale.ROOT, "first warning at %.6f s on %s: %s%n", first.atNanos() / 1e9, first.executor(), first.message());
-            for (TraceIndex.TaskAt task : index.tasksAt(first.atNanos())) {
-                if (!task.executor().equals(first.executor())) continue;
-                out.printf(Locale.ROOT, "  %-24s %-8s %s%n", task.task(), task.state(), task.waitsOn()).flush();
+        Path file = trace;
+        // The console starts while the trace loads: on a small machine each takes a second or more.
+        CompletableFuture<TraceIndex> load = CompletableFuture.supplyAsync(() -> {
+            try {
+                return TraceIndex.load(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-        }
-        out.flush();
-        if (noServe) return 0;
+        });
         try (Foreground foreground = new Foreground("storyloop-replay-exit");
-             ConsoleServer server = ConsoleServer.replay(address[0], Integer.parseInt(address[1]), consoleToken, title, index)) {
+             ConsoleServer server = noServe ? null : ConsoleServer.replay(address[0], Integer.parseInt(address[1]), consoleToken, title, load)) {
+            TraceIndex index;
+            try {
+                index = load.join();
+            } catch (CompletionException e) {
+                cli.getErr().println("storyloop replay: " + (e.getCause() instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getCause()));
+                return 2;
+            }
+            out.printf(Locale.ROOT, "trace: %d events, %.6f s .. %.6f s, %d warning(s), %d line(s) skipped as not events; loaded in %.2f s%n",
+                    index.events(), index.startNanos() / 1e9, index.endNanos() / 1e9, index.warningCount(), index.malformedLines(),
+                    (System.nanoTime() - loading) / 1e9);
+            if (!index.warnings().isEmpty()) {
+                TraceIndex.Warning first = index.warnings().get(0);
+                out.printf(Locale.ROOT, "first warning at %.6f s on %s: %s%n", first.atNanos() / 1e9, first.executor(), first.message());
+                for (TraceIndex.TaskAt task : index.tasksAt(first.atNanos())) {
+                    if (!task.executor().equals(first.executor())) continue;
+                    out.printf(Locale.ROOT, "  %-24s %-8s %s%n", task.task(), task.state(), task.waitsOn());
+                }
+            }
+            out.flush();
+            if (server == null) return 0;
             out.println("console: " + server.url() + " (opens at the first warning; Ctrl-C stops)");
             out.flush();
             foreground.runUntilStopped(Long.MAX_VALUE / 4, durationNanos, () -> {});

@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -75,7 +76,15 @@ public final class ConsoleServer implements AutoCloseable {
 
     /** Serves a recorded trace for scrubbing; the page opens at the first warning. */
     public static ConsoleServer replay(String host, int port, String token, String title, TraceIndex trace) {
-        return start(host, port, token, router -> replayRoutes(router, title, trace));
+        return replay(host, port, token, title, CompletableFuture.completedFuture(trace));
+    }
+
+    /**
+     * Serves a trace that is still loading: the server starts while the trace is read (the two take
+     * about as long), and the page waits for it (503 with Retry-After until then).
+     */
+    public static ConsoleServer replay(String host, int port, String token, String title, CompletableFuture<TraceIndex> loading) {
+        return start(host, port, token, router -> replayRoutes(router, title, loading));
     }
 
     public int port() {
@@ -275,34 +284,59 @@ public final class ConsoleServer implements AutoCloseable {
 
     // ---- replay -----------------------------------------------------------------------------
 
-    private static void replayRoutes(Router router, String title, TraceIndex trace) {
-        JsonArray warnings = new JsonArray();
-        for (TraceIndex.Warning w : trace.warnings()) {
-            warnings.add(new JsonObject().put("event", w.event()).put("atNanos", w.atNanos()).put("kind", w.kind())
-                    .put("device", w.executor()).put("task", w.task()).put("message", w.message()));
+    /** What a replay serves once its trace is loaded: the metadata, and the answer at the first warning. */
+    private record Prepared(TraceIndex trace, JsonObject meta, String opening) {
+        static Prepared of(String title, TraceIndex trace) {
+            JsonArray warnings = new JsonArray();
+            for (TraceIndex.Warning w : trace.warnings()) {
+                warnings.add(new JsonObject().put("event", w.event()).put("atNanos", w.atNanos()).put("kind", w.kind())
+                        .put("device", w.executor()).put("task", w.task()).put("message", w.message()));
+            }
+            long first = trace.warnings().isEmpty() ? trace.startNanos() : trace.warnings().get(0).atNanos();
+            JsonObject meta = new JsonObject().put("mode", "replay").put("title", title).put("startNanos", trace.startNanos())
+                    .put("endNanos", trace.endNanos()).put("events", trace.events()).put("malformedLines", trace.malformedLines())
+                    .put("warningCount", trace.warningCount()).put("warnings", warnings).put("openAtNanos", first);
+            // The page's first question, answered as soon as the trace is in: opening pays the JSON layer's warm-up, not the first look.
+            return new Prepared(trace, meta, at(trace, first).encode());
         }
-        long first = trace.warnings().isEmpty() ? trace.startNanos() : trace.warnings().get(0).atNanos();
-        JsonObject meta = new JsonObject().put("mode", "replay").put("title", title).put("startNanos", trace.startNanos())
-                .put("endNanos", trace.endNanos()).put("events", trace.events()).put("malformedLines", trace.malformedLines())
-                .put("warningCount", trace.warningCount()).put("warnings", warnings).put("openAtNanos", first);
-        router.get("/api/meta").handler(ctx -> json(ctx, meta));
-        // The page's first question, answered before the server listens: opening pays the JSON layer's warm-up, not the first look.
-        String opening = at(trace, first).encode();
+    }
+
+    private static void replayRoutes(Router router, String title, CompletableFuture<TraceIndex> loading) {
+        CompletableFuture<Prepared> ready = loading.thenApply(trace -> Prepared.of(title, trace));
+        router.get("/api/*").handler(ctx -> {
+            // While the trace loads the page is told so and asks again; a trace that failed to load says why.
+            if (!ready.isDone()) {
+                ctx.response().setStatusCode(503).putHeader("Retry-After", "1").end("loading the trace\n");
+            } else if (ready.isCompletedExceptionally()) {
+                ctx.response().setStatusCode(500).end("the trace could not be loaded: " + ready.handle((p, e) -> e).join() + "\n");
+            } else {
+                ctx.next();
+            }
+        });
         router.get("/tasks").handler(ctx -> {
-            if (ctx.request().getParam("t") == null) {
-                ctx.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store").end(opening);
+            if (!ready.isDone() || ready.isCompletedExceptionally()) {
+                ctx.response().setStatusCode(503).putHeader("Retry-After", "1").end("loading the trace\n");
                 return;
             }
+            ctx.next();
+        });
+        router.get("/api/meta").handler(ctx -> json(ctx, ready.join().meta()));
+        router.get("/tasks").handler(ctx -> {
+            Prepared prepared = ready.join();
             String t = ctx.request().getParam("t");
+            if (t == null) {
+                ctx.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store").end(prepared.opening());
+                return;
+            }
             long at;
             try {
-                at = t == null ? first : Long.parseLong(t);
+                at = Long.parseLong(t);
             } catch (NumberFormatException e) {
                 ctx.response().setStatusCode(400).end("t must be an instant in nanoseconds of virtual time, got '" + t + "'\n");
                 return;
             }
             // Scrubbing runs on a worker: a query walks up to one checkpoint's worth of events.
-            ctx.vertx().executeBlocking(() -> at(trace, at)).onComplete(r -> {
+            ctx.vertx().executeBlocking(() -> at(prepared.trace(), at)).onComplete(r -> {
                 if (r.succeeded()) json(ctx, r.result());
                 else ctx.response().setStatusCode(500).end(String.valueOf(r.cause()));
             });
