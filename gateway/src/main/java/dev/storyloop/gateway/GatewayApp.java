@@ -1,5 +1,6 @@
 package dev.storyloop.gateway;
 
+import dev.storyloop.gateway.core.GatewayConfig;
 import dev.storyloop.gateway.core.GatewayCore;
 import dev.storyloop.gateway.core.Outbox;
 import dev.storyloop.gateway.http.HttpVerticle;
@@ -8,6 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 
+import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,8 +29,22 @@ public final class GatewayApp {
 
     private GatewayApp(Vertx vertx, GatewayOptions options) {
         this.vertx = vertx;
-        this.options = options;
-        this.core = new GatewayCore(options.core(), options.keyring(), Outbox.NONE);
+        this.options = options.core().epoch() == GatewayConfig.EPOCH_UNSET ? options.withCore(options.core().withEpoch(freshEpoch())) : options;
+        this.core = new GatewayCore(this.options.core(), this.options.keyring(), Outbox.NONE);
+    }
+
+    /**
+     * An epoch for a new gateway process: a random non-zero u32 from the system's strong source. Two
+     * processes then collide with probability 2^-32, and only a collision together with a device
+     * still remembering a command of the same correlation id could confuse the device's dedupe. A
+     * shell with a durable store can instead pass a counter it increments at every start.
+     */
+    public static long freshEpoch() {
+        long epoch;
+        do {
+            epoch = new SecureRandom().nextInt() & 0xFFFF_FFFFL;
+        } while (epoch == GatewayConfig.EPOCH_UNSET);
+        return epoch;
     }
 
     /** Two event loops are plenty (the core is one loop's work), two workers, checker at 200 ms. */

@@ -27,8 +27,14 @@ import java.util.PriorityQueue;
  * throws out of {@link #handle}. Frames go through a bounded ingest queue ({@link #enqueue},
  * {@link #drain}) whose depth is the backlog flow control watches; {@link #handle} skips the queue.
  * Time comes in as an argument, so the same core runs in Vert.x and in the simulated world; it
- * must not go backwards (a monotonic clock). Per tick, liveness costs the devices that fell silent,
- * not the registry's size. One thread at a time; allocation-free per accepted telemetry frame once a device is known.
+ * must not go backwards (a monotonic clock). Per tick, liveness and eviction cost the devices that
+ * fell silent, not the registry's size.
+ *
+ * <p>Only a frame with a valid tag registers a device; a status for a device not in the registry
+ * is counted ({@link Rejection#STATUS_UNREGISTERED}) and ignored, and a device with no authenticated
+ * frame for {@link GatewayConfig#evictAfterNanos} is evicted, so fakes cannot fill the registry
+ * for good. Commands carry the process's {@link GatewayConfig#epoch}; an ACK is applied only when
+ * its (epoch, correlation id) is a command outstanding here, else refused as {@link Rejection#STALE_ACK}. One thread at a time; allocation-free per accepted telemetry frame once a device is known.
  */
 public final class GatewayCore {
     private final GatewayConfig config;
@@ -63,6 +69,11 @@ public final class GatewayCore {
     private long framesIn;
     private long telemetryAccepted;
     private final SilenceWatch silenceWatch = new SilenceWatch();
+    private final EvictionWatch evictionWatch = new EvictionWatch();
+    private long evicted;
+    /** Evictions per {@link #tick}: each costs a walk of the first-seen list, so a mass eviction is spread over ticks. */
+    static final int EVICTIONS_PER_TICK_MAX = 256;
+    private long resyncs;
     private long acksAccepted;
     private long statusUpdates;
     private long commandsSent;
@@ -170,10 +181,7 @@ public final class GatewayCore {
         String text = new String(payload, StandardCharsets.UTF_8);
         if (!text.equals(Topics.STATUS_ONLINE) && !text.equals(Topics.STATUS_OFFLINE)) return Rejection.BAD_STATUS;
         DeviceRecord record = devices.get(deviceId);
-        if (record == null) {
-            record = admit(deviceId, nowNanos);
-            if (record == null) return keyring.keyOf(deviceId) == null ? Rejection.UNKNOWN_DEVICE : Rejection.DEVICE_LIMIT;
-        }
+        if (record == null) return Rejection.STATUS_UNREGISTERED; // a status has no tag: it cannot register anyone
         record.status = text.equals(Topics.STATUS_ONLINE) ? Topics.STATUS_ONLINE : Topics.STATUS_OFFLINE;
         if (record.status == Topics.STATUS_ONLINE) {
             seen(record, nowNanos);
@@ -200,14 +208,20 @@ public final class GatewayCore {
             if (record == null) return Rejection.DEVICE_LIMIT;
         }
         if (expected == FrameType.ACK) return ack(nowNanos, record);
-        switch (record.sequences.accept(frame.sequence())) {
+        switch (record.sequences.accept(frame.sequence(), frame.timestampMillis())) {
             case DUPLICATE:
                 return Rejection.REPLAY;
             case TOO_OLD:
                 return Rejection.TOO_OLD;
+            case TOO_FAR_AHEAD:
+                return Rejection.TOO_FAR_AHEAD;
+            case RESYNC:
+                resyncs++;
+                break;
             default:
                 break;
         }
+        evictionWatch.framed(record, nowNanos);
         seen(record, nowNanos);
         record.record(frame, nowNanos);
         telemetryAccepted++;
@@ -232,17 +246,21 @@ public final class GatewayCore {
         if (devices.size() >= config.maxDevices()) return null;
         byte[] key = keyring.keyOf(deviceId);
         if (key == null) return null;
-        DeviceRecord record = new DeviceRecord(deviceId, new JcaAuthenticator(key), config.historyPerDevice(), config.replayWindow(), nowNanos);
+        DeviceRecord record = new DeviceRecord(deviceId, new JcaAuthenticator(key), config.historyPerDevice(), config.replayWindow(),
+                config.maxJumpAhead(), nowNanos);
         record.lastSeenNanos = 0;
         devices.put(record);
         devicesInOrder.add(record);
+        evictionWatch.framed(record, nowNanos); // admitted on a frame whose tag verified
         if (throttled) sendCredit(record, nowNanos);
         return record;
     }
 
     private Rejection ack(long nowNanos, DeviceRecord record) {
-        Pending command = pending.get(frame.correlationId());
-        if (command == null || command.device != record) return Rejection.UNKNOWN_ACK;
+        // The ACK is bound to one command: this process's epoch, the id, and the device it was sent to, all under the tag.
+        Pending command = frame.epoch() == config.epoch() ? pending.get(frame.correlationId()) : null;
+        if (command == null || command.device != record) return Rejection.STALE_ACK;
+        evictionWatch.framed(record, nowNanos);
         pending.remove(command.correlationId);
         deadlines.remove(command);
         record.outstandingCommands--;
@@ -286,7 +304,7 @@ public final class GatewayCore {
         }
         long correlationId = nextCorrelationId;
         nextCorrelationId = nextCorrelationId == Frame.U32_MAX ? 1 : nextCorrelationId + 1;
-        outgoing.reset(FrameType.COMMAND, record.id, nextDeviceSequence(record), nowNanos / 1_000_000L).command(correlationId, command, argument);
+        outgoing.reset(FrameType.COMMAND, record.id, nextDeviceSequence(record), nowNanos / 1_000_000L).command(config.epoch(), correlationId, command, argument);
         outbox.publish(Topics.cmd(record.id), encode(record), 1, false);
         Pending entry = new Pending(correlationId, record, command, argument, nowNanos, nowNanos + config.commandTimeoutNanos());
         pending.put(correlationId, entry);
@@ -322,6 +340,19 @@ public final class GatewayCore {
                     CommandResult.Outcome.TIMED_OUT, null, due.sentAtNanos, nowNanos));
         }
         silenceWatch.markStale(nowNanos, config.samplePeriodNanos() * config.stalePeriods(), Topics.STATUS_OFFLINE);
+        DeviceRecord silent;
+        for (int n = 0; n < EVICTIONS_PER_TICK_MAX && (silent = evictionWatch.pollSilent(nowNanos, config.evictAfterNanos())) != null; n++) {
+            evict(silent);
+        }
+    }
+
+    /** Forgets a device: its books, its place in the registry. A later authenticated frame admits it again. */
+    private void evict(DeviceRecord record) {
+        assert record.outstandingCommands == 0 : "evicting a device with commands outstanding";
+        silenceWatch.remove(record);
+        devices.remove(record);
+        devicesInOrder.remove(record); // O(registry), once per eviction; iteration order stays first-seen
+        evicted++;
     }
 
     private void seen(DeviceRecord record, long nowNanos) {
@@ -383,6 +414,12 @@ public final class GatewayCore {
     public long throttles() { return throttles; }
     public long releases() { return releases; }
     public long creditFramesSent() { return creditFramesSent; }
+    /** Devices evicted for sending no authenticated frame for {@link GatewayConfig#evictAfterNanos}. */
+    public long evicted() { return evicted; }
+    /** Counter restarts recognised (a frame behind the highest sequence, signed later than the newest accepted). */
+    public long resyncs() { return resyncs; }
+    /** The epoch this process puts in its commands. */
+    public long epoch() { return config.epoch(); }
     public int backlog() { return queueSize; }
     public int peakBacklog() { return peakBacklog; }
 

@@ -8,6 +8,8 @@ public enum Rejection {
     BAD_TOPIC("bad-topic"),
     WRONG_KIND("wrong-kind"),
     BAD_STATUS("bad-status"),
+    /** A status for a device no tagged frame has registered (yet): ignored, since a status carries no tag. */
+    STATUS_UNREGISTERED("status-unregistered"),
     TOO_SHORT("too-short"),
     TOO_LONG("too-long"),
     BAD_MAGIC("bad-magic"),
@@ -22,9 +24,11 @@ public enum Rejection {
     WRONG_TYPE("wrong-type"),
     REPLAY("replay"),
     TOO_OLD("too-old"),
+    TOO_FAR_AHEAD("too-far-ahead"),
     DEVICE_LIMIT("device-limit"),
     INGEST_FULL("ingest-full"),
-    UNKNOWN_ACK("unknown-ack");
+    /** An ACK whose (epoch, correlation id) is not a command this process has outstanding: replayed, late, or another process's. */
+    STALE_ACK("stale-ack");
 
     private static final Rejection[] BY_DECODE = new Rejection[DecodeResult.values().length];
 

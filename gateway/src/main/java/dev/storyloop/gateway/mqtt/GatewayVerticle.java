@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
+
 /**
  * The gateway core inside Vert.x: the MQTT client feeding it, the outputs it publishes, and the
  * event bus API the HTTP verticle calls. Everything touching the core runs on this verticle's context.
@@ -53,6 +54,15 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
     public static final long RECONNECT_CAP_MILLIS = 5_000;
     public static final int KEEPALIVE_SECONDS = 30;
     public static final int RECENT_READINGS_SHOWN = 10;
+    /**
+     * The largest MQTT packet the client decodes: 2 MiB. Netty's decoder closes the connection on a
+     * bigger one (and at QoS 1 the broker would redeliver it at every reconnect), so this limit sits
+     * well above any frame (at most 180 B) and above the broker's recommended {@code message_size_limit}
+     * of 1 MiB ({@code MosquittoConfig}): whatever the broker forwards is decoded, acknowledged and
+     * counted {@code oversized} by the core instead.
+     */
+    public static final int MQTT_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+    private static final System.Logger LOG = System.getLogger(GatewayVerticle.class.getName());
 
     private final GatewayOptions options;
     private final GatewayCore core;
@@ -69,6 +79,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
     private int reconnectAttempt;
     private long tickTimer = -1;
     private Counter reconnects;
+    private Counter connectionErrors;
     private Counter outgoingDropped;
     private Timer processing;
 
@@ -86,7 +97,8 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         core.attach(this);
         registerMetrics();
         MqttClientOptions mqtt = new MqttClientOptions().setClientId(options.clientId()).setCleanSession(false)
-                .setKeepAliveInterval(KEEPALIVE_SECONDS).setAutoKeepAlive(true).setMaxInflightQueue(MQTT_INFLIGHT);
+                .setKeepAliveInterval(KEEPALIVE_SECONDS).setAutoKeepAlive(true).setMaxInflightQueue(MQTT_INFLIGHT)
+                .setMaxMessageSize(MQTT_MAX_MESSAGE_BYTES);
         mqtt.setAutoAck(true); // returns void: not chainable
         if (options.mqttUser() != null) mqtt.setUsername(options.mqttUser()).setPassword(options.mqttPassword());
         client = MqttClient.create(vertx, mqtt);
@@ -103,11 +115,16 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
             pump();
         });
         client.closeHandler(v -> {
+            if (!stopping) LOG.log(System.Logger.Level.WARNING, "MQTT connection to " + options.brokerHost() + ":" + options.brokerPort() + " closed; reconnecting");
             connected = false;
             inflight = 0;
             if (!stopping) scheduleReconnect();
         });
-        client.exceptionHandler(error -> { /* the close handler follows when the connection is gone */ });
+        client.exceptionHandler(error -> {
+            connectionErrors.increment();
+            LOG.log(System.Logger.Level.WARNING, "MQTT connection error with " + options.brokerHost() + ":" + options.brokerPort()
+                    + ": " + error, error);
+        });
         tickTimer = vertx.setPeriodic(TICK_MILLIS, id -> core.tick(System.nanoTime()));
         consumers.add(vertx.eventBus().<JsonObject>consumer(options.address("devices"), this::devices));
         consumers.add(vertx.eventBus().<JsonObject>consumer(options.address("device"), this::device));
@@ -143,6 +160,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
             reconnectAttempt = 0;
             pump();
         }).onFailure(error -> {
+            LOG.log(System.Logger.Level.WARNING, "MQTT connect to " + options.brokerHost() + ":" + options.brokerPort() + " failed: " + error);
             if (client.isConnected()) client.disconnect(); // half set up: the close handler reconnects
             else scheduleReconnect();
         });
@@ -273,7 +291,9 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
                 .put("reordered", core.reorderedTotal()).put("staleDevices", core.staleDevices()).put("rejected", core.rejectedTotal())
                 .put("rejects", rejects).put("backlog", core.backlog()).put("peakBacklog", core.peakBacklog())
                 .put("throttled", core.throttled()).put("commandsSent", core.commandsSent()).put("commandsAcked", core.commandsAcked())
-                .put("commandsTimedOut", core.commandsTimedOut()).put("commandsRefused", core.commandsRefused());
+                .put("commandsTimedOut", core.commandsTimedOut()).put("commandsRefused", core.commandsRefused())
+                .put("evicted", core.evicted()).put("resyncs", core.resyncs()).put("epoch", core.epoch())
+                .put("reconnects", (long) reconnects.count()).put("connectionErrors", (long) connectionErrors.count());
     }
 
     // ---- metrics -------------------------------------------------------------------------------
@@ -291,6 +311,8 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         Gauge.builder(p + "sequence.received", core, GatewayCore::receivedTotal).register(registry);
         Gauge.builder(p + "devices", core, GatewayCore::devices).register(registry);
         Gauge.builder(p + "devices.stale", core, GatewayCore::staleDevices).register(registry);
+        FunctionCounter.builder(p + "devices.evicted", core, GatewayCore::evicted).description("devices silent past the eviction time").register(registry);
+        FunctionCounter.builder(p + "sequence.resyncs", core, GatewayCore::resyncs).description("device counter restarts recognised").register(registry);
         Gauge.builder(p + "ingest.backlog", core, GatewayCore::backlog).description("frames waiting to be processed").register(registry);
         Gauge.builder(p + "flow.throttled", core, c -> c.throttled() ? 1 : 0).register(registry);
         FunctionCounter.builder(p + "flow.throttles", core, GatewayCore::throttles).register(registry);
@@ -300,6 +322,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         FunctionCounter.builder(p + "commands.refused", core, GatewayCore::commandsRefused).register(registry);
         Gauge.builder(p + "mqtt.connected", this, v -> v.connected ? 1 : 0).register(registry);
         reconnects = Counter.builder(p + "mqtt.reconnects").register(registry);
+        connectionErrors = Counter.builder(p + "mqtt.connection.errors").register(registry);
         outgoingDropped = Counter.builder(p + "mqtt.outgoing.dropped").register(registry);
         processing = Timer.builder(p + "processing.latency").description("from arrival to processed, queueing included")
                 .publishPercentileHistogram().register(registry);

@@ -34,10 +34,15 @@ final class SimGateway implements ClientListener, Outbox {
     private final Histogram publishLatency = new Histogram(3_600_000_000_000L, 2);
 
     SimGateway(SimWorld world, GatewayCore core, long costPerFrameNanos) {
+        this(world, core, costPerFrameNanos, CLIENT_ID);
+    }
+
+    /** A gateway with its own MQTT client id: a second gateway process in the same world. */
+    SimGateway(SimWorld world, GatewayCore core, long costPerFrameNanos, String clientId) {
         this.world = world;
         this.core = core;
         this.costPerFrameNanos = costPerFrameNanos;
-        this.client = world.client(CLIENT_ID, this, true);
+        this.client = world.client(clientId, this, true);
         core.attach(this);
         client.connect(false, GatewayVerticle.KEEPALIVE_SECONDS, null);
         tick();
@@ -97,7 +102,7 @@ final class SimGateway implements ClientListener, Outbox {
         if (client.publish(new Message(topic, payload, qos, retained)) < 0) publishesRefused++;
     }
 
-    /** Reads the device timestamp (frame v1: i64 milliseconds at 9 + L) of a telemetry frame; malformed ones are the core's to reject. */
+    /** Reads the device timestamp (frame v2: i64 milliseconds at 9 + L) of a telemetry frame; malformed ones are the core's to reject. */
     private void recordLatency(Message message, long nowNanos) {
         byte[] frame = message.payload();
         if (!message.topic().endsWith("/telemetry") || frame.length < 5) return;
