@@ -35,6 +35,12 @@ public final class LiveProbe implements LoopObserver {
     public static final int POLLS_PER_CHECK = 1024;
     public static final int WAKE_SOURCES_MAX = 32;
     public static final int WARNINGS_KEPT_MAX = 200;
+    /** A queue at its bound is warned about once per channel in this much of the executor's time. */
+    public static final long QUEUE_WARNING_EVERY_NANOS = 10_000_000_000L;
+    /** A task is warned about when at least this share of its wakes were its own, over at least {@link #SELF_WAKES_MIN} wakes. */
+    public static final double SELF_WAKE_SHARE_WARN = 0.5;
+    public static final long SELF_WAKES_MIN = 64;
+    public static final int QUEUES_TRACKED_MAX = 64;
 
     private final String name;
     private final Executor executor;
@@ -42,6 +48,8 @@ public final class LiveProbe implements LoopObserver {
     private final String memoryMap;
     // Loop thread only: wakes by source name (sorted for a stable page; bounded, the rest is "other").
     private final Map<String, long[]> wakesBySource = new TreeMap<>();
+    private final Map<String, long[]> queueWarnedAt = new TreeMap<>(); // channel -> when last warned (bounded)
+    private final long[] selfWakeWarnedGeneration; // per slot: the generation last warned + 1, 0 for none
     private long nextPublishNanos;
     private int pollsSinceCheck;
     // Shared with the console's threads.
@@ -56,6 +64,7 @@ public final class LiveProbe implements LoopObserver {
         this.executor = executor;
         this.diagnostics = diagnostics;
         this.memoryMap = memoryMap;
+        this.selfWakeWarnedGeneration = new long[executor.taskCapacity()];
     }
 
     /** Attaches a probe to a device's executor and routes its diagnostics' reports to it; call before the loop runs. */
@@ -96,8 +105,36 @@ public final class LiveProbe implements LoopObserver {
         count[0]++;
     }
 
+    /** A channel that refused, dropped or made a sender wait is at its bound: worth a warning, now and then. */
+    @Override
+    public void onNote(TaskView task, String kind, String subject, long nowNanos) {
+        if (!kind.equals("chan.full") && !kind.startsWith("chan.drop")) return;
+        long[] last = queueWarnedAt.get(subject);
+        if (last == null) {
+            if (queueWarnedAt.size() >= QUEUES_TRACKED_MAX) return; // beyond the bound, the first ones speak for the rest
+            last = new long[] {Long.MIN_VALUE};
+            queueWarnedAt.put(subject, last);
+        }
+        if (last[0] != Long.MIN_VALUE && nowNanos - last[0] < QUEUE_WARNING_EVERY_NANOS) return;
+        last[0] = nowNanos;
+        String who = task == null ? "" : task.name() + "#" + task.slot() + "." + task.generation();
+        keep(new JsonObject().put("device", name).put("kind", "queue-at-bound").put("task", who).put("atS", nowNanos / 1e9)
+                .put("waitsOn", subject).put("message", String.format(java.util.Locale.ROOT,
+                        "queue at its bound: %s (%s) at %.6f s", subject, kind, nowNanos / 1e9)));
+    }
+
     @Override
     public void onPollEnd(TaskView task, dev.storyloop.device.exec.Poll result, long startNanos, long endNanos) {
+        int slot = task.slot();
+        long wakes = diagnostics.wakes(slot);
+        if (wakes >= SELF_WAKES_MIN && selfWakeWarnedGeneration[slot] != task.generation() + 1L
+                && diagnostics.selfWakeShare(slot) >= SELF_WAKE_SHARE_WARN) {
+            selfWakeWarnedGeneration[slot] = task.generation() + 1L;
+            String who = task.name() + "#" + slot + "." + task.generation();
+            keep(new JsonObject().put("device", name).put("kind", "self-wake").put("task", who).put("atS", endNanos / 1e9).put("waitsOn", "")
+                    .put("message", String.format(java.util.Locale.ROOT, "self-wake: task '%s' woke itself in %.0f%% of its %d wakes (at %.6f s)",
+                            task.name(), 100 * diagnostics.selfWakeShare(slot), wakes, endNanos / 1e9)));
+        }
         if (++pollsSinceCheck >= POLLS_PER_CHECK) {
             pollsSinceCheck = 0;
             maybePublish(endNanos); // a loop that never idles still shows up
@@ -175,7 +212,10 @@ public final class LiveProbe implements LoopObserver {
 
     /** A diagnostics report, kept for the page (the loop thread calls it). */
     void report(Object report) {
-        JsonObject w = warning(name, report, executor.nowNanos());
+        keep(warning(name, report, executor.nowNanos()));
+    }
+
+    private void keep(JsonObject w) {
         synchronized (this) {
             w.put("seq", ++warningSequence);
             if (warnings.size() == WARNINGS_KEPT_MAX) {
