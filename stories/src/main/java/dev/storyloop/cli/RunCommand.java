@@ -2,6 +2,7 @@ package dev.storyloop.cli;
 
 import dev.storyloop.console.ConsoleServer;
 import dev.storyloop.console.SimConsole;
+import dev.storyloop.stories.catalog.Metric;
 import dev.storyloop.stories.run.LiveBroker;
 import dev.storyloop.stories.run.StoryRunner;
 import dev.storyloop.stories.scenario.Scenario;
@@ -87,11 +88,22 @@ final class RunCommand implements Callable<Integer> {
         List<Path> dirs = all ? StoryRunner.stories(storiesRoot) : List.of(storyDir);
         if (dirs.isEmpty()) throw new CommandLine.ParameterException(cli, "no story folders (with scenario.yaml) under " + storiesRoot);
         PrintWriter printer = cli.getOut();
-        int failed = 0;
+        // Every scenario is read and its claims checked against the catalog before anything runs.
         for (Path dir : dirs) {
             if (!Files.isRegularFile(dir.resolve("scenario.yaml"))) {
                 throw new CommandLine.ParameterException(cli, dir + " has no scenario.yaml");
             }
+            try {
+                ScenarioFile.readChecked(dir.resolve("scenario.yaml"), live ? Metric.World.LIVE : Metric.World.SIMULATED);
+            } catch (ScenarioFile.Invalid e) {
+                cli.getErr().println("storyloop run: " + e.getMessage().replace("\n", "\nstoryloop run: "));
+                cli.getErr().flush();
+                return 2;
+            }
+        }
+        int failed = 0;
+        long held = 0, refuted = 0, claimsFailed = 0;
+        for (Path dir : dirs) {
             StoryRunner.StoryResult result;
             long started = System.nanoTime();
             try {
@@ -114,7 +126,13 @@ final class RunCommand implements Callable<Integer> {
             if (!noWrite) printer.println("  results: " + StoryRunner.writeResults(result, out, StoryloopCli.version()).resolve("summary.md"));
             printer.flush();
             if (!result.holds()) failed++;
+            held += result.claimsHeld();
+            refuted += result.refutedAsExpected();
+            claimsFailed += result.claimsFailed();
         }
+        printer.printf("%d %s: %d claim(s) held, %d refuted as the story says, %d failed%s%n", dirs.size(), dirs.size() == 1 ? "story" : "stories",
+                held, refuted, claimsFailed, failed == 0 ? "" : "; " + failed + " story(ies) do not hold");
+        printer.flush();
         return failed == 0 ? 0 : 1;
     }
 

@@ -38,6 +38,9 @@ public final class Executor implements Spawner {
     private final IdleStrategy idleStrategy;
     private final long spinNanos;
     private long lastWorkNanos; // BACKOFF: when the loop last did something
+    // Written by the loop thread only, read by observers (tests, status lines): how the loop idled.
+    private volatile long idleSpinTurns;
+    private volatile long parks;
     private final TaskSlot[] slots;
     private final int[] freeSlots;
     private int freeCount;
@@ -51,6 +54,7 @@ public final class Executor implements Spawner {
     private volatile boolean parked;
     private volatile boolean stopRequested;
     private TaskSlot polling;
+    private boolean current; // this executor is CURRENT on the loop thread (inside run() or a stepped batch)
     private long failures;
     private Throwable lastFailure;
 
@@ -76,7 +80,8 @@ public final class Executor implements Spawner {
     }
 
     // The executor polling on this thread, so that a sleep made inside a poll can read the time it
-    // was made at, as Embassy's Timer::after and tokio's sleep do. Set once per batch, not per poll.
+    // was made at, as Embassy's Timer::after and tokio's sleep do. Set once per run(), or once per batch
+    // when the loop is stepped from outside (a simulated world), never per poll.
     private static final ThreadLocal<Executor> CURRENT = new ThreadLocal<>();
 
     /** The executor whose batch runs on this thread now, or null outside any poll. */
@@ -202,19 +207,27 @@ public final class Executor implements Spawner {
         drainInterrupts();
         int batch = runQueue.size();
         if (batch == 0) return 0;
-        int polled = 0;
-        Executor outer = CURRENT.get(); // a world stepping executors on one thread nests none, but restore anyway
+        if (current) return pollBatch(batch);
+        // Stepped from outside run() (a simulated world, a test): this executor is current for the batch only.
+        Executor outer = CURRENT.get();
         CURRENT.set(this);
+        current = true;
         try {
-            for (int i = 0; i < batch; i++) {
-                TaskSlot slot = slots[runQueue.pop()];
-                if (dequeue(slot)) {
-                    pollTask(slot);
-                    polled++;
-                }
-            }
+            return pollBatch(batch);
         } finally {
+            current = false;
             CURRENT.set(outer);
+        }
+    }
+
+    private int pollBatch(int batch) {
+        int polled = 0;
+        for (int i = 0; i < batch; i++) {
+            TaskSlot slot = slots[runQueue.pop()];
+            if (dequeue(slot)) {
+                pollTask(slot);
+                polled++;
+            }
         }
         return polled;
     }
@@ -363,6 +376,9 @@ public final class Executor implements Spawner {
         loopThread = Thread.currentThread();
         running = true;
         stopRequested = false;
+        Executor outer = CURRENT.get();
+        CURRENT.set(this); // once per run, not per batch
+        current = true;
         try {
             while (true) {
                 if (done.getAsBoolean()) return RunResult.DONE;
@@ -384,6 +400,8 @@ public final class Executor implements Spawner {
                 }
             }
         } finally {
+            current = false;
+            CURRENT.set(outer);
             running = false;
         }
     }
@@ -398,6 +416,7 @@ public final class Executor implements Spawner {
                 return;
             case BACKOFF:
                 if (clock.nanos() - lastWorkNanos < spinNanos) {
+                    idleSpinTurns++;
                     Thread.onSpinWait();
                     return;
                 }
@@ -408,7 +427,10 @@ public final class Executor implements Spawner {
                 try {
                     if (!interrupts.isEmpty() || stopRequested) return; // a wake raced with going to sleep
                     long wait = Math.min(deadlineNanos - clock.nanos(), PARK_MAX_NANOS);
-                    if (wait > 0) LockSupport.parkNanos(this, wait);
+                    if (wait > 0) {
+                        parks++;
+                        LockSupport.parkNanos(this, wait);
+                    }
                 } finally {
                     parked = false;
                 }
@@ -444,6 +466,12 @@ public final class Executor implements Spawner {
     LoopObserver observer() { return observer; }
     /** Tasks that ended by throwing; the executor keeps running. */
     public long failures() { return failures; }
+
+    /** Idle turns the loop spent spinning in {@link IdleStrategy#BACKOFF}'s window after work (not counting SPIN or YIELD). */
+    public long idleSpinTurns() { return idleSpinTurns; }
+
+    /** Times the idle loop parked its thread ({@link IdleStrategy#PARK}, or BACKOFF past its window). */
+    public long parks() { return parks; }
     public Throwable lastFailure() { return lastFailure; }
     /** The thread running the loop now, or null when it is not running. */
     public Thread loopThread() { return running ? loopThread : null; }
