@@ -88,8 +88,9 @@ public final class TraceRecorder implements LoopObserver {
     }
 
     /**
-     * Records a diagnostic's report (a lost waker, a long poll) as a {@code warn} line, so a replay
-     * can jump to it: {@code kind} is "lost-waker" or "long-poll", {@code task} is "name#slot.generation".
+     * Records a diagnostic's report as a {@code warn} line, so a replay can jump to it: {@code kind}
+     * is "lost-waker", "long-poll", "failed-task" or "closed-wait"; {@code task} is "name#slot.generation"
+     * ("name#slot" for a long poll).
      */
     public void warning(long nowNanos, String kind, String task, String message) {
         begin(nowNanos, "warn", null).field("kind", kind).field("task", task).field("msg", message).end();
@@ -104,6 +105,12 @@ public final class TraceRecorder implements LoopObserver {
             } else if (report instanceof LongPollReport) {
                 LongPollReport r = (LongPollReport) report;
                 warning(r.atNanos() + r.durationNanos(), "long-poll", r.task() + "#" + r.slot(), r.toString());
+            } else if (report instanceof FailedTaskReport) {
+                FailedTaskReport r = (FailedTaskReport) report;
+                warning(r.atNanos(), "failed-task", r.task() + "#" + r.slot() + "." + r.generation(), r.toString());
+            } else if (report instanceof ClosedWaitReport) {
+                ClosedWaitReport r = (ClosedWaitReport) report;
+                warning(r.atNanos(), "closed-wait", r.task() + "#" + r.slot() + "." + r.generation(), r.toString());
             }
         });
     }

@@ -48,6 +48,12 @@ public final class SimRunner {
         Progress NONE = (variant, done, total, events) -> {};
 
         void update(String variant, double simulatedSeconds, double totalSeconds, long events);
+
+        /**
+         * After each simulated second, on the world's thread, between steps: the devices and their
+         * diagnostics may be read here (the console of {@code run --console}); blocking here pauses the run.
+         */
+        default void stepped(String variant, long nowNanos, List<Device> devices, List<Diagnostics> diagnostics) {}
     }
 
     public static RunResult run(Scenario scenario, Scenario.Variant variant, long seed) {
@@ -55,6 +61,14 @@ public final class SimRunner {
     }
 
     public static RunResult run(Scenario scenario, Scenario.Variant variant, long seed, Progress progress) {
+        return run(scenario, variant, seed, progress, null);
+    }
+
+    /**
+     * As {@link #run(Scenario, Scenario.Variant, long, Progress)}, writing every device's trace lines,
+     * in the order they happen, to {@code traceSink} (null: digests only). The digest is the same either way.
+     */
+    public static RunResult run(Scenario scenario, Scenario.Variant variant, long seed, Progress progress, Appendable traceSink) {
         scenario = scenario.world(variant); // the variant's sections merged over the scenario's
         Scenario.Firmware firmware = scenario.devices().firmware();
         Scenario.Network net = scenario.network();
@@ -93,9 +107,11 @@ public final class SimRunner {
                         e.reservations(), e.budgetBytes());
             }
             if (n == 1) memoryMap = device.budget().report();
-            diagnostics.add(Diagnostics.attach(device.executor()));
-            TraceRecorder trace = TraceRecorder.digestOnly(config.deviceId());
+            Diagnostics diag = Diagnostics.attach(device.executor());
+            diagnostics.add(diag);
+            TraceRecorder trace = new TraceRecorder(config.deviceId(), traceSink);
             device.executor().addObserver(trace);
+            trace.recordReports(diag); // warnings go into the digest whether or not the lines are kept
             traces.add(trace);
             world.add(device.executor());
             device.start();
@@ -145,6 +161,7 @@ public final class SimRunner {
             long target = start + Math.min(done + SECOND, scenario.duration().nanos()); // absolute: a poll that spends time cannot stretch the run
             world.runUntil(() -> world.nowNanos() >= target, target);
             progress.update(variant.name(), (target - start) / 1e9, total, world.eventsFired());
+            progress.stepped(variant.name(), world.nowNanos(), devices, diagnostics);
         }
 
         powerCuts.collect(metrics);

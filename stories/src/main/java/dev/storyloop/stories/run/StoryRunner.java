@@ -241,6 +241,15 @@ public final class StoryRunner {
                 .append(result.live() ? " --live [--broker URL]" : "").append("` (").append(result.world()).append(", storyloop ")
                 .append(version).append("); every number below comes from that run.\n\n");
         md.append("Trace digest: `").append(result.digest()).append("`\n\n");
+        if (!result.live()) {
+            // Traces run to hundreds of megabytes: the summary gives the command that re-records one (same digest) and opens it.
+            md.append("Traces: replay a variant in the console, opened at its first warning:\n\n");
+            for (RunResult run : result.runs()) {
+                md.append("- ").append(run.variant()).append(": `./storyloop replay ").append(shownPath(result.storyDir())).append(" --variant ")
+                        .append(run.variant()).append(" --seed ").append(result.seed()).append("`\n");
+            }
+            md.append("\n");
+        }
         md.append("## Claims\n\n| id | claim | expected | measured | verdict |\n|---|---|---|---|---|\n");
         for (ClaimResult c : result.claims()) {
             String verdict = c.passes() ? c.verdict() : "**" + c.verdict() + "**";
