@@ -4,6 +4,8 @@ import dev.storyloop.gateway.core.GatewayCore;
 import dev.storyloop.gateway.core.Outbox;
 import dev.storyloop.gateway.http.HttpVerticle;
 import dev.storyloop.gateway.mqtt.GatewayVerticle;
+import dev.storyloop.gateway.store.DeviceState;
+import dev.storyloop.gateway.store.GatewayStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -25,10 +27,17 @@ public final class GatewayApp {
     private GatewayVerticle mqtt;
     private HttpVerticle http;
 
-    private GatewayApp(Vertx vertx, GatewayOptions options) {
+    private final GatewayStore store;
+
+    private GatewayApp(Vertx vertx, GatewayOptions options, GatewayStore store) {
         this.vertx = vertx;
         this.options = options;
+        this.store = store;
         this.core = new GatewayCore(options.core(), options.keyring(), Outbox.NONE);
+        if (store != null) {
+            long now = System.nanoTime();
+            for (DeviceState device : store.devices()) core.restore(now, device.id(), device.commandSequence(), device.window());
+        }
     }
 
     /** Two event loops are plenty (the core is one loop's work), two workers, checker at 200 ms. */
@@ -39,9 +48,18 @@ public final class GatewayApp {
                 .setWarningExceptionTime(200).setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS);
     }
 
-    /** Deploys the MQTT and HTTP verticles; completes once the HTTP server listens. */
+    /** Deploys the MQTT and HTTP verticles with the books in memory only; completes once the HTTP server listens. */
     public static Future<GatewayApp> start(Vertx vertx, GatewayOptions options) {
-        GatewayApp app = new GatewayApp(vertx, options);
+        return start(vertx, options, null);
+    }
+
+    /**
+     * Deploys the MQTT and HTTP verticles around books restored from {@code store} (null: in memory
+     * only), committing to it before acknowledging; the caller opened the store and closes it after
+     * {@link #close}.
+     */
+    public static Future<GatewayApp> start(Vertx vertx, GatewayOptions options, GatewayStore store) {
+        GatewayApp app = new GatewayApp(vertx, options, store);
         return app.startMqtt().compose(v -> {
             app.http = new HttpVerticle(options);
             return vertx.deployVerticle(app.http);
@@ -52,7 +70,7 @@ public final class GatewayApp {
     }
 
     private Future<Void> startMqtt() {
-        mqtt = new GatewayVerticle(options, core);
+        mqtt = new GatewayVerticle(options, core, store);
         return vertx.deployVerticle(mqtt).map(id -> {
             mqttDeployment = id;
             return null;
@@ -89,6 +107,22 @@ public final class GatewayApp {
         return mqtt != null && mqtt.isConnected();
     }
 
+    /** The books as the summary prints them; call it once {@link #close} completed (the core is quiet then). */
+    public io.vertx.core.json.JsonObject books() {
+        return GatewayVerticle.books(core, "closed");
+    }
+
+    /** The store's epoch for this process, or 0 when the books are in memory only. */
+    public long epoch() {
+        return store == null ? 0 : store.epoch();
+    }
+
+    /** The MQTT verticle of the moment (a restart makes a new one). */
+    public GatewayVerticle mqtt() {
+        return mqtt;
+    }
+
+    /** Stops HTTP, then MQTT gracefully: what was received is applied, committed and acknowledged; the rest stays with the broker. */
     public Future<Void> close() {
         Future<Void> h = httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment);
         return h.compose(v -> mqttDeployment == null ? Future.<Void>succeededFuture() : vertx.undeploy(mqttDeployment).recover(e -> Future.succeededFuture()));

@@ -12,6 +12,7 @@ import dev.storyloop.protocol.Topics;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -41,6 +42,9 @@ public final class GatewayCore {
     private final ByteBuffer decodeBuffer = ByteBuffer.allocate(GatewayConfig.MAX_PAYLOAD_BYTES);
     private final DeviceTable devices;                                         // lookups by a region of the topic
     private final List<DeviceRecord> devicesInOrder = new ArrayList<>();       // iteration: first-seen order, deterministic
+    private final ArrayDeque<DeviceRecord> dirty = new ArrayDeque<>();       // changed since the store took them; at most one entry per device
+    private long restored;
+    private long restoreRefused;
     private final FrameCodec.KeyLookup keyLookup = this::authenticatorFor;
     private final TopicId topicId = new TopicId();
     private static final int ID_START = Topics.PREFIX.length();
@@ -200,6 +204,7 @@ public final class GatewayCore {
             if (record == null) return Rejection.DEVICE_LIMIT;
         }
         if (expected == FrameType.ACK) return ack(nowNanos, record);
+        markDirty(record); // every verdict changes the window's books
         switch (record.sequences.accept(frame.sequence())) {
             case DUPLICATE:
                 return Rejection.REPLAY;
@@ -299,6 +304,7 @@ public final class GatewayCore {
     private long nextDeviceSequence(DeviceRecord record) {
         long sequence = record.commandSequence;
         record.commandSequence = sequence == Frame.U32_MAX ? 0 : sequence + 1;
+        markDirty(record);
         return sequence;
     }
 
@@ -307,6 +313,66 @@ public final class GatewayCore {
         int length = codec.encode(outgoing, record.authenticator, encodeBuffer);
         return Arrays.copyOf(encodeBuffer.array(), length);
     }
+
+    // ---- durable books -------------------------------------------------------------------------
+
+    private void markDirty(DeviceRecord record) {
+        if (record.dirty) return;
+        record.dirty = true;
+        dirty.addLast(record);
+        assert dirty.size() <= devices.size() : "a device is in the dirty list twice";
+    }
+
+    /**
+     * Moves up to {@code max} devices whose books changed since the last call into {@code into}, in
+     * the order they changed; the shell saves them ({@link DeviceRecord#sequences()},
+     * {@link DeviceRecord#commandSequence()}) to its durable store. Returns how many.
+     */
+    public int takeDirty(List<DeviceRecord> into, int max) {
+        int taken = 0;
+        while (taken < max && !dirty.isEmpty()) {
+            DeviceRecord record = dirty.pollFirst();
+            record.dirty = false;
+            into.add(record);
+            taken++;
+        }
+        return taken;
+    }
+
+    /** Devices whose books changed since the store last took them. */
+    public int dirtyDevices() {
+        return dirty.size();
+    }
+
+    /**
+     * Registers a device with books a previous process saved: its sequence window (as
+     * {@link SequenceWindow#saveTo} wrote it) and command sequence. False, counted, when the
+     * device has no key now, is already known, the registry is full or the window does not fit.
+     */
+    public boolean restore(long nowNanos, String deviceId, long commandSequence, long[] window) {
+        if (deviceId == null || devices.get(deviceId) != null || devices.size() >= config.maxDevices() || keyring.keyOf(deviceId) == null
+                || commandSequence < 0 || commandSequence > Frame.U32_MAX) {
+            restoreRefused++;
+            return false;
+        }
+        DeviceRecord record = new DeviceRecord(deviceId, new JcaAuthenticator(keyring.keyOf(deviceId)), config.historyPerDevice(),
+                config.replayWindow(), nowNanos);
+        if (!record.sequences.restore(window)) {
+            restoreRefused++;
+            return false;
+        }
+        record.lastSeenNanos = 0;
+        record.commandSequence = commandSequence;
+        devices.put(record);
+        devicesInOrder.add(record);
+        restored++;
+        return true;
+    }
+
+    /** Devices {@link #restore} registered. */
+    public long restored() { return restored; }
+    /** Saved devices {@link #restore} refused. */
+    public long restoreRefused() { return restoreRefused; }
 
     // ---- time ----------------------------------------------------------------------------------
 
@@ -389,7 +455,8 @@ public final class GatewayCore {
     /** Sequence numbers missing over every device. */
     public long missingTotal() { long n = 0; for (DeviceRecord d : devicesInOrder) n += d.sequences.missing(); return n; }
     public long duplicatesTotal() { long n = 0; for (DeviceRecord d : devicesInOrder) n += d.sequences.duplicates(); return n; }
-    public long receivedTotal() { return telemetryAccepted; } // every accepted frame is one the sequence window received
+    /** Frames the sequence windows received, over every device, restored books included. */
+    public long receivedTotal() { long n = 0; for (DeviceRecord d : devicesInOrder) n += d.sequences.received(); return n; }
     public long reorderedTotal() { long n = 0; for (DeviceRecord d : devicesInOrder) n += d.sequences.reordered(); return n; }
     public long staleDevices() { long n = 0; for (DeviceRecord d : devicesInOrder) if (d.stale) n++; return n; }
 }

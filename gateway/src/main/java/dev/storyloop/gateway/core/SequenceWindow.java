@@ -12,10 +12,14 @@ package dev.storyloop.gateway.core;
  *   <li>inside the window, seen: a duplicate (a replay), rejected;</li>
  *   <li>below the window: too old to tell, rejected.</li>
  * </ul>
- * The first frame sets the baseline: if its sequence number is below the window size, the device
- * is taken to have started at 0 and the lower numbers count as missing (frames lost before the
- * gateway saw any); a higher first number means the gateway joined late, and nothing before it is
- * counted. Allocation-free after construction.
+ * The first frame sets the baseline: nothing below it is counted missing, because the gateway
+ * cannot tell frames lost before it first saw the device from frames another gateway process
+ * applied before a restart (a redelivered backlog starts wherever the last process stopped). Frames
+ * lost before the first one are the device's own books' to count. A frame below the baseline that
+ * still arrives inside the window is accepted as late without touching {@code missing}.
+ * {@link #saveTo} and {@link #restore} carry the whole state across a process restart (the durable
+ * store), so a restarted gateway keeps refusing replays and does not see false gaps. Allocation-free
+ * after construction.
  */
 public final class SequenceWindow {
     /** What {@link #accept} decided. */
@@ -25,6 +29,7 @@ public final class SequenceWindow {
     private final long[] bits;
     private final int windowSize;
     private long highest = -1;   // unwrapped position of the highest sequence number seen
+    private long base = -1;      // unwrapped position of the first sequence number seen: the baseline
     private long received;
     private long duplicates;
     private long reordered;
@@ -41,8 +46,7 @@ public final class SequenceWindow {
     public Verdict accept(long sequence) {
         if (sequence < 0 || sequence >= U32) throw new IllegalArgumentException("not a u32: " + sequence);
         if (highest < 0) {
-            long missedBefore = sequence < windowSize ? sequence : 0;
-            missing += missedBefore;
+            base = sequence;
             highest = sequence;
             set(sequence);
             received++;
@@ -70,7 +74,8 @@ public final class SequenceWindow {
         set(position);
         received++;
         reordered++;
-        missing--;
+        if (position >= base) missing--; // below the baseline it was never counted missing
+        assert missing >= 0 : "missing went below zero at position " + position;
         return Verdict.LATE;
     }
 
@@ -87,6 +92,43 @@ public final class SequenceWindow {
     private boolean isSet(long position) {
         int index = (int) (position & (windowSize - 1));
         return (bits[index >>> 6] & (1L << (index & 63))) != 0;
+    }
+
+    /** Longs {@link #saveTo} writes for a window of {@code windowSize}. */
+    public static int savedLongs(int windowSize) {
+        return SAVED_FIELDS + windowSize / 64;
+    }
+
+    private static final int SAVED_FIELDS = 8;
+    private static final long SAVED_FORMAT = 1;
+
+    /** Writes the whole state into {@code out} (at least {@link #savedLongs} long); allocation-free. */
+    public void saveTo(long[] out) {
+        if (out.length < savedLongs(windowSize)) throw new IllegalArgumentException("need " + savedLongs(windowSize) + " longs, got " + out.length);
+        out[0] = SAVED_FORMAT;
+        out[1] = highest;
+        out[2] = base;
+        out[3] = received;
+        out[4] = duplicates;
+        out[5] = reordered;
+        out[6] = missing;
+        out[7] = tooOld;
+        System.arraycopy(bits, 0, out, SAVED_FIELDS, bits.length);
+    }
+
+    /** Takes the state {@link #saveTo} wrote; false (and nothing changed) when it does not fit this window. */
+    public boolean restore(long[] in) {
+        if (in.length != savedLongs(windowSize) || in[0] != SAVED_FORMAT) return false;
+        if (in[1] < -1 || in[3] < 0 || in[4] < 0 || in[5] < 0 || in[6] < 0 || in[7] < 0 || (in[1] < 0) != (in[2] < 0)) return false;
+        highest = in[1];
+        base = in[2];
+        received = in[3];
+        duplicates = in[4];
+        reordered = in[5];
+        missing = in[6];
+        tooOld = in[7];
+        System.arraycopy(in, SAVED_FIELDS, bits, 0, bits.length);
+        return true;
     }
 
     /** Distinct frames accepted. */

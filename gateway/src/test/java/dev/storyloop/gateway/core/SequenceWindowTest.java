@@ -35,13 +35,34 @@ class SequenceWindowTest {
     }
 
     @Test
-    void shouldCountFramesLostBeforeTheFirstOneWhenTheDeviceStartedAtZero() {
+    void shouldNotInventMissingFramesBelowTheFirstOneSeen() {
         SequenceWindow early = new SequenceWindow(64);
         early.accept(5);
-        assertThat(early.missing()).isEqualTo(5);
+        assertThat(early.missing()).as("a restarted gateway's first sight of the device: 0..4 may have been applied before").isZero();
+        assertThat(early.accept(3)).as("below the baseline, inside the window: late").isEqualTo(LATE);
+        assertThat(early.missing()).isZero();
+        early.accept(7);
+        assertThat(early.missing()).isEqualTo(1);
         SequenceWindow late = new SequenceWindow(64);
         late.accept(1_000);
         assertThat(late.missing()).as("joined late: nothing before is known").isZero();
+    }
+
+    @Test
+    void shouldRefuseReplaysAndKeepItsBooksAfterARestore() {
+        SequenceWindow before = new SequenceWindow(64);
+        for (long s : new long[] {0, 1, 2, 5, 6}) before.accept(s);
+        long[] saved = new long[SequenceWindow.savedLongs(64)];
+        before.saveTo(saved);
+
+        SequenceWindow after = new SequenceWindow(64);
+        assertThat(after.restore(saved)).isTrue();
+        assertThat(after.accept(5)).as("a captured frame replayed after the restart").isEqualTo(DUPLICATE);
+        assertThat(after.accept(3)).isEqualTo(LATE);
+        assertThat(after.accept(7)).isEqualTo(NEW);
+        assertThat(after.missing()).as("only 4 never came").isEqualTo(1);
+        assertThat(after.received()).isEqualTo(7);
+        assertThat(after.restore(new long[SequenceWindow.savedLongs(128)])).as("another window size").isFalse();
     }
 
     @Test
@@ -89,9 +110,11 @@ class SequenceWindowTest {
         SequenceWindow w = new SequenceWindow(1024);
         for (long s : sent) w.accept(s);
         long highest = w.highestSequence();
+        long base = sent.get(0);
         long distinct = sent.stream().distinct().count();
+        long distinctFromBase = sent.stream().filter(s -> s >= base).distinct().count();
         assertThat(w.received()).isEqualTo(distinct);
-        assertThat(w.missing()).isEqualTo(highest + 1 - distinct);
+        assertThat(w.missing()).as("counted from the first number seen").isEqualTo(highest + 1 - base - distinctFromBase);
         assertThat(w.duplicates()).isEqualTo(sent.size() - distinct);
         assertThat(w.missing()).isLessThanOrEqualTo(dropped);
     }
