@@ -62,6 +62,11 @@ public final class GatewayCore {
     private long nextCorrelationId = 1;
     // flow control
     private boolean throttled;
+    /** Drops a second (sequence gaps plus broker drops, over {@link DropWatch#WINDOW_SECONDS} s) that throttle the fleet. */
+    public static final long DROP_PRESSURE_PER_SECOND = 1;
+    /** Seconds without a drop before drop pressure ends. */
+    public static final int DROP_QUIET_SECONDS = 5;
+    private final DropWatch dropWatch = new DropWatch(DROP_PRESSURE_PER_SECOND, DROP_QUIET_SECONDS);
     // counters
     private final long[] rejected = new long[Rejection.values().length];
     private long framesIn;
@@ -74,6 +79,7 @@ public final class GatewayCore {
     private long commandsTimedOut;
     private long commandsRefused;
     private long throttles;
+    private long throttlesOnDrops;
     private long releases;
     private long creditFramesSent;
     private int peakBacklog;
@@ -122,7 +128,7 @@ public final class GatewayCore {
         queuedAtNanos[slot] = nowNanos;
         queueSize++;
         if (queueSize > peakBacklog) peakBacklog = queueSize;
-        flowControl();
+        flowControl(nowNanos);
         return true;
     }
 
@@ -141,7 +147,7 @@ public final class GatewayCore {
             outbox.processed(nowNanos - queuedAt);
             done++;
         }
-        if (done > 0) flowControl();
+        if (done > 0) flowControl(nowNanos);
         return done;
     }
 
@@ -205,7 +211,12 @@ public final class GatewayCore {
         }
         if (expected == FrameType.ACK) return ack(nowNanos, record);
         markDirty(record); // every verdict changes the window's books
-        switch (record.sequences.accept(frame.sequence())) {
+        long missingBefore = record.sequences.missing();
+        SequenceWindow.Verdict verdict = record.sequences.accept(frame.sequence());
+        long gap = record.sequences.missing() - missingBefore;
+        if (gap != 0) dropWatch.gaps(nowNanos, gap); // a late frame fills a gap: reordering, not loss
+        if (gap > 0) flowControl(nowNanos);
+        switch (verdict) {
             case DUPLICATE:
                 return Rejection.REPLAY;
             case TOO_OLD:
@@ -388,6 +399,17 @@ public final class GatewayCore {
                     CommandResult.Outcome.TIMED_OUT, null, due.sentAtNanos, nowNanos));
         }
         silenceWatch.markStale(nowNanos, config.samplePeriodNanos() * config.stalePeriods(), Topics.STATUS_OFFLINE);
+        flowControl(nowNanos); // drop pressure ends with time, not only with traffic
+    }
+
+    /**
+     * The broker's cumulative drop counter ({@code $SYS/broker/publish/messages/dropped} on
+     * Mosquitto) read {@code counter} at {@code nowNanos}: its rise counts as broker drops and
+     * feeds flow control.
+     */
+    public void brokerDropCounter(long nowNanos, long counter) {
+        dropWatch.brokerCounter(nowNanos, counter);
+        flowControl(nowNanos);
     }
 
     private void seen(DeviceRecord record, long nowNanos) {
@@ -403,14 +425,21 @@ public final class GatewayCore {
 
     // ---- flow control --------------------------------------------------------------------------
 
-    private void flowControl() {
+    /**
+     * Throttles the fleet when the local backlog reaches the high watermark or when drops the
+     * gateway cannot see in its queue (sequence gaps, the broker's drop counter) keep coming; lifts
+     * it when the backlog is at the low watermark and the drops have stopped ({@link DropWatch}).
+     */
+    private void flowControl(long nowNanos) {
         GatewayConfig.Flow flow = config.flow();
         if (!flow.enabled()) return;
-        if (!throttled && queueSize >= flow.highWatermark()) {
+        boolean dropping = dropWatch.pressing(nowNanos);
+        if (!throttled && (queueSize >= flow.highWatermark() || dropping)) {
             throttled = true;
             throttles++;
+            if (dropping) throttlesOnDrops++;
             for (DeviceRecord record : devicesInOrder) sendCredit(record, 0);
-        } else if (throttled && queueSize <= flow.lowWatermark()) {
+        } else if (throttled && queueSize <= flow.lowWatermark() && !dropping) {
             throttled = false;
             releases++;
             for (DeviceRecord record : devicesInOrder) sendCredit(record, 0);
@@ -447,6 +476,12 @@ public final class GatewayCore {
     public int commandsOutstanding() { return pending.size(); }
     public boolean throttled() { return throttled; }
     public long throttles() { return throttles; }
+    /** Throttles started while drops were coming (whatever the backlog). */
+    public long throttlesOnDrops() { return throttlesOnDrops; }
+    /** Messages the broker reported dropping since the gateway first read its counter. */
+    public long brokerDropped() { return dropWatch.brokerDropped(); }
+    /** Sequence gaps plus broker drops per second, over the last {@link DropWatch#WINDOW_SECONDS} s up to {@code nowNanos}. */
+    public double dropsPerSecond(long nowNanos) { return dropWatch.dropsPerSecond(nowNanos); }
     public long releases() { return releases; }
     public long creditFramesSent() { return creditFramesSent; }
     public int backlog() { return queueSize; }

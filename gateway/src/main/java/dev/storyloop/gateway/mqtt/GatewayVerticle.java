@@ -68,6 +68,8 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
     public static final long RECONNECT_CAP_MILLIS = 5_000;
     public static final int KEEPALIVE_SECONDS = 30;
     public static final int RECENT_READINGS_SHOWN = 10;
+    /** Mosquitto's count of messages it dropped (full queues, among others); other brokers may not publish it. */
+    public static final String BROKER_DROPPED_TOPIC = "$SYS/broker/publish/messages/dropped";
 
     private final GatewayOptions options;
     private final GatewayCore core;
@@ -84,6 +86,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
     private final List<Promise<Void>> quietWaiters = new ArrayList<>();
     private int connection;                           // generation: a packet id is only acknowledged on the connection it came on
     private long ignoredWhileStopping;
+    private long badBrokerCounters;
     private long storeFailures;
     private Timer storeCommit;
     private MqttClient client;
@@ -124,6 +127,10 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         if (store != null) storeThread = vertx.createSharedWorkerExecutor("storyloop-gateway-store-" + options.clientId(), 1);
         client = MqttClient.create(vertx, mqtt);
         client.publishHandler(message -> {
+            if (BROKER_DROPPED_TOPIC.equals(message.topicName())) {
+                brokerCounter(message);
+                return;
+            }
             MqttPublishMessage ack = message.qosLevel() == MqttQoS.AT_MOST_ONCE ? null : message;
             if (stopping || acks.full()) {
                 ignoredWhileStopping++; // not acknowledged: the broker delivers it again to the next process
@@ -190,6 +197,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
             for (Topics.Kind kind : new Topics.Kind[] {Topics.Kind.TELEMETRY, Topics.Kind.ACK, Topics.Kind.STATUS}) {
                 filters.put(kind.allDevicesFilter(), MqttQoS.AT_LEAST_ONCE.value());
             }
+            filters.put(BROKER_DROPPED_TOPIC, MqttQoS.AT_MOST_ONCE.value()); // refused (granted 0x80) by a broker whose ACL hides $SYS: then only gaps count
             return client.subscribe(filters);
         }).onSuccess(packetId -> {
             connected = true;
@@ -207,6 +215,18 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         reconnectAttempt++;
         reconnects.increment();
         vertx.setTimer(1 + jitter.nextLong(ceiling), id -> connect());
+    }
+
+    /** Mosquitto's drop counter, published every {@code sys_interval} (10 s by default) as decimal text. */
+    private void brokerCounter(MqttPublishMessage message) {
+        if (message.qosLevel() != MqttQoS.AT_MOST_ONCE && !stopping) message.ack();
+        String text = message.payload().toString(java.nio.charset.StandardCharsets.US_ASCII).trim();
+        try {
+            if (text.length() > 19) throw new NumberFormatException("too long");
+            core.brokerDropCounter(System.nanoTime(), Long.parseLong(text));
+        } catch (NumberFormatException e) {
+            badBrokerCounters++; // a broker that is not Mosquitto, or a client publishing on $SYS: counted, ignored
+        }
     }
 
     private void scheduleDrain() {
@@ -377,7 +397,9 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
 
     private void health(Message<JsonObject> request) {
         request.reply(new JsonObject().put("mqtt", connected ? "connected" : "disconnected").put("devices", core.devices())
-                .put("backlog", core.backlog()).put("store", store == null ? "none" : storeFailures == 0 ? "ok" : "failing"));
+                .put("backlog", core.backlog()).put("store", store == null ? "none" : storeFailures == 0 ? "ok" : "failing")
+                .put("throttled", core.throttled()).put("brokerDropped", core.brokerDropped())
+                .put("dropsPerSecond", core.dropsPerSecond(System.nanoTime())));
     }
 
     private JsonObject stats() {
@@ -395,7 +417,8 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
                 .put("received", core.receivedTotal()).put("missing", core.missingTotal()).put("duplicates", core.duplicatesTotal())
                 .put("reordered", core.reorderedTotal()).put("staleDevices", core.staleDevices()).put("rejected", core.rejectedTotal())
                 .put("rejects", rejects).put("backlog", core.backlog()).put("peakBacklog", core.peakBacklog())
-                .put("throttled", core.throttled()).put("commandsSent", core.commandsSent()).put("commandsAcked", core.commandsAcked())
+                .put("throttled", core.throttled()).put("throttlesOnDrops", core.throttlesOnDrops()).put("brokerDropped", core.brokerDropped())
+                .put("commandsSent", core.commandsSent()).put("commandsAcked", core.commandsAcked())
                 .put("commandsTimedOut", core.commandsTimedOut()).put("commandsRefused", core.commandsRefused());
     }
 
@@ -417,6 +440,11 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         Gauge.builder(p + "ingest.backlog", core, GatewayCore::backlog).description("frames waiting to be processed").register(registry);
         Gauge.builder(p + "flow.throttled", core, c -> c.throttled() ? 1 : 0).register(registry);
         FunctionCounter.builder(p + "flow.throttles", core, GatewayCore::throttles).register(registry);
+        FunctionCounter.builder(p + "flow.throttles.on.drops", core, GatewayCore::throttlesOnDrops)
+                .description("throttles started because drops kept coming (sequence gaps, the broker's drop counter)").register(registry);
+        FunctionCounter.builder(p + "broker.dropped", core, GatewayCore::brokerDropped)
+                .description("messages the broker reported dropping ($SYS/broker/publish/messages/dropped) since the gateway first read it").register(registry);
+        FunctionCounter.builder(p + "broker.counter.bad", this, v -> v.badBrokerCounters).register(registry);
         FunctionCounter.builder(p + "commands.sent", core, GatewayCore::commandsSent).register(registry);
         FunctionCounter.builder(p + "commands.acked", core, GatewayCore::commandsAcked).register(registry);
         FunctionCounter.builder(p + "commands.timed.out", core, GatewayCore::commandsTimedOut).register(registry);

@@ -244,4 +244,43 @@ class GatewayCoreTest {
         assertThat(off.device("pi-1").sequences().missing()).isEqualTo(2);
         assertThat(out.published).isEmpty();
     }
+
+    @Test
+    void shouldThrottleOnRisingGapsWithAnEmptyQueueAndReleaseOnceTheyStop() {
+        core.handle(0, Topics.telemetry("pi-1"), telemetry("pi-1", 0));
+        core.handle(S / 10, Topics.telemetry("pi-1"), telemetry("pi-1", 3));       // 2 lost: not yet pressure
+        assertThat(core.throttled()).isFalse();
+        core.handle(S / 5, Topics.telemetry("pi-1"), telemetry("pi-1", 6));        // 4 lost in a second: the broker is dropping
+        assertThat(core.backlog()).isZero();
+        assertThat(core.throttled()).as("gaps throttle even with no local backlog").isTrue();
+        assertThat(core.throttlesOnDrops()).isEqualTo(1);
+        assertThat(out.decoded(0).credits()).as("paused: no credit").isZero();
+
+        core.tick(4 * S);
+        assertThat(core.throttled()).as("not yet quiet for " + GatewayCore.DROP_QUIET_SECONDS + " s").isTrue();
+        core.tick(S / 5 + GatewayCore.DROP_QUIET_SECONDS * S);
+        assertThat(core.throttled()).isFalse();
+        assertThat(core.releases()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldThrottleOnTheBrokersDropCounterAndNotOnItsFirstReading() {
+        core.handle(0, Topics.telemetry("pi-1"), telemetry("pi-1", 0));
+        core.brokerDropCounter(S, 5_000);                 // drops from before this gateway: not news
+        assertThat(core.throttled()).isFalse();
+        assertThat(core.brokerDropped()).isZero();
+        core.brokerDropCounter(2 * S, 5_010);
+        assertThat(core.throttled()).isTrue();
+        assertThat(core.brokerDropped()).isEqualTo(10);
+        core.brokerDropCounter(3 * S, 3);                 // the broker restarted: 3 new drops
+        assertThat(core.brokerDropped()).isEqualTo(13);
+    }
+
+    @Test
+    void shouldNotTakeReorderingForLoss() {
+        long now = 0;
+        for (long s : new long[] {0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9}) core.handle(now += S / 20, Topics.telemetry("pi-1"), telemetry("pi-1", s));
+        assertThat(core.missingTotal()).isZero();
+        assertThat(core.throttled()).as("every gap was filled by a late frame").isFalse();
+    }
 }
