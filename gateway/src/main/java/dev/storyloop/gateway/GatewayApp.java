@@ -1,5 +1,6 @@
 package dev.storyloop.gateway;
 
+import dev.storyloop.gateway.core.GatewayConfig;
 import dev.storyloop.gateway.core.GatewayCore;
 import dev.storyloop.gateway.core.Outbox;
 import dev.storyloop.gateway.http.HttpVerticle;
@@ -10,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 
+import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,13 +33,31 @@ public final class GatewayApp {
 
     private GatewayApp(Vertx vertx, GatewayOptions options, GatewayStore store) {
         this.vertx = vertx;
-        this.options = options;
         this.store = store;
-        this.core = new GatewayCore(options.core(), options.keyring(), Outbox.NONE);
+        // The epoch: the store's counter when there is one (never repeats on these books), else a random one.
+        long epoch = options.core().epoch() != GatewayConfig.EPOCH_UNSET ? options.core().epoch()
+                : store != null ? store.epoch() : freshEpoch();
+        this.options = options.core().epoch() == epoch ? options : options.withCore(options.core().withEpoch(epoch));
+        this.core = new GatewayCore(this.options.core(), this.options.keyring(), Outbox.NONE);
         if (store != null) {
             long now = System.nanoTime();
             for (DeviceState device : store.devices()) core.restore(now, device.id(), device.commandSequence(), device.window());
         }
+    }
+
+    /**
+     * An epoch for a new gateway process without a durable store: a random non-zero u32 from the
+     * system's strong source. Two processes then collide with probability 2^-32, and only a collision
+     * together with a device still remembering a command of the same correlation id could confuse the
+     * device's dedupe. With a store, the epoch is its counter ({@link GatewayStore#epoch}), incremented
+     * and committed at every start.
+     */
+    public static long freshEpoch() {
+        long epoch;
+        do {
+            epoch = new SecureRandom().nextInt() & 0xFFFF_FFFFL;
+        } while (epoch == GatewayConfig.EPOCH_UNSET);
+        return epoch;
     }
 
     /** Two event loops are plenty (the core is one loop's work), two workers, checker at 200 ms. */
@@ -112,9 +132,9 @@ public final class GatewayApp {
         return GatewayVerticle.books(core, "closed");
     }
 
-    /** The store's epoch for this process, or 0 when the books are in memory only. */
+    /** The epoch this process puts in its commands: the store's counter, or a random one without a store. */
     public long epoch() {
-        return store == null ? 0 : store.epoch();
+        return core.epoch();
     }
 
     /** The MQTT verticle of the moment (a restart makes a new one). */

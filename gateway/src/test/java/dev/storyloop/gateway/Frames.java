@@ -20,8 +20,8 @@ final class Frames {
                 .addReading(Sensor.COUNTER, (int) sequence), id);
     }
 
-    static byte[] ack(String id, long correlationId, AckStatus status) {
-        return sign(new Frame().reset(FrameType.ACK, id, 0, 0).ack(correlationId, status), id);
+    static byte[] ack(String id, long epoch, long correlationId, AckStatus status) {
+        return sign(new Frame().reset(FrameType.ACK, id, 0, 0).ack(epoch, correlationId, status), id);
     }
 
     /** Encodes {@code frame} with {@code keyOf}'s key (another device's key makes a forgery). */

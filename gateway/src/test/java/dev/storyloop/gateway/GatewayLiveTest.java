@@ -171,7 +171,7 @@ class GatewayLiveTest {
             @Override public void messageArrived(String topic, MqttMessage message) throws Exception {
                 Frame command = Frames.decode(message.getPayload());
                 if (command.type() == FrameType.COMMAND) {
-                    devices.publish(Topics.ack("pi-1"), Frames.ack("pi-1", command.correlationId(), AckStatus.OK), 1, false);
+                    devices.publish(Topics.ack("pi-1"), Frames.ack("pi-1", command.epoch(), command.correlationId(), AckStatus.OK), 1, false);
                 }
             }
             @Override public void deliveryComplete(IMqttDeliveryToken token) {}

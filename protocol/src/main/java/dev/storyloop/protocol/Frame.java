@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Frame {
     public static final int MAGIC = 0x534C; // "SL"
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     public static final int TAG_BYTES = 16;
     public static final int MAX_READINGS = 16;
     public static final long U32_MAX = 0xFFFF_FFFFL;
@@ -25,7 +25,8 @@ public final class Frame {
     private int readingCount;
     private final Sensor[] sensors = new Sensor[MAX_READINGS];
     private final int[] values = new int[MAX_READINGS];
-    // COMMAND and ACK
+    // COMMAND and ACK: (epoch, correlationId) names one command of one gateway process
+    private long epoch;
     private long correlationId;
     private CommandCode command;
     private int argument;
@@ -46,6 +47,7 @@ public final class Frame {
         this.sequence = sequence;
         this.timestampMillis = timestampMillis;
         this.readingCount = 0;
+        this.epoch = 0;
         this.correlationId = 0;
         this.command = null;
         this.argument = 0;
@@ -65,8 +67,13 @@ public final class Frame {
         return this;
     }
 
-    public Frame command(long correlationId, CommandCode command, int argument) {
+    /**
+     * Makes this a command of gateway process {@code epoch} (u32) with that process's {@code correlationId}
+     * (u32): the pair never repeats, so a device's dedupe and the gateway's ack check compare both.
+     */
+    public Frame command(long epoch, long correlationId, CommandCode command, int argument) {
         requireType(FrameType.COMMAND);
+        this.epoch = requireU32(epoch, "epoch");
         this.correlationId = requireU32(correlationId, "correlation id");
         if (command == null) throw new IllegalArgumentException("command is null");
         this.command = command;
@@ -74,8 +81,10 @@ public final class Frame {
         return this;
     }
 
-    public Frame ack(long correlationId, AckStatus status) {
+    /** Answers the command {@code (epoch, correlationId)}: an ack echoes both, under the device's tag. */
+    public Frame ack(long epoch, long correlationId, AckStatus status) {
         requireType(FrameType.ACK);
+        this.epoch = requireU32(epoch, "epoch");
         this.correlationId = requireU32(correlationId, "correlation id");
         if (status == null) throw new IllegalArgumentException("status is null");
         this.status = status;
@@ -118,8 +127,8 @@ public final class Frame {
     }
 
     void readingDecoded(Sensor sensor, int value) { sensors[readingCount] = sensor; values[readingCount++] = value; }
-    void commandDecoded(long corr, CommandCode code, int arg) { correlationId = corr; command = code; argument = arg; }
-    void ackDecoded(long corr, AckStatus ackStatus) { correlationId = corr; status = ackStatus; }
+    void commandDecoded(long epochValue, long corr, CommandCode code, int arg) { epoch = epochValue; correlationId = corr; command = code; argument = arg; }
+    void ackDecoded(long epochValue, long corr, AckStatus ackStatus) { epoch = epochValue; correlationId = corr; status = ackStatus; }
     void creditDecoded(long creditCount, long rate) { credits = creditCount; rateMilliHz = rate; }
 
     private boolean sameId(String id, int length) {
@@ -151,6 +160,8 @@ public final class Frame {
     public int readingCount() { return readingCount; }
     public Sensor sensor(int i) { checkReading(i); return sensors[i]; }
     public int value(int i) { checkReading(i); return values[i]; }
+    /** The gateway process a COMMAND comes from, or an ACK answers (u32). */
+    public long epoch() { return epoch; }
     public long correlationId() { return correlationId; }
     public CommandCode command() { return command; }
     public int argument() { return argument; }
@@ -176,10 +187,10 @@ public final class Frame {
                 }
                 break;
             case COMMAND:
-                out.append(" corr=").append(correlationId).append(" cmd=").append(command).append(" arg=").append(argument);
+                out.append(" epoch=").append(epoch).append(" corr=").append(correlationId).append(" cmd=").append(command).append(" arg=").append(argument);
                 break;
             case ACK:
-                out.append(" corr=").append(correlationId).append(" status=").append(status);
+                out.append(" epoch=").append(epoch).append(" corr=").append(correlationId).append(" status=").append(status);
                 break;
             case CREDIT:
                 out.append(" credits=").append(credits).append(" rate-mhz=").append(rateMilliHz);

@@ -4,13 +4,13 @@ import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
 
 /**
- * Encodes and decodes frame v1; strict, allocation-free, never throws on input.
+ * Encodes and decodes frame v2; strict, allocation-free, never throws on input.
  *
  * <p>Layout (all integers big-endian; L = device id length, P = payload length):
  * <pre>
  * offset   size  field
  * 0        2     magic 0x53 0x4C ("SL")
- * 2        1     version, 1
+ * 2        1     version, 2 (v1 had no epoch in COMMAND and ACK)
  * 3        1     type: 1 TELEMETRY, 2 COMMAND, 3 ACK, 4 CREDIT
  * 4        1     L, 1..64
  * 5        L     device id, ASCII [A-Za-z0-9_-]
@@ -19,8 +19,8 @@ import java.nio.ByteBuffer;
  * 17+L     2     P, u16; must equal the type's payload size
  * 19+L     P     payload:
  *                  TELEMETRY  u8 count (1..16), then count x (u8 sensor, i32 value in milli-units): P = 1 + 5 count
- *                  COMMAND    u32 correlation id, u8 command, i32 argument: P = 9
- *                  ACK        u32 correlation id, u8 status: P = 5
+ *                  COMMAND    u32 gateway epoch, u32 correlation id, u8 command, i32 argument: P = 13
+ *                  ACK        u32 gateway epoch, u32 correlation id, u8 status: P = 9
  *                  CREDIT     u32 credits, u32 rate in milli-frames per second (0xFFFFFFFF: no limit): P = 8
  * 19+L+P   16    tag: HMAC-SHA256 over bytes [0, 19+L+P) with the device's key, first 16 bytes
  * </pre>
@@ -29,9 +29,13 @@ import java.nio.ByteBuffer;
  */
 public final class FrameCodec {
     public static final int HEADER_BYTES = 19;            // without the device id
+    public static final int COMMAND_PAYLOAD_BYTES = 13;
+    public static final int ACK_PAYLOAD_BYTES = 9;
+    public static final int CREDIT_PAYLOAD_BYTES = 8;
     public static final int MAX_PAYLOAD_BYTES = 1 + 5 * Frame.MAX_READINGS;
     public static final int MAX_FRAME_BYTES = HEADER_BYTES + DeviceIds.MAX_LENGTH + MAX_PAYLOAD_BYTES + Frame.TAG_BYTES;
-    public static final int MIN_FRAME_BYTES = HEADER_BYTES + 1 + 5 + Frame.TAG_BYTES;
+    /** The smallest frame: a one-character id and the smallest payload, a telemetry frame with one reading (6 bytes). */
+    public static final int MIN_FRAME_BYTES = HEADER_BYTES + 1 + 6 + Frame.TAG_BYTES;
 
     private final byte[] scratch = new byte[MAX_FRAME_BYTES];
     private final byte[] expectedTag = new byte[Frame.TAG_BYTES];
@@ -50,9 +54,9 @@ public final class FrameCodec {
     private static int payloadLength(FrameType type, int readings) {
         switch (type) {
             case TELEMETRY: return 1 + 5 * readings;
-            case COMMAND: return 9;
-            case ACK: return 5;
-            case CREDIT: return 8;
+            case COMMAND: return COMMAND_PAYLOAD_BYTES;
+            case ACK: return ACK_PAYLOAD_BYTES;
+            case CREDIT: return CREDIT_PAYLOAD_BYTES;
             default: throw new AssertionError(type);
         }
     }
@@ -90,11 +94,13 @@ public final class FrameCodec {
                 }
                 break;
             case COMMAND:
+                n = putU32(b, n, frame.epoch());
                 n = putU32(b, n, frame.correlationId());
                 b[n++] = (byte) frame.command().code();
                 n = putU32(b, n, frame.argument() & Frame.U32_MAX);
                 break;
             case ACK:
+                n = putU32(b, n, frame.epoch());
                 n = putU32(b, n, frame.correlationId());
                 b[n++] = (byte) frame.status().code();
                 break;
@@ -178,21 +184,21 @@ public final class FrameCodec {
                 break;
             }
             case COMMAND: {
-                if (payload != 9) return DecodeResult.BAD_PAYLOAD_LENGTH;
-                CommandCode code = CommandCode.ofCode(in.get(n + 4) & 0xFF);
+                if (payload != COMMAND_PAYLOAD_BYTES) return DecodeResult.BAD_PAYLOAD_LENGTH;
+                CommandCode code = CommandCode.ofCode(in.get(n + 8) & 0xFF);
                 if (code == null) return DecodeResult.BAD_PAYLOAD;
-                into.commandDecoded(getU32(in, n), code, (int) getU32(in, n + 5));
+                into.commandDecoded(getU32(in, n), getU32(in, n + 4), code, (int) getU32(in, n + 9));
                 break;
             }
             case ACK: {
-                if (payload != 5) return DecodeResult.BAD_PAYLOAD_LENGTH;
-                AckStatus status = AckStatus.ofCode(in.get(n + 4) & 0xFF);
+                if (payload != ACK_PAYLOAD_BYTES) return DecodeResult.BAD_PAYLOAD_LENGTH;
+                AckStatus status = AckStatus.ofCode(in.get(n + 8) & 0xFF);
                 if (status == null) return DecodeResult.BAD_PAYLOAD;
-                into.ackDecoded(getU32(in, n), status);
+                into.ackDecoded(getU32(in, n), getU32(in, n + 4), status);
                 break;
             }
             case CREDIT: {
-                if (payload != 8) return DecodeResult.BAD_PAYLOAD_LENGTH;
+                if (payload != CREDIT_PAYLOAD_BYTES) return DecodeResult.BAD_PAYLOAD_LENGTH;
                 into.creditDecoded(getU32(in, n), getU32(in, n + 4));
                 break;
             }

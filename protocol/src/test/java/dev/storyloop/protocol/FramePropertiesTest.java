@@ -33,10 +33,10 @@ class FramePropertiesTest {
                     for (int i = 0; i < readings.length; i++) frame.addReading(Sensor.values()[i % Sensor.values().length], readings[i]);
                     break;
                 case COMMAND:
-                    frame.command(seq, CommandCode.values()[readings.length % CommandCode.values().length], readings[0]);
+                    frame.command(seq ^ 0xFFFF_FFFFL, seq, CommandCode.values()[readings.length % CommandCode.values().length], readings[0]);
                     break;
                 case ACK:
-                    frame.ack(seq, AckStatus.values()[readings.length % AckStatus.values().length]);
+                    frame.ack(seq ^ 0xFFFF_FFFFL, seq, AckStatus.values()[readings.length % AckStatus.values().length]);
                     break;
                 case CREDIT:
                     frame.credit(seq, readings[0] & Frame.U32_MAX);

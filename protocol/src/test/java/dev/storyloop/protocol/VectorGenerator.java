@@ -39,20 +39,27 @@ final class VectorGenerator {
             new Frame().reset(FrameType.TELEMETRY, "sensor_0042", 4_294_967_295L, 0)
                     .addReading(Sensor.BATTERY, 3_300).addReading(Sensor.COUNTER, -1).addReading(Sensor.TEMPERATURE, -12_250),
             new Frame().reset(FrameType.TELEMETRY, "a", 0, -1).addReading(Sensor.COUNTER, Integer.MAX_VALUE),
-            new Frame().reset(FrameType.COMMAND, "pi-1", 12, 1_764_158_401_000L).command(42, CommandCode.BLINK, 3),
-            new Frame().reset(FrameType.COMMAND, "pi-1", 13, 1_764_158_402_000L).command(4_294_967_295L, CommandCode.SET_SAMPLE_PERIOD, 250),
-            new Frame().reset(FrameType.ACK, "pi-1", 8, 1_764_158_401_050L).ack(42, AckStatus.OK),
-            new Frame().reset(FrameType.ACK, "pi-1", 9, 1_764_158_402_050L).ack(43, AckStatus.BAD_ARGUMENT),
+            new Frame().reset(FrameType.COMMAND, "pi-1", 12, 1_764_158_401_000L).command(1, 42, CommandCode.BLINK, 3),
+            new Frame().reset(FrameType.COMMAND, "pi-1", 13, 1_764_158_402_000L).command(4_294_967_295L, 4_294_967_295L, CommandCode.SET_SAMPLE_PERIOD, 250),
+            new Frame().reset(FrameType.ACK, "pi-1", 8, 1_764_158_401_050L).ack(1, 42, AckStatus.OK),
+            new Frame().reset(FrameType.ACK, "pi-1", 9, 1_764_158_402_050L).ack(3_000_000_000L, 43, AckStatus.BAD_ARGUMENT),
             new Frame().reset(FrameType.CREDIT, "pi-1", 1, 1_764_158_403_000L).credit(100, 5_000),
             new Frame().reset(FrameType.CREDIT, "pi-1", 2, 1_764_158_404_000L).credit(0, Frame.U32_MAX),
             new Frame().reset(FrameType.TELEMETRY, "x".repeat(64), 1, 1).addReading(Sensor.HUMIDITY, 1),
+            new Frame().reset(FrameType.ACK, "a", 0, 0).ack(1, 1, AckStatus.OK),
+            new Frame().reset(FrameType.TELEMETRY, "x".repeat(64), 2, 2).addReading(Sensor.TEMPERATURE, 1).addReading(Sensor.HUMIDITY, 2)
+                    .addReading(Sensor.BATTERY, 3).addReading(Sensor.COUNTER, 4).addReading(Sensor.TEMPERATURE, 5).addReading(Sensor.HUMIDITY, 6)
+                    .addReading(Sensor.BATTERY, 7).addReading(Sensor.COUNTER, 8).addReading(Sensor.TEMPERATURE, 9).addReading(Sensor.HUMIDITY, 10)
+                    .addReading(Sensor.BATTERY, 11).addReading(Sensor.COUNTER, 12).addReading(Sensor.TEMPERATURE, 13).addReading(Sensor.HUMIDITY, 14)
+                    .addReading(Sensor.BATTERY, 15).addReading(Sensor.COUNTER, 16),
         };
     }
 
     private static void valid() {
         System.out.println("# name\tkey (hex)\tframe (hex)\tdecoded (Frame.toString)");
         String[] names = {"telemetry-two-readings", "telemetry-max-sequence", "telemetry-one-char-id", "command-blink",
-                "command-max-correlation", "ack-ok", "ack-bad-argument", "credit-rate", "credit-stop", "telemetry-64-char-id"};
+                "command-max-correlation", "ack-ok", "ack-bad-argument", "credit-rate", "credit-stop", "telemetry-64-char-id",
+                "ack-one-char-id", "telemetry-largest"};
         Frame[] frames = frames();
         for (int i = 0; i < frames.length; i++) line(names[i], key(frames[i].deviceId()), encode(frames[i]), frames[i].toString());
     }
@@ -74,7 +81,8 @@ final class VectorGenerator {
         line("trailing-byte", key, java.util.Arrays.copyOf(good, good.length + 1), "too-long");
         line("oversized", key, new byte[FrameCodec.MAX_FRAME_BYTES + 1], "too-long");
         line("bad-magic", key, mutate(good, 0, 'X'), "bad-magic");
-        line("version-2", key, mutate(good, 2, 2), "unknown-version");
+        line("version-1", key, mutate(good, 2, 1), "unknown-version");
+        line("version-3", key, mutate(good, 2, 3), "unknown-version");
         line("type-9", key, mutate(good, 3, 9), "unknown-type");
         line("id-length-0", key, mutate(good, 4, 0), "bad-device-id");
         line("id-length-65", key, mutate(good, 4, 65), "bad-device-id");
@@ -86,9 +94,10 @@ final class VectorGenerator {
         line("reading-count-3", key, mutate(good, 19 + idLength, 3), "bad-payload-length");
         line("unknown-sensor", key, mutate(good, 20 + idLength, 99), "bad-payload");
         byte[] command = encode(frames()[3]);
-        line("unknown-command", key, mutate(command, 19 + idLength + 4, 77), "bad-payload");
+        line("unknown-command", key, mutate(command, 19 + idLength + 8, 77), "bad-payload");
         byte[] ack = encode(frames()[5]);
-        line("unknown-ack-status", key, mutate(ack, 19 + idLength + 4, 200), "bad-payload");
+        line("unknown-ack-status", key, mutate(ack, 19 + idLength + 8, 200), "bad-payload");
+        line("changed-ack-epoch", key, mutate(ack, 19 + idLength, ack[19 + idLength] ^ 1), "bad-tag");
         line("forged-tag", key, mutate(good, good.length - 1, good[good.length - 1] ^ 1), "bad-tag");
         line("changed-reading", key, mutate(good, 24 + idLength, good[24 + idLength] ^ 0x40), "bad-tag");
         line("wrong-key", "another-key".getBytes(StandardCharsets.US_ASCII), good, "bad-tag");

@@ -69,11 +69,12 @@ public final class Vectors {
                 }
                 break;
             case COMMAND:
-                frame.command(Long.parseLong(value(words[4], "corr")), CommandCode.valueOf(value(words[5], "cmd")),
-                        Integer.parseInt(value(words[6], "arg")));
+                frame.command(Long.parseLong(value(words[4], "epoch")), Long.parseLong(value(words[5], "corr")),
+                        CommandCode.valueOf(value(words[6], "cmd")), Integer.parseInt(value(words[7], "arg")));
                 break;
             case ACK:
-                frame.ack(Long.parseLong(value(words[4], "corr")), AckStatus.valueOf(value(words[5], "status")));
+                frame.ack(Long.parseLong(value(words[4], "epoch")), Long.parseLong(value(words[5], "corr")),
+                        AckStatus.valueOf(value(words[6], "status")));
                 break;
             case CREDIT:
                 frame.credit(Long.parseLong(value(words[4], "credits")), Long.parseLong(value(words[5], "rate-mhz")));

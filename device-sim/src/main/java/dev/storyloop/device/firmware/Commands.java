@@ -19,13 +19,15 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * The inbound task: commands from the gateway (acted on, then acknowledged with their correlation
- * id and a status) and flow-control credits (handed to the uplink).
+ * The inbound task: commands from the gateway (acted on, then acknowledged with their gateway
+ * epoch, correlation id and a status) and flow-control credits (handed to the uplink).
  *
  * <p>Every inbound frame is decoded strictly and its tag checked with the device's own key; a frame
  * that fails, or names another device, is counted and ignored. A command delivered twice (QoS 1
  * redelivery) is acknowledged again with its first status but not executed twice: the last
- * {@link #RECENT_COMMANDS} correlation ids are remembered. A reboot is acknowledged first, then
+ * {@link #RECENT_COMMANDS} (epoch, correlation id) pairs are remembered. The pair, not the id alone:
+ * a restarted gateway numbers its commands from 1 again under a new epoch, and its command 1 is a
+ * new command, not a redelivery of the old process's command 1. A reboot is acknowledged first, then
  * done, so the gateway hears of it.
  */
 final class Commands implements Future<Void> {
@@ -37,6 +39,7 @@ final class Commands implements Future<Void> {
     private final Frame frame = new Frame();
     private final Frame ack = new Frame();
     private final ByteBuffer scratch = ByteBuffer.allocate(FrameCodec.MAX_FRAME_BYTES);
+    private final long[] recentEpochs = new long[RECENT_COMMANDS];
     private final long[] recentIds = new long[RECENT_COMMANDS];
     private final AckStatus[] recentStatus = new AckStatus[RECENT_COMMANDS];
     private int recentNext;
@@ -122,27 +125,29 @@ final class Commands implements Future<Void> {
 
     private void command(Context cx) {
         device.stats.commandsReceived++;
+        long epoch = frame.epoch();
         long correlationId = frame.correlationId();
-        AckStatus status = recentStatus(correlationId);
+        AckStatus status = recentStatus(epoch, correlationId);
         if (status != null) {
             device.stats.commandsDuplicate++;
         } else {
             status = execute(frame.command(), frame.argument());
-            remember(correlationId, status);
+            remember(epoch, correlationId, status);
             rebootAfterAck = frame.command() == CommandCode.REBOOT && status == AckStatus.OK;
         }
         CommandCode code = frame.command();
-        byte[] answer = encodeAck(cx, correlationId, status);
+        byte[] answer = encodeAck(cx, epoch, correlationId, status);
         if (device.config.requestSigning() && code != CommandCode.REBOOT) {
             if (startRequest(cx, answer)) return;
             device.stats.requestsBusy++; // no request slot free: answer at once that the device is busy
-            answer = encodeAck(cx, correlationId, AckStatus.BUSY);
+            answer = encodeAck(cx, epoch, correlationId, AckStatus.BUSY);
         }
         acking = device.transport.publish(device.ackTopic, answer, 1, false);
     }
 
-    private byte[] encodeAck(Context cx, long correlationId, AckStatus status) {
-        ack.reset(FrameType.ACK, device.config.deviceId(), ackSequence, cx.nowNanos() / 1_000_000L).ack(correlationId, status);
+    /** An ACK echoes the command's epoch and id under the device's tag; ACKs count their own sequence from 0, apart from telemetry's. */
+    private byte[] encodeAck(Context cx, long epoch, long correlationId, AckStatus status) {
+        ack.reset(FrameType.ACK, device.config.deviceId(), ackSequence, cx.nowNanos() / 1_000_000L).ack(epoch, correlationId, status);
         ackSequence = ackSequence == Frame.U32_MAX ? 0 : ackSequence + 1;
         scratch.clear();
         int length = codec.encode(ack, device.frameAuthenticator, scratch);
@@ -206,14 +211,15 @@ final class Commands implements Future<Void> {
         }
     }
 
-    private AckStatus recentStatus(long correlationId) {
+    private AckStatus recentStatus(long epoch, long correlationId) {
         for (int i = 0; i < RECENT_COMMANDS; i++) {
-            if (recentIds[i] == correlationId) return recentStatus[i];
+            if (recentIds[i] == correlationId && recentEpochs[i] == epoch) return recentStatus[i];
         }
         return null;
     }
 
-    private void remember(long correlationId, AckStatus status) {
+    private void remember(long epoch, long correlationId, AckStatus status) {
+        recentEpochs[recentNext] = epoch;
         recentIds[recentNext] = correlationId;
         recentStatus[recentNext] = status;
         recentNext = (recentNext + 1) % RECENT_COMMANDS;

@@ -90,10 +90,28 @@ class FirmwareSimTest {
     }
 
     @Test
+    void shouldExecuteTheSameCorrelationIdUnderANewGatewayEpoch() {
+        SimRig rig = new SimRig(2, config().build());
+        rig.runFor(2 * S);
+
+        rig.command(7, 1, CommandCode.SET_SAMPLE_PERIOD, 50);
+        rig.runFor(1 * S);
+        rig.command(8, 1, CommandCode.SET_SAMPLE_PERIOD, 200);       // a restarted gateway's first command
+        rig.command(8, 1, CommandCode.SET_SAMPLE_PERIOD, 200);       // and its redelivery
+        rig.runFor(2 * S);
+
+        assertThat(rig.ledger.ack(7, 1)).isEqualTo(AckStatus.OK);
+        assertThat(rig.ledger.ack(8, 1)).isEqualTo(AckStatus.OK);
+        assertThat(rig.device.samplePeriodNanos()).isEqualTo(200 * MS);
+        assertThat(rig.device.stats().commandsReceived()).isEqualTo(3);
+        assertThat(rig.device.stats().commandsDuplicate()).isEqualTo(1);
+    }
+
+    @Test
     void shouldRejectForgedAndMisaddressedFramesAndCountThem() {
         SimRig rig = new SimRig(3, config().build());
         rig.runFor(1 * S);
-        Frame forged = new Frame().reset(dev.storyloop.protocol.FrameType.COMMAND, "pi-2", 0, 0).command(5, CommandCode.REBOOT, 0);
+        Frame forged = new Frame().reset(dev.storyloop.protocol.FrameType.COMMAND, "pi-2", 0, 0).command(1, 5, CommandCode.REBOOT, 0);
         rig.send(dev.storyloop.protocol.Topics.cmd(rig.id()), forged); // signed with pi-2's key, names pi-2
         rig.gateway.publish(new dev.storyloop.device.sim.Message(dev.storyloop.protocol.Topics.cmd(rig.id()), new byte[] {1, 2, 3}, 1, false));
         rig.runFor(1 * S);

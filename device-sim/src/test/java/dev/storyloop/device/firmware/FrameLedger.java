@@ -28,6 +28,7 @@ final class FrameLedger {
     private final Map<String, BitSet> seen = new TreeMap<>();
     private final Map<String, Long> duplicates = new TreeMap<>();
     private final Map<Long, AckStatus> acks = new HashMap<>();
+    private final Map<String, AckStatus> acksByEpoch = new HashMap<>();
     private final Map<String, String> status = new TreeMap<>();
     private long telemetry;
     private long rejected;
@@ -62,6 +63,7 @@ final class FrameLedger {
             bits.set(sequence);
         } else if (frame.type() == FrameType.ACK && parsed.kind() == Topics.Kind.ACK) {
             acks.put(frame.correlationId(), frame.status());
+            acksByEpoch.put(frame.epoch() + ":" + frame.correlationId(), frame.status());
         } else {
             reject(frame.type() + " on " + parsed.kind());
         }
@@ -76,6 +78,8 @@ final class FrameLedger {
     synchronized long rejected() { return rejected; }
     synchronized String lastRejection() { return lastRejection; }
     synchronized AckStatus ack(long correlationId) { return acks.get(correlationId); }
+    /** The status the device answered command {@code (epoch, correlationId)} with, or null. */
+    synchronized AckStatus ack(long epoch, long correlationId) { return acksByEpoch.get(epoch + ":" + correlationId); }
     synchronized String status(String deviceId) { return status.get(deviceId); }
 
     /** Distinct sequence numbers received from {@code deviceId}. */

@@ -65,7 +65,7 @@ final class LiveLedger implements AutoCloseable {
     }
 
     void command(String deviceId, long correlationId, CommandCode code, int argument) throws MqttException {
-        Frame frame = new Frame().reset(FrameType.COMMAND, deviceId, 0, 0).command(correlationId, code, argument);
+        Frame frame = new Frame().reset(FrameType.COMMAND, deviceId, 0, 0).command(1, correlationId, code, argument);
         ByteBuffer out = ByteBuffer.allocate(FrameCodec.MAX_FRAME_BYTES);
         int length;
         synchronized (codec) {

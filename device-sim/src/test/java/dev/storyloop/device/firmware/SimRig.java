@@ -74,8 +74,13 @@ final class SimRig {
         world.runFor(nanos);
     }
 
+    /** A command of gateway epoch 1. */
     void command(long correlationId, CommandCode code, int argument) {
-        Frame frame = new Frame().reset(FrameType.COMMAND, device.config().deviceId(), 0, 0).command(correlationId, code, argument);
+        command(1, correlationId, code, argument);
+    }
+
+    void command(long epoch, long correlationId, CommandCode code, int argument) {
+        Frame frame = new Frame().reset(FrameType.COMMAND, device.config().deviceId(), 0, 0).command(epoch, correlationId, code, argument);
         send(Topics.cmd(device.config().deviceId()), frame);
     }
 

@@ -25,6 +25,9 @@ public final class DeviceRecord {
     long staleTransitions;
     DeviceRecord watchPrev, watchNext; // SilenceWatch's list
     boolean watched;
+    DeviceRecord evictPrev, evictNext; // EvictionWatch's list
+    boolean evictWatched;
+    long lastFrameNanos;      // the last authenticated frame (statuses are not authenticated)
     // recent readings: ring of `capacity` frames, each up to Frame.MAX_READINGS values
     private final int capacity;
     private final long[] ringSequence;
@@ -44,10 +47,10 @@ public final class DeviceRecord {
     long commandSequence;
     boolean dirty;            // changed since the durable store last took it (see GatewayCore#takeDirty)
 
-    DeviceRecord(String id, Authenticator authenticator, int history, int replayWindow, long nowNanos) {
+    DeviceRecord(String id, Authenticator authenticator, int history, int replayWindow, long maxJumpAhead, long nowNanos) {
         this.id = id;
         this.authenticator = authenticator;
-        this.sequences = new SequenceWindow(replayWindow);
+        this.sequences = new SequenceWindow(replayWindow, maxJumpAhead);
         this.firstSeenNanos = nowNanos;
         this.lastSeenNanos = nowNanos;
         this.capacity = history;

@@ -39,6 +39,27 @@ final class DeviceTable {
         }
     }
 
+    /** Removes {@code record}; the probe chains behind it shift back, so every lookup still finds its record. */
+    void remove(DeviceRecord record) {
+        int i = hash(record.id, 0, record.id.length()) & mask;
+        while (slots[i] != record) {
+            if (slots[i] == null) throw new IllegalStateException("device '" + record.id + "' is not registered");
+            i = (i + 1) & mask;
+        }
+        slots[i] = null;
+        size--;
+        // Backward-shift deletion: move up every later record of the run whose home slot does not lie in (i, j].
+        for (int j = (i + 1) & mask; slots[j] != null; j = (j + 1) & mask) {
+            int home = hash(slots[j].id, 0, slots[j].id.length()) & mask;
+            boolean homeBetween = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+            if (!homeBetween) {
+                slots[i] = slots[j];
+                slots[j] = null;
+                i = j;
+            }
+        }
+    }
+
     int size() {
         return size;
     }

@@ -28,8 +28,14 @@ import java.util.PriorityQueue;
  * throws out of {@link #handle}. Frames go through a bounded ingest queue ({@link #enqueue},
  * {@link #drain}) whose depth is the backlog flow control watches; {@link #handle} skips the queue.
  * Time comes in as an argument, so the same core runs in Vert.x and in the simulated world; it
- * must not go backwards (a monotonic clock). Per tick, liveness costs the devices that fell silent,
- * not the registry's size. One thread at a time; allocation-free per accepted telemetry frame once a device is known.
+ * must not go backwards (a monotonic clock). Per tick, liveness and eviction cost the devices that
+ * fell silent, not the registry's size.
+ *
+ * <p>Only a frame with a valid tag registers a device; a status for a device not in the registry
+ * is counted ({@link Rejection#UNKNOWN_DEVICE}) and ignored, and a device with no authenticated
+ * frame for {@link GatewayConfig#evictAfterNanos} is evicted, so fakes cannot fill the registry
+ * for good. Commands carry the process's {@link GatewayConfig#epoch}; an ACK is applied only when
+ * its (epoch, correlation id) is a command outstanding here, else refused as {@link Rejection#STALE_ACK}. One thread at a time; allocation-free per accepted telemetry frame once a device is known.
  */
 public final class GatewayCore {
     private final GatewayConfig config;
@@ -45,6 +51,8 @@ public final class GatewayCore {
     private final ArrayDeque<DeviceRecord> dirty = new ArrayDeque<>();       // changed since the store took them; at most one entry per device
     private long restored;
     private long restoreRefused;
+    private final ArrayDeque<String> evictedForStore = new ArrayDeque<>();   // ids the store should forget; at most maxDevices
+    private long evictedNotForgotten;
     private final FrameCodec.KeyLookup keyLookup = this::authenticatorFor;
     private final TopicId topicId = new TopicId();
     private static final int ID_START = Topics.PREFIX.length();
@@ -72,6 +80,9 @@ public final class GatewayCore {
     private long framesIn;
     private long telemetryAccepted;
     private final SilenceWatch silenceWatch = new SilenceWatch();
+    private final EvictionWatch evictionWatch = new EvictionWatch();
+    private long evicted;
+    private long resyncs;
     private long acksAccepted;
     private long statusUpdates;
     private long commandsSent;
@@ -180,10 +191,7 @@ public final class GatewayCore {
         String text = new String(payload, StandardCharsets.UTF_8);
         if (!text.equals(Topics.STATUS_ONLINE) && !text.equals(Topics.STATUS_OFFLINE)) return Rejection.BAD_STATUS;
         DeviceRecord record = devices.get(deviceId);
-        if (record == null) {
-            record = admit(deviceId, nowNanos);
-            if (record == null) return keyring.keyOf(deviceId) == null ? Rejection.UNKNOWN_DEVICE : Rejection.DEVICE_LIMIT;
-        }
+        if (record == null) return Rejection.UNKNOWN_DEVICE; // a status has no tag: it cannot register anyone
         record.status = text.equals(Topics.STATUS_ONLINE) ? Topics.STATUS_ONLINE : Topics.STATUS_OFFLINE;
         if (record.status == Topics.STATUS_ONLINE) {
             seen(record, nowNanos);
@@ -212,7 +220,7 @@ public final class GatewayCore {
         if (expected == FrameType.ACK) return ack(nowNanos, record);
         markDirty(record); // every verdict changes the window's books
         long missingBefore = record.sequences.missing();
-        SequenceWindow.Verdict verdict = record.sequences.accept(frame.sequence());
+        SequenceWindow.Verdict verdict = record.sequences.accept(frame.sequence(), frame.timestampMillis());
         long gap = record.sequences.missing() - missingBefore;
         if (gap != 0) dropWatch.gaps(nowNanos, gap); // a late frame fills a gap: reordering, not loss
         if (gap > 0) flowControl(nowNanos);
@@ -221,9 +229,15 @@ public final class GatewayCore {
                 return Rejection.REPLAY;
             case TOO_OLD:
                 return Rejection.TOO_OLD;
+            case TOO_FAR_AHEAD:
+                return Rejection.TOO_FAR_AHEAD;
+            case RESYNC:
+                resyncs++;
+                break;
             default:
                 break;
         }
+        evictionWatch.framed(record, nowNanos);
         seen(record, nowNanos);
         record.record(frame, nowNanos);
         telemetryAccepted++;
@@ -248,17 +262,21 @@ public final class GatewayCore {
         if (devices.size() >= config.maxDevices()) return null;
         byte[] key = keyring.keyOf(deviceId);
         if (key == null) return null;
-        DeviceRecord record = new DeviceRecord(deviceId, new JcaAuthenticator(key), config.historyPerDevice(), config.replayWindow(), nowNanos);
+        DeviceRecord record = new DeviceRecord(deviceId, new JcaAuthenticator(key), config.historyPerDevice(), config.replayWindow(),
+                config.maxJumpAhead(), nowNanos);
         record.lastSeenNanos = 0;
         devices.put(record);
         devicesInOrder.add(record);
+        evictionWatch.framed(record, nowNanos); // admitted on a frame whose tag verified
         if (throttled) sendCredit(record, nowNanos);
         return record;
     }
 
     private Rejection ack(long nowNanos, DeviceRecord record) {
-        Pending command = pending.get(frame.correlationId());
-        if (command == null || command.device != record) return Rejection.UNKNOWN_ACK;
+        // The ACK is bound to one command: this process's epoch, the id, and the device it was sent to, all under the tag.
+        Pending command = frame.epoch() == config.epoch() ? pending.get(frame.correlationId()) : null;
+        if (command == null || command.device != record) return Rejection.STALE_ACK;
+        evictionWatch.framed(record, nowNanos);
         pending.remove(command.correlationId);
         deadlines.remove(command);
         record.outstandingCommands--;
@@ -302,7 +320,7 @@ public final class GatewayCore {
         }
         long correlationId = nextCorrelationId;
         nextCorrelationId = nextCorrelationId == Frame.U32_MAX ? 1 : nextCorrelationId + 1;
-        outgoing.reset(FrameType.COMMAND, record.id, nextDeviceSequence(record), nowNanos / 1_000_000L).command(correlationId, command, argument);
+        outgoing.reset(FrameType.COMMAND, record.id, nextDeviceSequence(record), nowNanos / 1_000_000L).command(config.epoch(), correlationId, command, argument);
         outbox.publish(Topics.cmd(record.id), encode(record), 1, false);
         Pending entry = new Pending(correlationId, record, command, argument, nowNanos, nowNanos + config.commandTimeoutNanos());
         pending.put(correlationId, entry);
@@ -367,7 +385,7 @@ public final class GatewayCore {
             return false;
         }
         DeviceRecord record = new DeviceRecord(deviceId, new JcaAuthenticator(keyring.keyOf(deviceId)), config.historyPerDevice(),
-                config.replayWindow(), nowNanos);
+                config.replayWindow(), config.maxJumpAhead(), nowNanos);
         if (!record.sequences.restore(window)) {
             restoreRefused++;
             return false;
@@ -376,6 +394,7 @@ public final class GatewayCore {
         record.commandSequence = commandSequence;
         devices.put(record);
         devicesInOrder.add(record);
+        evictionWatch.framed(record, nowNanos); // a restored device that stays silent is evicted like any other
         restored++;
         return true;
     }
@@ -399,6 +418,8 @@ public final class GatewayCore {
                     CommandResult.Outcome.TIMED_OUT, null, due.sentAtNanos, nowNanos));
         }
         silenceWatch.markStale(nowNanos, config.samplePeriodNanos() * config.stalePeriods(), Topics.STATUS_OFFLINE);
+        DeviceRecord silent;
+        while ((silent = evictionWatch.pollSilent(nowNanos, config.evictAfterNanos())) != null) evict(silent);
         flowControl(nowNanos); // drop pressure ends with time, not only with traffic
     }
 
@@ -411,6 +432,31 @@ public final class GatewayCore {
         dropWatch.brokerCounter(nowNanos, counter);
         flowControl(nowNanos);
     }
+
+    /** Forgets a device: its books, its place in the registry. A later authenticated frame admits it again. */
+    private void evict(DeviceRecord record) {
+        assert record.outstandingCommands == 0 : "evicting a device with commands outstanding";
+        silenceWatch.remove(record);
+        devices.remove(record);
+        devicesInOrder.remove(record); // O(registry), once per eviction; iteration order stays first-seen
+        if (record.dirty) {
+            dirty.remove(record);     // O(registry), once per eviction
+            record.dirty = false;
+        }
+        if (evictedForStore.size() < config.maxDevices()) evictedForStore.addLast(record.id);
+        else evictedNotForgotten++; // the shell has not taken evictions for a whole registry's worth: its store keeps this one
+        evicted++;
+    }
+
+    /** Moves the ids of devices evicted since the last call into {@code into}: the shell removes them from its store. */
+    public int takeEvicted(List<String> into) {
+        int taken = evictedForStore.size();
+        while (!evictedForStore.isEmpty()) into.add(evictedForStore.pollFirst());
+        return taken;
+    }
+
+    /** Evictions the durable store was not told of (its list was full); those devices come back at the next start. */
+    public long evictedNotForgotten() { return evictedNotForgotten; }
 
     private void seen(DeviceRecord record, long nowNanos) {
         record.seen(nowNanos);
@@ -484,6 +530,12 @@ public final class GatewayCore {
     public double dropsPerSecond(long nowNanos) { return dropWatch.dropsPerSecond(nowNanos); }
     public long releases() { return releases; }
     public long creditFramesSent() { return creditFramesSent; }
+    /** Devices evicted for sending no authenticated frame for {@link GatewayConfig#evictAfterNanos}. */
+    public long evicted() { return evicted; }
+    /** Counter restarts recognised (a frame behind the highest sequence, signed later than the newest accepted). */
+    public long resyncs() { return resyncs; }
+    /** The epoch this process puts in its commands. */
+    public long epoch() { return config.epoch(); }
     public int backlog() { return queueSize; }
     public int peakBacklog() { return peakBacklog; }
 

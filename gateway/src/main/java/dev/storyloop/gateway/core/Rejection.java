@@ -22,9 +22,11 @@ public enum Rejection {
     WRONG_TYPE("wrong-type"),
     REPLAY("replay"),
     TOO_OLD("too-old"),
+    TOO_FAR_AHEAD("too-far-ahead"),
     DEVICE_LIMIT("device-limit"),
     INGEST_FULL("ingest-full"),
-    UNKNOWN_ACK("unknown-ack");
+    /** An ACK whose (epoch, correlation id) is not a command this process has outstanding: replayed, late, or another process's. */
+    STALE_ACK("stale-ack");
 
     private static final Rejection[] BY_DECODE = new Rejection[DecodeResult.values().length];
 

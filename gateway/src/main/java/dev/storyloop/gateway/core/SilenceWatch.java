@@ -36,6 +36,11 @@ final class SilenceWatch {
         }
     }
 
+    /** The device left the registry. */
+    void remove(DeviceRecord record) {
+        if (record.watched) unlink(record);
+    }
+
     private void unlink(DeviceRecord record) {
         if (record.watchPrev == null) head = record.watchNext;
         else record.watchPrev.watchNext = record.watchNext;

@@ -11,7 +11,9 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -27,8 +29,9 @@ import java.util.Locale;
  *
  * <p>It holds no state of the core: every request goes over the event bus to the verticle that
  * owns the core. Commands need {@code Authorization: Bearer <token>} (401 without, 403 with a
- * wrong one); bodies are limited to {@link #BODY_LIMIT_BYTES} (413); bad JSON or fields are 400
- * with the reason; an unknown device is 404; a device with too many commands outstanding is 429;
+ * wrong one); bodies are limited to {@link #BODY_LIMIT_BYTES} (413); a body that is not one JSON
+ * object (an array, a string, a form, nothing), a bad or missing field is 400 with the reason; a
+ * method a resource does not serve is 405 with {@code Allow}; an unknown device is 404; a device with too many commands outstanding is 429;
  * a command the device did not acknowledge in time is 504. Every refused request is counted.
  */
 public final class HttpVerticle extends VerticleBase {
@@ -63,8 +66,13 @@ public final class HttpVerticle extends VerticleBase {
         router.post("/api/devices/:id/commands").handler(new BearerToken())
                 .handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES).setHandleFileUploads(false))
                 .handler(this::command);
+        for (String path : new String[] {"/health", "/metrics", "/api/devices", "/api/stats", "/api/devices/:id"}) {
+            router.route(path).handler(ctx -> methodNotAllowed(ctx, "GET"));
+        }
+        router.route("/api/devices/:id/commands").handler(ctx -> methodNotAllowed(ctx, "POST"));
         router.route().last().handler(ctx -> refuse(ctx, 404, "no such resource: " + ctx.request().path()));
         router.errorHandler(413, ctx -> refuse(ctx, 413, "body over " + BODY_LIMIT_BYTES + " bytes"));
+        router.errorHandler(400, ctx -> refuse(ctx, 400, "bad request: the body must be one JSON object"));
         router.errorHandler(500, ctx -> refuse(ctx, 500, "internal error"));
         return vertx.createHttpServer().requestHandler(router).listen(options.httpPort(), options.httpHost())
                 .onSuccess(listening -> server = listening);
@@ -103,14 +111,16 @@ public final class HttpVerticle extends VerticleBase {
             refuse(ctx, 400, "bad device id: " + DeviceIds.rejection(id));
             return;
         }
-        JsonObject body;
+        // The raw bytes, whatever the Content-Type says (curl -d sends JSON as a form): one JSON object or a 400.
+        Buffer raw = ctx.body().buffer();
+        Object parsed;
         try {
-            body = ctx.body().asJsonObject();
+            parsed = raw == null || raw.length() == 0 ? null : Json.decodeValue(raw);
         } catch (DecodeException e) {
             refuse(ctx, 400, "bad JSON: " + e.getMessage());
             return;
         }
-        if (body == null) {
+        if (!(parsed instanceof JsonObject body)) {
             refuse(ctx, 400, "a JSON object is required, e.g. {\"command\": \"blink\", \"argument\": 3}");
             return;
         }
@@ -118,6 +128,11 @@ public final class HttpVerticle extends VerticleBase {
         CommandCode code = name instanceof String ? CommandCode.ofName((String) name) : null;
         if (code == null) {
             refuse(ctx, 400, "\"command\" must be one of set-sample-period, set-overflow-policy, blink, reboot");
+            return;
+        }
+        // Every command but reboot means something by its argument: leaving it out is a mistake, not a 0.
+        if (!body.containsKey("argument") && code != CommandCode.REBOOT) {
+            refuse(ctx, 400, "\"argument\" is required for " + name);
             return;
         }
         Object argument = body.getValue("argument", 0);
@@ -135,6 +150,11 @@ public final class HttpVerticle extends VerticleBase {
                     json(ctx, acked ? 200 : 504, result);
                 })
                 .onFailure(error -> failed(ctx, error));
+    }
+
+    private void methodNotAllowed(RoutingContext ctx, String allowed) {
+        ctx.response().putHeader("Allow", allowed);
+        refuse(ctx, 405, ctx.request().method() + " is not served here; allowed: " + allowed);
     }
 
     private void health(RoutingContext ctx) {

@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
+
 /**
  * The gateway core inside Vert.x: the MQTT client feeding it, the outputs it publishes, and the
  * event bus API the HTTP verticle calls. Everything touching the core runs on this verticle's context.
@@ -70,6 +71,14 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
     public static final int RECENT_READINGS_SHOWN = 10;
     /** Mosquitto's count of messages it dropped (full queues, among others); other brokers may not publish it. */
     public static final String BROKER_DROPPED_TOPIC = "$SYS/broker/publish/messages/dropped";
+    /**
+     * The largest MQTT packet the client decodes: 2 MiB. Netty's decoder closes the connection on a
+     * bigger one (and at QoS 1 the broker would redeliver it at every reconnect), so this limit sits
+     * well above any frame (at most 180 B) and above the broker's recommended {@code message_size_limit}
+     * of 1 MiB ({@code MosquittoConfig}): whatever the broker forwards is decoded, acknowledged and
+     * counted {@code oversized} by the core instead.
+     */
+    public static final int MQTT_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
 
     private final GatewayOptions options;
     private final GatewayCore core;
@@ -97,6 +106,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
     private int reconnectAttempt;
     private long tickTimer = -1;
     private Counter reconnects;
+    private Counter connectionErrors;
     private Counter outgoingDropped;
     private Timer processing;
 
@@ -121,7 +131,8 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         core.attach(this);
         registerMetrics();
         MqttClientOptions mqtt = new MqttClientOptions().setClientId(options.clientId()).setCleanSession(false)
-                .setKeepAliveInterval(KEEPALIVE_SECONDS).setAutoKeepAlive(true).setMaxInflightQueue(MQTT_INFLIGHT);
+                .setKeepAliveInterval(KEEPALIVE_SECONDS).setAutoKeepAlive(true).setMaxInflightQueue(MQTT_INFLIGHT)
+                .setMaxMessageSize(MQTT_MAX_MESSAGE_BYTES);
         mqtt.setAutoAck(false); // acknowledged once applied (and committed): see the class comment; returns void: not chainable
         if (options.mqttUser() != null) mqtt.setUsername(options.mqttUser()).setPassword(options.mqttPassword());
         if (store != null) storeThread = vertx.createSharedWorkerExecutor("storyloop-gateway-store-" + options.clientId(), 1);
@@ -157,7 +168,11 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
             inflight = 0;
             if (!stopping) scheduleReconnect();
         });
-        client.exceptionHandler(error -> { /* the close handler follows when the connection is gone */ });
+        client.exceptionHandler(error -> {
+            connectionErrors.increment();
+            LOG.log(System.Logger.Level.WARNING, "MQTT connection error with " + options.brokerHost() + ":" + options.brokerPort()
+                    + ": " + error, error);
+        });
         tickTimer = vertx.setPeriodic(TICK_MILLIS, id -> core.tick(System.nanoTime()));
         consumers.add(vertx.eventBus().<JsonObject>consumer(options.address("devices"), this::devices));
         consumers.add(vertx.eventBus().<JsonObject>consumer(options.address("device"), this::device));
@@ -204,6 +219,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
             reconnectAttempt = 0;
             pump();
         }).onFailure(error -> {
+            LOG.log(System.Logger.Level.WARNING, "MQTT connect to " + options.brokerHost() + ":" + options.brokerPort() + " failed: " + error);
             if (client.isConnected()) client.disconnect(); // half set up: the close handler reconnects
             else scheduleReconnect();
         });
@@ -256,7 +272,9 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
     private void persist() {
         if (writing) return; // the running batch calls this again when it is done
         int pendingAcks = acks.waitingForCommit();
-        if (store == null || core.dirtyDevices() == 0) {
+        List<String> evicted = new ArrayList<>(0);
+        core.takeEvicted(evicted);
+        if (store == null || (core.dirtyDevices() == 0 && evicted.isEmpty())) {
             dirtyTaken.clear();
             core.takeDirty(dirtyTaken, Integer.MAX_VALUE); // nothing to keep: no store
             dirtyTaken.clear();
@@ -276,7 +294,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         writing = true;
         long started = System.nanoTime();
         storeThread.<Void>executeBlocking(() -> {
-            store.write(batch);
+            store.write(batch, evicted);
             return null;
         }, true).onComplete(result -> {
             writing = false;
@@ -403,7 +421,8 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
     }
 
     private JsonObject stats() {
-        return books(core, connected ? "connected" : "disconnected");
+        return books(core, connected ? "connected" : "disconnected")
+                .put("reconnects", (long) reconnects.count()).put("connectionErrors", (long) connectionErrors.count());
     }
 
     /** The core's books in one JSON object (the HTTP API's /api/stats, the CLI's status and summary lines); read on the core's thread or once it is quiet. */
@@ -419,7 +438,8 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
                 .put("rejects", rejects).put("backlog", core.backlog()).put("peakBacklog", core.peakBacklog())
                 .put("throttled", core.throttled()).put("throttlesOnDrops", core.throttlesOnDrops()).put("brokerDropped", core.brokerDropped())
                 .put("commandsSent", core.commandsSent()).put("commandsAcked", core.commandsAcked())
-                .put("commandsTimedOut", core.commandsTimedOut()).put("commandsRefused", core.commandsRefused());
+                .put("commandsTimedOut", core.commandsTimedOut()).put("commandsRefused", core.commandsRefused())
+                .put("evicted", core.evicted()).put("resyncs", core.resyncs()).put("epoch", core.epoch());
     }
 
     // ---- metrics -------------------------------------------------------------------------------
@@ -437,6 +457,8 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         Gauge.builder(p + "sequence.received", core, GatewayCore::receivedTotal).register(registry);
         Gauge.builder(p + "devices", core, GatewayCore::devices).register(registry);
         Gauge.builder(p + "devices.stale", core, GatewayCore::staleDevices).register(registry);
+        FunctionCounter.builder(p + "devices.evicted", core, GatewayCore::evicted).description("devices silent past the eviction time").register(registry);
+        FunctionCounter.builder(p + "sequence.resyncs", core, GatewayCore::resyncs).description("device counter restarts recognised").register(registry);
         Gauge.builder(p + "ingest.backlog", core, GatewayCore::backlog).description("frames waiting to be processed").register(registry);
         Gauge.builder(p + "flow.throttled", core, c -> c.throttled() ? 1 : 0).register(registry);
         FunctionCounter.builder(p + "flow.throttles", core, GatewayCore::throttles).register(registry);
@@ -451,6 +473,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         FunctionCounter.builder(p + "commands.refused", core, GatewayCore::commandsRefused).register(registry);
         Gauge.builder(p + "mqtt.connected", this, v -> v.connected ? 1 : 0).register(registry);
         reconnects = Counter.builder(p + "mqtt.reconnects").register(registry);
+        connectionErrors = Counter.builder(p + "mqtt.connection.errors").register(registry);
         outgoingDropped = Counter.builder(p + "mqtt.outgoing.dropped").register(registry);
         FunctionCounter.builder(p + "mqtt.unacknowledged.left", this, v -> v.ignoredWhileStopping)
                 .description("messages left unacknowledged (stopping, or the acknowledgement ring full), for the broker to resend").register(registry);

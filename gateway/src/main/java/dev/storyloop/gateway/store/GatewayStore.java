@@ -67,6 +67,10 @@ public final class GatewayStore implements EpochSource, AutoCloseable {
         Object last = meta.get("epoch");
         long previous = last instanceof Long l ? l : 0;
         this.epoch = previous + 1;
+        if (epoch > 0xFFFF_FFFFL) {
+            store.closeImmediately();
+            throw new StoreException("store " + file + " has used every u32 epoch; move it away to start afresh");
+        }
         meta.put("epoch", epoch);
         store.commit();
     }
@@ -116,6 +120,12 @@ public final class GatewayStore implements EpochSource, AutoCloseable {
 
     /** Writes {@code batch} and commits it as one unit; blocks on file I/O (call it off the event loop). */
     public void write(List<DeviceState> batch) {
+        write(batch, List.of());
+    }
+
+    /** Writes {@code batch}, forgets the devices {@code evicted}, and commits both as one unit; blocks on file I/O. */
+    public void write(List<DeviceState> batch, List<String> evicted) {
+        for (String id : evicted) devices.remove(id);
         for (DeviceState state : batch) devices.put(state.id(), state.encode());
         store.commit();
         batches++;

@@ -44,7 +44,8 @@ class GatewayCoreTest {
     }
 
     final Recorded out = new Recorded();
-    final GatewayCore core = new GatewayCore(GatewayConfig.defaults().withStale(S, 3).withCommands(2, 5 * S)
+    static final long EPOCH = 7;
+    final GatewayCore core = new GatewayCore(GatewayConfig.defaults().withEpoch(EPOCH).withStale(S, 3).withCommands(2, 5 * S)
             .withIngest(100, new GatewayConfig.Flow(true, 10, 2, 0)), Keyring.development(), out);
 
     static byte[] telemetry(String id, long sequence) {
@@ -52,7 +53,11 @@ class GatewayCoreTest {
     }
 
     static byte[] ack(String id, long correlationId, AckStatus status) {
-        return encode(new Frame().reset(FrameType.ACK, id, 0, 0).ack(correlationId, status), id);
+        return ack(id, EPOCH, correlationId, status);
+    }
+
+    static byte[] ack(String id, long epoch, long correlationId, AckStatus status) {
+        return encode(new Frame().reset(FrameType.ACK, id, 0, 0).ack(epoch, correlationId, status), id);
     }
 
     static byte[] encode(Frame frame, String keyOf) {
@@ -97,7 +102,7 @@ class GatewayCoreTest {
         assertThat(core.handle(0, Topics.telemetry("pi-1"), forged)).isEqualTo(Rejection.BAD_TAG);
         assertThat(core.handle(0, Topics.telemetry("pi-2"), good)).as("pi-1's own frame on pi-2's topic").isEqualTo(Rejection.ID_MISMATCH);
         assertThat(core.handle(0, Topics.ack("pi-1"), good)).isEqualTo(Rejection.WRONG_TYPE);
-        assertThat(core.handle(0, Topics.ack("pi-1"), ack("pi-1", 99, AckStatus.OK))).isEqualTo(Rejection.UNKNOWN_ACK);
+        assertThat(core.handle(0, Topics.ack("pi-1"), ack("pi-1", 99, AckStatus.OK))).isEqualTo(Rejection.STALE_ACK);
         assertThat(core.handle(0, Topics.telemetry("pi-1"), good)).isNull();
         assertThat(core.handle(0, Topics.telemetry("pi-1"), good)).isEqualTo(Rejection.REPLAY);
 
@@ -143,6 +148,7 @@ class GatewayCoreTest {
         String[] status = new String[count];
         boolean[] stale = new boolean[count];
         long[] sequence = new long[count];
+        boolean[] registered = new boolean[count]; // only a tagged frame registers a device; statuses apply to registered ones
         long now = 0;
         for (int step = 0; step < 3_000; step++) {
             now += random.nextInt(400) * S / 1000;
@@ -151,13 +157,15 @@ class GatewayCoreTest {
             switch (random.nextInt(6)) {
                 case 0 -> { // a last will or a clean goodbye
                     core.handle(now, Topics.status(id), "offline".getBytes(StandardCharsets.UTF_8));
-                    status[n] = "offline";
+                    if (registered[n]) status[n] = "offline";
                 }
                 case 1 -> {
                     core.handle(now, Topics.status(id), "online".getBytes(StandardCharsets.UTF_8));
-                    status[n] = "online";
-                    lastSeen[n] = now;
-                    stale[n] = false;
+                    if (registered[n]) {
+                        status[n] = "online";
+                        lastSeen[n] = now;
+                        stale[n] = false;
+                    }
                 }
                 case 2 -> {
                     core.tick(now);
@@ -169,6 +177,7 @@ class GatewayCoreTest {
                 }
                 default -> {
                     assertThat(core.handle(now, Topics.telemetry(id), telemetry(id, sequence[n]++))).isNull();
+                    registered[n] = true;
                     lastSeen[n] = now;
                     stale[n] = false;
                 }
@@ -203,7 +212,7 @@ class GatewayCoreTest {
         assertThat(out.completed.get(1).outcome()).isEqualTo(CommandResult.Outcome.TIMED_OUT);
         assertThat(out.completed.get(1).correlationId()).isEqualTo(second.correlationId());
         assertThat(core.handle(7 * S, Topics.ack("pi-1"), ack("pi-1", second.correlationId(), AckStatus.OK)))
-                .as("too late").isEqualTo(Rejection.UNKNOWN_ACK);
+                .as("too late").isEqualTo(Rejection.STALE_ACK);
         assertThat(core.sendCommand(8 * S, "pi-1", CommandCode.BLINK, 1).accepted()).as("room again").isTrue();
         assertThat(core.commandsTimedOut()).isEqualTo(1);
     }

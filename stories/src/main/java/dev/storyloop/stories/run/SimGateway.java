@@ -97,7 +97,7 @@ final class SimGateway implements ClientListener, Outbox {
         if (client.publish(new Message(topic, payload, qos, retained)) < 0) publishesRefused++;
     }
 
-    /** Reads the device timestamp (frame v1: i64 milliseconds at 9 + L) of a telemetry frame; malformed ones are the core's to reject. */
+    /** Reads the device timestamp (frame v2: i64 milliseconds at 9 + L) of a telemetry frame; malformed ones are the core's to reject. */
     private void recordLatency(Message message, long nowNanos) {
         byte[] frame = message.payload();
         if (!message.topic().endsWith("/telemetry") || frame.length < 5) return;

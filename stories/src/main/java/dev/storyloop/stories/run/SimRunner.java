@@ -60,6 +60,7 @@ public final class SimRunner {
         link = link.withBandwidth(net.bandwidthBytesPerSecond(), (int) net.sendBufferBytes());
         SimWorld world = new SimWorld(seed, new BrokerLimits(scenario.broker().maxInflight(), scenario.broker().maxQueued(), false), link);
         GatewayConfig gatewayConfig = GatewayConfig.defaults()
+                .withEpoch(1) // one simulated gateway process; a fixed epoch keeps the run's bytes the same for the same seed
                 .withMaxDevices(Math.max(16, scenario.devices().count()))
                 .withStale(firmware.period() == null ? SECOND : firmware.period().nanos(), scenario.gateway().stalePeriods());
         if (!scenario.gateway().flowControl()) gatewayConfig = gatewayConfig.withIngest(gatewayConfig.ingestCapacity(), GatewayConfig.Flow.off());
