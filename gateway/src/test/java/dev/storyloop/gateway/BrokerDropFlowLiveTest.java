@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,7 +31,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * A burst past the broker's queue for the gateway, against the real Mosquitto: without flow
  * control the broker drops silently; with it the gateway sees the drops (sequence gaps, the
- * broker's {@code $SYS} drop counter), pauses the devices and fewer frames are lost. Both runs
+ * broker's {@code $SYS} drop counter), slows the devices to a rate it can take and fewer frames
+ * are lost. Both runs
  * account for every frame: received by the gateway plus dropped by the broker is what was sent.
  */
 class BrokerDropFlowLiveTest {
@@ -41,7 +41,9 @@ class BrokerDropFlowLiveTest {
     static final int FRAMES_PER_DEVICE = 500;
     static final int PUBLISHERS = 4;
     static final int BROKER_QUEUE = 20;
-    static final int PUBLISH_WINDOW = 50; // frames a publisher has in flight: what is already on its way when the devices are told to pause
+    static final int PUBLISH_WINDOW = 50;
+    /** What the gateway slows each device to: 20 devices at 20 frames/s, far below what it takes in. */
+    static final long THROTTLED_RATE_MILLI_HZ = 20_000; // frames a publisher has in flight: what is already on its way when the devices are told to pause
 
     @RegisterExtension
     final MosquittoExtension mosquitto = MosquittoExtension.with(BrokerConfig.defaults().withMaxQueuedMessages(BROKER_QUEUE));
@@ -60,6 +62,7 @@ class BrokerDropFlowLiveTest {
         assertThat(off.pauses()).isZero();
         assertThat(on.throttles()).as("the gateway throttled on drops").isPositive();
         assertThat(on.pauses()).as("the devices were slowed").isPositive();
+        assertThat(on.received()).as("more frames got through the same queue").isGreaterThan(off.received());
         assertThat(on.brokerDropped()).as("fewer drops with flow control").isLessThan(off.brokerDropped());
         for (Run run : List.of(off, on)) {
             assertThat(run.received() + run.brokerDropped()).as("every frame received or counted dropped: %s", run).isEqualTo(run.sent());
@@ -72,15 +75,17 @@ class BrokerDropFlowLiveTest {
         // One gateway session for both runs: $SYS counts the drops of every session, and an idle persistent one would keep dropping.
         String clientId = "drop-test-gateway";
         GatewayConfig core = GatewayConfig.defaults();
-        if (!flowControl) core = core.withIngest(core.ingestCapacity(), GatewayConfig.Flow.off());
+        GatewayConfig.Flow policy = flowControl ? new GatewayConfig.Flow(true, core.flow().highWatermark(), core.flow().lowWatermark(), THROTTLED_RATE_MILLI_HZ)
+                : GatewayConfig.Flow.off();
+        core = core.withIngest(core.ingestCapacity(), policy);
         GatewayOptions options = GatewayOptions.local(broker.host(), broker.port(), TOKEN).withCore(core).withClientId(clientId);
         GatewayApp gateway = GatewayApp.start(vertx, options).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         List<MqttAsyncClient> clients = new ArrayList<>();
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> "connected".equals(stats(vertx, options).getString("mqtt")));
             String prefix = flowControl ? "on-" : "off-";
-            AtomicBoolean[] paused = new AtomicBoolean[DEVICES];
-            for (int d = 0; d < DEVICES; d++) paused[d] = new AtomicBoolean();
+            // Each device's gap between frames as its last CREDIT says: 0 unlimited, Long.MAX_VALUE paused.
+            java.util.concurrent.atomic.AtomicLongArray gapNanos = new java.util.concurrent.atomic.AtomicLongArray(DEVICES);
             AtomicLong pauses = new AtomicLong();
             MqttAsyncClient flow = PahoClients.connect(broker, prefix + "flow", new MqttCallback() {
                 @Override public void connectionLost(Throwable cause) {}
@@ -88,9 +93,9 @@ class BrokerDropFlowLiveTest {
                     Frame credit = Frames.decode(message.getPayload());
                     if (credit.type() != FrameType.CREDIT) return;
                     int device = Integer.parseInt(credit.deviceId().substring(prefix.length()));
-                    boolean stop = credit.credits() == 0;
-                    if (stop && !paused[device].getAndSet(true)) pauses.incrementAndGet();
-                    if (!stop) paused[device].set(false);
+                    long gap = credit.credits() == 0 ? Long.MAX_VALUE
+                            : credit.rateMilliHz() == Frame.U32_MAX ? 0 : 1_000_000_000_000L / Math.max(1, credit.rateMilliHz());
+                    if (gapNanos.getAndSet(device, gap) == 0 && gap != 0) pauses.incrementAndGet(); // slowed from full speed
                 }
                 @Override public void deliveryComplete(IMqttDeliveryToken token) {}
             }, o -> {});
@@ -103,7 +108,7 @@ class BrokerDropFlowLiveTest {
                 MqttAsyncClient client = PahoClients.connect(broker, prefix + "pub-" + p, null, o -> o.setMaxInflight(PUBLISH_WINDOW));
                 clients.add(client);
                 int first = p;
-                Thread thread = new Thread(() -> publish(client, prefix, first, paused, sent), "burst-" + p);
+                Thread thread = new Thread(() -> publish(client, prefix, first, gapNanos, sent), "burst-" + p);
                 threads.add(thread);
                 thread.start();
             }
@@ -125,17 +130,23 @@ class BrokerDropFlowLiveTest {
         }
     }
 
-    /** Publishes the frames of devices {@code first}, {@code first + PUBLISHERS}, ... in turn, skipping a device while it is paused. */
-    private static void publish(MqttAsyncClient client, String prefix, int first, AtomicBoolean[] paused, AtomicLong sent) {
+    /**
+     * Publishes the frames of devices {@code first}, {@code first + PUBLISHERS}, ... in turn, each no
+     * faster than its last CREDIT allows: the devices' side of flow control.
+     */
+    private static void publish(MqttAsyncClient client, String prefix, int first, java.util.concurrent.atomic.AtomicLongArray gapNanos,
+                                AtomicLong sent) {
         int mine = 0;
         for (int d = first; d < DEVICES; d += PUBLISHERS) mine++;
         long[] next = new long[DEVICES];
+        long[] lastSentNanos = new long[DEVICES];
         int done = 0;
         try {
             while (done < mine) {
                 boolean any = false;
                 for (int d = first; d < DEVICES; d += PUBLISHERS) {
-                    if (next[d] == FRAMES_PER_DEVICE || paused[d].get()) continue;
+                    long gap = gapNanos.get(d);
+                    if (next[d] == FRAMES_PER_DEVICE || gap == Long.MAX_VALUE || (gap > 0 && System.nanoTime() - lastSentNanos[d] < gap)) continue;
                     any = true;
                     try {
                         client.publish(Topics.telemetry(prefix + d), Frames.telemetry(prefix + d, next[d]), 1, false);
@@ -145,9 +156,10 @@ class BrokerDropFlowLiveTest {
                         continue;
                     }
                     sent.incrementAndGet();
+                    lastSentNanos[d] = System.nanoTime();
                     if (++next[d] == FRAMES_PER_DEVICE) done++;
                 }
-                if (!any) Thread.sleep(5); // every device of mine is paused: wait for credit
+                if (!any) Thread.sleep(1); // every device of mine is paused or waiting for its next slot
             }
         } catch (Exception e) {
             throw new IllegalStateException(e);

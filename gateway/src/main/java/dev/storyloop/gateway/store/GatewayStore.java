@@ -27,6 +27,11 @@ import java.util.Objects;
  */
 public final class GatewayStore implements EpochSource, AutoCloseable {
     static final int FORMAT = 1;
+    static final int COMPACT_EVERY_BATCHES = 64;
+    static final int COMPACT_FILL_PERCENT = 50;
+    static final int COMPACT_WRITE_BYTES = 4 << 20;
+    /** How long an old chunk is kept before its space is reused: a crash of the process (not of the machine) loses no OS buffer. */
+    static final int RETENTION_MILLIS = 1_000;
     private static final String META = "meta";
     private static final String DEVICES = "devices";
 
@@ -83,6 +88,7 @@ public final class GatewayStore implements EpochSource, AutoCloseable {
         MVStore store;
         try {
             store = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().open();
+            store.setRetentionTime(RETENTION_MILLIS);
         } catch (RuntimeException e) {
             throw new StoreException("store " + file + " cannot be opened (" + e.getMessage() + "); it is corrupt, of another program,"
                     + " or held by another gateway process. Refusing to start with empty books: move it away to start afresh", e);
@@ -130,6 +136,22 @@ public final class GatewayStore implements EpochSource, AutoCloseable {
         store.commit();
         batches++;
         devicesWritten += batch.size();
+        if (batches % COMPACT_EVERY_BATCHES == 0) compact();
+    }
+
+    /**
+     * Keeps the file bounded: every commit appends a chunk, and an old chunk's space is reused only
+     * once nothing live is left in it, so now and then the live pages of sparse chunks are
+     * rewritten (at most {@link #COMPACT_WRITE_BYTES} per call) until the file is at least
+     * {@link #COMPACT_FILL_PERCENT} % live.
+     */
+    private void compact() {
+        store.compact(COMPACT_FILL_PERCENT, COMPACT_WRITE_BYTES);
+    }
+
+    /** The file's size now, in bytes. */
+    public long fileBytes() {
+        return store.getFileStore().size();
     }
 
     /** Batches committed by this process. */

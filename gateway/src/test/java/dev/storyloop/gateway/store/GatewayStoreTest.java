@@ -78,4 +78,37 @@ class GatewayStoreTest {
     void shouldRefuseADirectory() {
         assertThatThrownBy(() -> GatewayStore.open(dir)).isInstanceOf(GatewayStore.StoreException.class).hasMessageContaining("not a regular file");
     }
+
+    /**
+     * The store's cost, measured and printed (never asserted: the machine is shared): batches as
+     * the gateway writes them, each device's window (1,024 numbers: 144 longs) encoded and committed.
+     */
+    @Test
+    void shouldCommitEveryBatchAndReportWhatACommitCosts() {
+        Path file = dir.resolve("books.store");
+        int batches = 3_000;
+        for (int devicesPerBatch : new int[] {1, 10, 100}) {
+            long[] window = new long[SequenceWindow.savedLongs(1024)];
+            new SequenceWindow(1024).saveTo(window);
+            long[] nanos = new long[batches];
+            try (GatewayStore store = GatewayStore.open(file)) {
+                for (int b = 0; b < batches; b++) {
+                    List<DeviceState> batch = new ArrayList<>(devicesPerBatch);
+                    for (int d = 0; d < devicesPerBatch; d++) batch.add(new DeviceState("dev-" + ((b * devicesPerBatch + d) % 1_000), b, window));
+                    long start = System.nanoTime();
+                    store.write(batch);
+                    nanos[b] = System.nanoTime() - start;
+                }
+                assertThat(store.batches()).isEqualTo(batches);
+            }
+            java.util.Arrays.sort(nanos);
+            long size = file.toFile().length();
+            assertThat(size).as("compaction keeps the file bounded: 1,000 devices' books are about 1.2 MB live").isLessThan(64L << 20);
+            System.out.printf("store commit cost: %d batches of %d devices: median %.1f us, p99 %.1f us, max %.1f us; file %d KiB%n",
+                    batches, devicesPerBatch, nanos[batches / 2] / 1e3, nanos[batches * 99 / 100] / 1e3, nanos[batches - 1] / 1e3, size / 1024);
+            try (GatewayStore reopened = GatewayStore.open(file)) {
+                assertThat(reopened.devices()).hasSize(Math.min(1_000, batches * devicesPerBatch));
+            }
+        }
+    }
 }
