@@ -70,6 +70,8 @@ public final class GatewayCore {
     private long nextCorrelationId = 1;
     // flow control
     private boolean throttled;
+    private enum Throttle { NONE, BACKLOG, DROPS }
+    private Throttle throttle = Throttle.NONE;
     /** Drops a second (sequence gaps plus broker drops, over {@link DropWatch#WINDOW_SECONDS} s) that throttle the fleet. */
     public static final long DROP_PRESSURE_PER_SECOND = 1;
     /** Seconds without a drop before drop pressure ends. */
@@ -475,27 +477,46 @@ public final class GatewayCore {
      * Throttles the fleet when the local backlog reaches the high watermark or when drops the
      * gateway cannot see in its queue (sequence gaps, the broker's drop counter) keep coming; lifts
      * it when the backlog is at the low watermark and the drops have stopped ({@link DropWatch}).
+     *
+     * <p>The two causes throttle differently. A backlog means the gateway itself cannot keep up, so
+     * devices get the configured policy (no credit: a pause, unless a throttled rate is set). Drops
+     * alone may be the broker's queue overflowing, or devices that lost readings of their own (an
+     * outage, a full queue) and show the gaps as they come back; pausing them would make them drop
+     * more and hide their gaps, so drops only slow devices to the throttled rate, or, when none is
+     * set, to {@link #DROP_RATE_SAMPLE_PERIODS} frames per sample period: enough to send what they
+     * sample and catch up on what they hold, not enough to burst.
      */
     private void flowControl(long nowNanos) {
         GatewayConfig.Flow flow = config.flow();
         if (!flow.enabled()) return;
         boolean dropping = dropWatch.pressing(nowNanos);
-        if (!throttled && (queueSize >= flow.highWatermark() || dropping)) {
-            throttled = true;
-            throttles++;
-            if (dropping) throttlesOnDrops++;
-            for (DeviceRecord record : devicesInOrder) sendCredit(record, 0);
-        } else if (throttled && queueSize <= flow.lowWatermark() && !dropping) {
-            throttled = false;
-            releases++;
-            for (DeviceRecord record : devicesInOrder) sendCredit(record, 0);
-        }
+        Throttle target;
+        if (queueSize >= flow.highWatermark() || (throttle == Throttle.BACKLOG && queueSize > flow.lowWatermark())) target = Throttle.BACKLOG;
+        else if (dropping) target = Throttle.DROPS;
+        else if (throttle == Throttle.DROPS && queueSize > flow.lowWatermark()) target = Throttle.DROPS;
+        else target = Throttle.NONE;
+        if (target == throttle) return;
+        if (throttle == Throttle.NONE) throttles++;
+        if (target == Throttle.DROPS && throttle == Throttle.NONE) throttlesOnDrops++;
+        if (target == Throttle.NONE) releases++;
+        throttle = target;
+        throttled = target != Throttle.NONE;
+        for (DeviceRecord record : devicesInOrder) sendCredit(record, 0);
     }
+
+    /** Frames per sample period a device may send while drops (not the backlog) throttle it, when no throttled rate is configured. */
+    public static final int DROP_RATE_SAMPLE_PERIODS = 2;
 
     private void sendCredit(DeviceRecord record, long nowNanos) {
         if (Topics.STATUS_OFFLINE.equals(record.status)) return; // it will ask again when it comes back online
-        long credits = !throttled || config.flow().throttledRateMilliHz() > 0 ? Frame.U32_MAX : 0;
-        long rate = throttled ? config.flow().throttledRateMilliHz() : Frame.U32_MAX;
+        long configured = config.flow().throttledRateMilliHz();
+        long rate = switch (throttle) {
+            case NONE -> Frame.U32_MAX;
+            case BACKLOG -> configured;
+            case DROPS -> configured > 0 ? configured
+                    : Math.min(Frame.U32_MAX - 1, Math.max(1, DROP_RATE_SAMPLE_PERIODS * 1_000_000_000_000L / config.samplePeriodNanos()));
+        };
+        long credits = rate > 0 ? Frame.U32_MAX : 0;
         if (rate == 0) rate = Frame.U32_MAX; // paused by credits, not by rate
         outgoing.reset(FrameType.CREDIT, record.id, nextDeviceSequence(record), nowNanos / 1_000_000L).credit(credits, rate);
         outbox.publish(Topics.flow(record.id), encode(record), 1, false);

@@ -263,13 +263,21 @@ class GatewayCoreTest {
         assertThat(core.backlog()).isZero();
         assertThat(core.throttled()).as("gaps throttle even with no local backlog").isTrue();
         assertThat(core.throttlesOnDrops()).isEqualTo(1);
-        assertThat(out.decoded(0).credits()).as("paused: no credit").isZero();
+        assertThat(out.decoded(0).credits()).as("slowed, not paused: a paused device would drop more and hide its gaps").isEqualTo(Frame.U32_MAX);
+        assertThat(out.decoded(0).rateMilliHz()).as("two frames per 1 s sample period").isEqualTo(2_000);
+
+        for (int s = 7; s < 17; s++) core.enqueue(S / 4, Topics.telemetry("pi-1"), telemetry("pi-1", s)); // backlog 10: high watermark
+        assertThat(out.decoded(out.published.size() - 1).credits()).as("a backlog pauses, drops or not").isZero();
+        core.drain(S / 3, 100);
+        assertThat(core.throttled()).as("the backlog is gone, the drops are recent").isTrue();
+        assertThat(out.decoded(out.published.size() - 1).rateMilliHz()).isEqualTo(2_000);
 
         core.tick(4 * S);
         assertThat(core.throttled()).as("not yet quiet for " + GatewayCore.DROP_QUIET_SECONDS + " s").isTrue();
         core.tick(S / 5 + GatewayCore.DROP_QUIET_SECONDS * S);
         assertThat(core.throttled()).isFalse();
         assertThat(core.releases()).isEqualTo(1);
+        assertThat(core.throttles()).as("one throttle that changed its way twice").isEqualTo(1);
     }
 
     @Test
