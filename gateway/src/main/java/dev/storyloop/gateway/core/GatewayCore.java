@@ -84,6 +84,8 @@ public final class GatewayCore {
     private final SilenceWatch silenceWatch = new SilenceWatch();
     private final EvictionWatch evictionWatch = new EvictionWatch();
     private long evicted;
+    /** Evictions per {@link #tick}: each costs a walk of the first-seen list, so a mass eviction is spread over ticks. */
+    static final int EVICTIONS_PER_TICK_MAX = 256;
     private long resyncs;
     private long acksAccepted;
     private long statusUpdates;
@@ -421,7 +423,9 @@ public final class GatewayCore {
         }
         silenceWatch.markStale(nowNanos, config.samplePeriodNanos() * config.stalePeriods(), Topics.STATUS_OFFLINE);
         DeviceRecord silent;
-        while ((silent = evictionWatch.pollSilent(nowNanos, config.evictAfterNanos())) != null) evict(silent);
+        for (int n = 0; n < EVICTIONS_PER_TICK_MAX && (silent = evictionWatch.pollSilent(nowNanos, config.evictAfterNanos())) != null; n++) {
+            evict(silent);
+        }
         flowControl(nowNanos); // drop pressure ends with time, not only with traffic
     }
 

@@ -163,6 +163,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
             pump();
         });
         client.closeHandler(v -> {
+            if (!stopping) LOG.log(System.Logger.Level.WARNING, "MQTT connection to " + options.brokerHost() + ":" + options.brokerPort() + " closed; reconnecting");
             connected = false;
             connection++; // packet ids of the old connection mean nothing on the next one; the broker resends those messages
             inflight = 0;

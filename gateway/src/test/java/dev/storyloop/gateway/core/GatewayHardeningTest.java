@@ -109,6 +109,20 @@ class GatewayHardeningTest {
     }
 
     @Test
+    void shouldSpreadAMassEvictionOverTicks() {
+        GatewayCore core = new GatewayCore(GatewayConfig.defaults().withEpoch(1).withEvictAfter(10 * S), Keyring.development(),
+                new GatewayCoreTest.Recorded());
+        int count = GatewayCore.EVICTIONS_PER_TICK_MAX + 44;
+        for (int i = 0; i < count; i++) core.handle(0, Topics.telemetry("d" + i), telemetry("d" + i, 0, 1));
+        core.tick(11 * S);
+        assertThat(core.evicted()).isEqualTo(GatewayCore.EVICTIONS_PER_TICK_MAX);
+        assertThat(core.device("d0")).as("the longest silent go first").isNull();
+        core.tick(11 * S + 1);
+        assertThat(core.evicted()).isEqualTo(count);
+        assertThat(core.devices()).isZero();
+    }
+
+    @Test
     void shouldNotEvictADeviceWithACommandOutstandingUntilItTimesOut() {
         GatewayCore core = new GatewayCore(GatewayConfig.defaults().withEpoch(1).withCommands(1, 5 * S).withEvictAfter(10 * S),
                 Keyring.development(), new GatewayCoreTest.Recorded());

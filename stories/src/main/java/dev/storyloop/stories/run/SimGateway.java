@@ -34,10 +34,15 @@ final class SimGateway implements ClientListener, Outbox {
     private final Histogram publishLatency = new Histogram(3_600_000_000_000L, 2);
 
     SimGateway(SimWorld world, GatewayCore core, long costPerFrameNanos) {
+        this(world, core, costPerFrameNanos, CLIENT_ID);
+    }
+
+    /** A gateway with its own MQTT client id: a second gateway process in the same world. */
+    SimGateway(SimWorld world, GatewayCore core, long costPerFrameNanos, String clientId) {
         this.world = world;
         this.core = core;
         this.costPerFrameNanos = costPerFrameNanos;
-        this.client = world.client(CLIENT_ID, this, true);
+        this.client = world.client(clientId, this, true);
         core.attach(this);
         client.connect(false, GatewayVerticle.KEEPALIVE_SECONDS, null);
         tick();
