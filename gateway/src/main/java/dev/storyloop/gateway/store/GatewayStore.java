@@ -30,8 +30,13 @@ public final class GatewayStore implements EpochSource, AutoCloseable {
     static final int COMPACT_EVERY_BATCHES = 64;
     static final int COMPACT_FILL_PERCENT = 50;
     static final int COMPACT_WRITE_BYTES = 4 << 20;
-    /** How long an old chunk is kept before its space is reused: a crash of the process (not of the machine) loses no OS buffer. */
-    static final int RETENTION_MILLIS = 1_000;
+    /**
+     * How long an old chunk is kept before its space is reused: none. MVStore never overwrites a
+     * chunk the last committed version needs, and a process crash (not a machine's) loses no OS
+     * buffer, so waiting for the disk buys nothing here; it would only let the file grow with the
+     * commit rate.
+     */
+    static final int RETENTION_MILLIS = 0;
     private static final String META = "meta";
     private static final String DEVICES = "devices";
 
