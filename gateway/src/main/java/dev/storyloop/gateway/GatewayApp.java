@@ -39,6 +39,8 @@ public final class GatewayApp {
                 : store != null ? store.epoch() : freshEpoch();
         this.options = options.core().epoch() == epoch ? options : options.withCore(options.core().withEpoch(epoch));
         this.core = new GatewayCore(this.options.core(), this.options.keyring(), Outbox.NONE);
+        // Without books from an earlier process, a first sight of a device may be where that process stopped: invent no gap below it.
+        if (store == null) core.baselineAtFirstSight();
         if (store != null) {
             long now = System.nanoTime();
             for (DeviceState device : store.devices()) core.restore(now, device.id(), device.commandSequence(), device.window());

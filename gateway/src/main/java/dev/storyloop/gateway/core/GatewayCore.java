@@ -50,6 +50,7 @@ public final class GatewayCore {
     private final List<DeviceRecord> devicesInOrder = new ArrayList<>();       // iteration: first-seen order, deterministic
     private final ArrayDeque<DeviceRecord> dirty = new ArrayDeque<>();       // changed since the store took them; at most one entry per device
     private long restored;
+    private boolean baselineAtFirstSight;
     private long restoreRefused;
     private final ArrayDeque<String> evictedForStore = new ArrayDeque<>();   // ids the store should forget; at most maxDevices
     private long evictedNotForgotten;
@@ -268,6 +269,7 @@ public final class GatewayCore {
         if (key == null) return null;
         DeviceRecord record = new DeviceRecord(deviceId, new JcaAuthenticator(key), config.historyPerDevice(), config.replayWindow(),
                 config.maxJumpAhead(), nowNanos);
+        if (baselineAtFirstSight) record.sequences.baselineAtFirstSight();
         record.lastSeenNanos = 0;
         devices.put(record);
         devicesInOrder.add(record);
@@ -372,6 +374,12 @@ public final class GatewayCore {
         return taken;
     }
 
+    /** The store could not save {@code deviceId}'s books: they go into the next batch again (unknown ids are ignored). */
+    public void keepDirty(String deviceId) {
+        DeviceRecord record = deviceId == null ? null : devices.get(deviceId);
+        if (record != null) markDirty(record);
+    }
+
     /** Devices whose books changed since the store last took them. */
     public int dirtyDevices() {
         return dirty.size();
@@ -401,6 +409,16 @@ public final class GatewayCore {
         evictionWatch.framed(record, nowNanos); // a restored device that stays silent is evicted like any other
         restored++;
         return true;
+    }
+
+    /**
+     * Makes every device admitted from now on start its books at the first frame seen, counting
+     * nothing below it missing: for a shell that restarted without its books (no durable store),
+     * whose first sight of a device is wherever the previous process stopped. Without it a first
+     * sequence number below the window counts the numbers below it as lost (devices start at 0).
+     */
+    public void baselineAtFirstSight() {
+        baselineAtFirstSight = true;
     }
 
     /** Devices {@link #restore} registered. */

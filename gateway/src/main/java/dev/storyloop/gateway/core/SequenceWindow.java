@@ -21,11 +21,14 @@ package dev.storyloop.gateway.core;
  * again from it, counted in {@link #resyncs()}. From then on a frame signed before that restart is
  * a replay of the old counter's life, whatever its sequence number ({@link Verdict#DUPLICATE}).
  * This holds as long as the device's timestamps never go backwards (see protocol/README.md).
- * The first frame sets the baseline: nothing below it is counted missing, because the gateway
- * cannot tell frames lost before it first saw the device from frames another gateway process
- * applied before a restart (a redelivered backlog starts wherever the last process stopped). Frames
- * lost before the first one are the device's own books' to count. A frame below the baseline that
- * still arrives inside the window is accepted as late without touching {@code missing}.
+ * The first frame sets the baseline. By default a first sequence number below the window size
+ * means the device started at 0 and the lower numbers count as missing (frames lost before the
+ * gateway saw any); a higher first number means the gateway joined late, and nothing before it is
+ * counted. After {@link #baselineAtFirstSight()} nothing below the first frame is ever counted: a
+ * gateway process that restarted without its books cannot tell frames lost before it first saw the
+ * device from frames the previous process applied (a redelivered backlog starts wherever that
+ * process stopped). A frame below an uncounted baseline that still arrives inside the window is
+ * accepted as late without touching {@code missing}.
  * {@link #saveTo} and {@link #restore} carry the whole state across a process restart (the durable
  * store), so a restarted gateway keeps refusing replays and does not see false gaps. Allocation-free
  * after construction.
@@ -39,6 +42,7 @@ public final class SequenceWindow {
     private final int windowSize;
     private final long maxJumpAhead;
     private long highest = -1;   // unwrapped position of the highest sequence number seen
+    private boolean countFromZero = true;
     private long base = -1;      // unwrapped position of the first sequence number seen (since the last counter restart): the baseline
     private long newestTimestampMillis = Long.MIN_VALUE; // the latest device timestamp accepted
     private long restartTimestampMillis = Long.MIN_VALUE; // the timestamp of the last counter restart: older frames are replays
@@ -127,7 +131,9 @@ public final class SequenceWindow {
 
     /** Starts the accounting at {@code sequence}: the first frame, or the first after a counter restart. */
     private void baseline(long sequence, long timestampMillis) {
-        base = sequence;
+        long missedBefore = countFromZero && sequence < windowSize ? sequence : 0;
+        missing += missedBefore;
+        base = missedBefore > 0 ? 0 : sequence;
         highest = sequence;
         set(sequence);
         received++;
@@ -148,6 +154,11 @@ public final class SequenceWindow {
     private boolean isSet(long position) {
         int index = (int) (position & (windowSize - 1));
         return (bits[index >>> 6] & (1L << (index & 63))) != 0;
+    }
+
+    /** From now on a first frame (or a counter restart) counts nothing below it as missing; see the class comment. */
+    public void baselineAtFirstSight() {
+        countFromZero = false;
     }
 
     /** Longs {@link #saveTo} writes for a window of {@code windowSize}. */

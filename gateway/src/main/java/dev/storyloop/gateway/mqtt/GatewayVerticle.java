@@ -306,6 +306,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
                 // Not acknowledged: the broker redelivers these to the next process. The gateway cannot keep books it cannot save.
                 storeFailures++;
                 LOG.log(System.Logger.Level.ERROR, "the durable store failed; messages stay unacknowledged", result.cause());
+                for (DeviceState state : batch) core.keepDirty(state.id()); // the next batch tries these books again
                 for (Promise<Void> waiter : quietWaiters) waiter.tryComplete(); // a stop goes on: what is unacknowledged is redelivered
                 quietWaiters.clear();
                 return;
