@@ -504,14 +504,16 @@ public final class GatewayCore {
      * devices get the configured policy (no credit: a pause, unless a throttled rate is set). Drops
      * alone may be the broker's queue overflowing, or devices that lost readings of their own (an
      * outage, a full queue) and show the gaps as they come back; pausing them would make them drop
-     * more and hide their gaps, so drops only slow devices to the throttled rate, or, when none is
-     * set, to {@link #DROP_RATE_SAMPLE_PERIODS} frames per sample period: enough to send what they
-     * sample and catch up on what they hold, not enough to burst.
+     * more and hide their gaps, and slowing them below their own sampling rate would too (a fleet
+     * sampling faster than the configured period fell behind for good in the fault suite), so drops
+     * throttle only when the policy has a throttled rate, and then slow devices to it. Without one,
+     * drops are counted and reported ({@link #brokerDropped}, {@link #dropsPerSecond}) but do not steer.
      */
     private void flowControl(long nowNanos) {
         GatewayConfig.Flow flow = config.flow();
         if (!flow.enabled()) return;
-        boolean dropping = dropWatch.pressing(nowNanos);
+        // Drops steer only with a throttled rate to slow devices to: pausing them would make them drop more and hide their gaps.
+        boolean dropping = dropWatch.pressing(nowNanos) && flow.throttledRateMilliHz() > 0;
         Throttle target;
         if (queueSize >= flow.highWatermark() || (throttle == Throttle.BACKLOG && queueSize > flow.lowWatermark())) target = Throttle.BACKLOG;
         else if (dropping) target = Throttle.DROPS;
@@ -526,17 +528,13 @@ public final class GatewayCore {
         for (DeviceRecord record : devicesInOrder) sendCredit(record, 0);
     }
 
-    /** Frames per sample period a device may send while drops (not the backlog) throttle it, when no throttled rate is configured. */
-    public static final int DROP_RATE_SAMPLE_PERIODS = 2;
-
     private void sendCredit(DeviceRecord record, long nowNanos) {
         if (Topics.STATUS_OFFLINE.equals(record.status)) return; // it will ask again when it comes back online
         long configured = config.flow().throttledRateMilliHz();
         long rate = switch (throttle) {
             case NONE -> Frame.U32_MAX;
             case BACKLOG -> configured;
-            case DROPS -> configured > 0 ? configured
-                    : Math.min(Frame.U32_MAX - 1, Math.max(1, DROP_RATE_SAMPLE_PERIODS * 1_000_000_000_000L / config.samplePeriodNanos()));
+            case DROPS -> configured;
         };
         long credits = rate > 0 ? Frame.U32_MAX : 0;
         if (rate == 0) rate = Frame.U32_MAX; // paused by credits, not by rate
