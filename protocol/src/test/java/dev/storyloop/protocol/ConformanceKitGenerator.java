@@ -29,7 +29,7 @@ final class ConformanceKitGenerator {
         publish(3_010, "pi-1", "telemetry", telemetry("pi-1", 2, T0 + 2_000), "accepted", "sequence 2 arrives late: reordered, no longer missing");
         publish(3_020, "pi-1", "status", "text:online".getBytes(StandardCharsets.UTF_8), "accepted", "a registered device's status");
         publish(3_030, "pi-1", "status", "text:maybe".getBytes(StandardCharsets.UTF_8), "bad-status", "a status is online or offline");
-        publish(3_040, "ghost", "status", "text:online".getBytes(StandardCharsets.UTF_8), "unknown-device",
+        publish(3_040, "ghost", "status", "text:online".getBytes(StandardCharsets.UTF_8), "status-unregistered",
                 "a status carries no tag: it cannot register a device");
         publish(3_050, "pi-2", "telemetry", telemetry("pi-1", 4, T0 + 4_000), "id-mismatch", "pi-1's frame on pi-2's topic");
         publish(3_060, "pi-1", "ack", telemetry("pi-1", 4, T0 + 4_000), "wrong-type", "a telemetry frame on the ack topic");

@@ -56,7 +56,8 @@ final class DemoCommand implements Callable<Integer> {
         out.printf("%n  trace digest %s (seed %d, %.1f s)%n", result.digest(), result.seed(), (System.nanoTime() - started) / 1e9);
         Path results = StoryRunner.writeResults(result, seed == null ? null : story.resolve("results-seed-" + seed), StoryloopCli.version());
         out.println("  results: " + results.resolve("summary.md"));
-        out.println("  plots:   " + results.resolve("queue-depth.svg") + ", throughput.svg, connects.svg");
+        out.println("  plots:   " + String.join(", ", StoryRunner.plots(result.scenario()).stream()
+                .map(plot -> results.resolve(StoryRunner.plotFile(plot)).toString()).toList()));
         out.println("  more:    ./storyloop run --all   (every story);  ./storyloop --help");
         out.flush();
         return result.holds() ? 0 : 1;

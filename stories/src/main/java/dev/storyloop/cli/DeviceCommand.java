@@ -1,5 +1,7 @@
 package dev.storyloop.cli;
 
+import dev.storyloop.console.ConsoleServer;
+import dev.storyloop.console.LiveProbe;
 import dev.storyloop.device.chan.OverflowPolicy;
 import dev.storyloop.device.firmware.FirmwareConfig;
 import dev.storyloop.device.hal.LiveBoard;
@@ -80,18 +82,45 @@ final class DeviceCommand implements Callable<Integer> {
             description = "Status line interval (default: ${DEFAULT-VALUE}).")
     long statusNanos;
 
+    @Option(names = "--console", paramLabel = "HOST:PORT",
+            description = "Serve the console (tasks, wait chains, warnings, memory map; GET /tasks for JSON) on HOST:PORT, e.g. 127.0.0.1:8088. "
+                    + "Read-only; bound to anything but loopback it asks for a token, printed with the address.")
+    String console;
+
+    @Option(names = "--console-token", description = "The token the console asks for when bound beyond loopback (default: a random one, printed).")
+    String consoleToken;
+
+    @Option(names = "--refresh-loses-wake", description = "Plant the token-refresh bug: the HMAC future's slow path returns Pending without registering its waker.")
+    boolean refreshLosesWake;
+
+    @Option(names = "--source-of-truth-one-in", description = "One HMAC call in N takes the library's slow source-of-truth path (default: the firmware's).")
+    Integer sourceOfTruthOneIn;
+
+    @Option(names = "--token-refresh", converter = Units.DurationNanos.class, description = "Token refresh period (default: the firmware's).")
+    Long tokenRefreshNanos;
+
     @Override
     public Integer call() throws InterruptedException {
         List<FirmwareConfig> configs = configs();
+        String[] consoleAddress = console == null ? null : Units.hostPort(spec.commandLine(), "--console", console);
         PrintWriter out = spec.commandLine().getOut();
         List<LiveDevice> devices = new ArrayList<>();
+        List<LiveProbe> probes = new ArrayList<>();
+        ConsoleServer consoleServer = null;
         long started = System.nanoTime();
         try (Foreground foreground = new Foreground("storyloop-device-exit")) {
             try {
                 for (FirmwareConfig config : configs) {
                     LiveBoard board = gpioChip == null ? LiveBoard.withSimulatedGpio(config.deviceId())
                             : LiveBoard.withGpio(config.deviceId(), gpioChip, ledLine, buttonLine);
-                    devices.add(LiveDevice.start(config, broker, board));
+                    devices.add(console == null ? LiveDevice.start(config, broker, board)
+                            : LiveDevice.start(config, broker, board, (device, diagnostics) -> probes.add(LiveProbe.attach(
+                                    config.deviceId(), device.executor(), diagnostics, device.budget().report()))));
+                }
+                if (console != null) {
+                    consoleServer = ConsoleServer.live(consoleAddress[0], Integer.parseInt(consoleAddress[1]), consoleToken,
+                            "storyloop device " + id, probes);
+                    out.println("console: " + consoleServer.url());
                 }
                 out.printf(Locale.ROOT, "storyloop device: %d device(s) -> %s, period %s, QoS %d, queue %d (%s), RAM %d B each; GPIO: %s; Ctrl-C stops%n",
                         devices.size(), broker, Units.duration(periodNanos), qos, capacity, policy, ramBytes,
@@ -117,6 +146,7 @@ final class DeviceCommand implements Callable<Integer> {
                 return 2;
             } finally {
                 for (LiveDevice device : devices) device.close();
+                if (consoleServer != null) consoleServer.close();
             }
         }
     }
@@ -141,8 +171,13 @@ final class DeviceCommand implements Callable<Integer> {
             String problem = DeviceIds.rejection(deviceId);
             if (problem != null) throw new CommandLine.ParameterException(cli, "--id: " + problem);
             try {
-                configs.add(FirmwareConfig.builder(deviceId).seed(seed + i).samplePeriodNanos(periodNanos).qos(qos)
-                        .idleSpinNanos(idleSpinNanos).ramBytes(ramBytes).uplinkCapacity(capacity).overflowPolicy(overflow).build());
+                FirmwareConfig.Builder b = FirmwareConfig.builder(deviceId).seed(seed + i).samplePeriodNanos(periodNanos).qos(qos)
+                        .idleSpinNanos(idleSpinNanos).ramBytes(ramBytes).uplinkCapacity(capacity).overflowPolicy(overflow)
+                        .refreshLosesWake(refreshLosesWake);
+                FirmwareConfig defaults = b.build();
+                if (sourceOfTruthOneIn != null) b.hmacTiming(defaults.hmacFastNanos(), defaults.hmacSourceOfTruthNanos(), sourceOfTruthOneIn);
+                if (tokenRefreshNanos != null) b.tokenRefresh(tokenRefreshNanos, Math.max(defaults.tokenLifetimeNanos(), 2 * tokenRefreshNanos));
+                configs.add(b.build());
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(cli, e.getMessage());
             }

@@ -1,5 +1,7 @@
 package dev.storyloop.cli;
 
+import dev.storyloop.stories.catalog.Metric;
+import dev.storyloop.stories.catalog.MetricCatalog;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,16 +38,36 @@ final class NewCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), dir + " already exists");
         }
         String title = Character.toUpperCase(slug.charAt(0)) + slug.substring(1).replace('-', ' ');
-        Files.writeString(dir.resolve("scenario.yaml"), TEMPLATE.replace("TITLE", title).replace("SLUG", slug));
+        Files.writeString(dir.resolve("scenario.yaml"), template().replace("TITLE", title).replace("SLUG", slug));
         Files.writeString(dir.resolve("story.md"), STORY.replace("TITLE", title));
         spec.commandLine().getOut().println("created " + dir + "/scenario.yaml and story.md; run: ./storyloop run " + dir);
         spec.commandLine().getOut().flush();
         return 0;
     }
 
+    /**
+     * The scenario template: every key of the scenario model (a test checks it against the model),
+     * with its default, and the metric and series names generated from the catalog.
+     */
+    static String template() {
+        StringBuilder metrics = new StringBuilder();
+        StringBuilder line = new StringBuilder("#  ");
+        for (Metric m : MetricCatalog.all()) {
+            if (line.length() + m.name().length() > 116) {
+                metrics.append(line.toString().stripTrailing()).append("\n");
+                line = new StringBuilder("#  ");
+            }
+            line.append(m.name()).append(m.worldsText().equals("simulated, live") ? "" : " (" + m.worldsText() + " only)").append(", ");
+        }
+        metrics.append(line.substring(0, line.length() - 2)).append("\n");
+        String series = String.join(", ", MetricCatalog.series().stream().map(MetricCatalog.Series::name).toList());
+        return TEMPLATE.replace("METRICS\n", metrics.toString()).replace("SERIES", series);
+    }
+
     static final String TEMPLATE = """
             # TITLE: the world of the story and the claims it makes. Run: ./storyloop run stories/SLUG
             # Every key below is optional except title, duration and expect; durations: 250ms, 1s, 2m; sizes: 512, 64KiB.
+            # How to write claims, link numbers from story.md, refute, vary and plot: stories/README.md.
             title: TITLE
             summary: >
               One paragraph: who, what the device does, what goes wrong, what the variants change.
@@ -72,32 +94,53 @@ final class NewCommand implements Callable<Integer> {
                 source-of-truth-one-in: 8
                 hmac-inline: false       # story switch: call HMAC on the loop thread
                 refresh-loses-wake: false # story switch: the refresh future forgets its waker on one path
+                loop: tasks              # tasks | select-loses-reading | select-keeps-reading
+                request-signing: false   # answer gateway commands as signed requests, each in a task of its own
+                request-slots: 8         # requests answered at once (with request-signing)
+                request-timeout: 5s      # a request not answered by then is abandoned (with request-signing)
+                hmac-budget-per-second: 10 # signatures per second from the cached key; beyond: the source of truth
             network:
               latency: 2ms
               jitter: 0ms
               loss: 0.0                  # paid as retransmission delay, as TCP does
               bandwidth: 0               # bytes/s each way; 0: unlimited
               send-buffer: 64KiB
-              partitions: []             # e.g. [{at: 30s, for: 5s}]
+              partitions: []             # every device cut from the broker, e.g. [{at: 30s, for: 5s}]
               # heals-at: 60s            # from then on no loss, jitter or bandwidth limit
             broker:
-              max-inflight: 20
-              max-queued: 1000
+              max-inflight: 20           # 0: no limit (as in Mosquitto)
+              max-queued: 1000           # 0: no limit (as in Mosquitto), so nothing is ever dropped as queue-full
               restarts: []               # e.g. [{at: 20s, down: 3s}]
+              keepalive-check: mosquitto # or spec: exactly 1.5 x keepalive (Mosquitto 2.0 checks in whole seconds every 6 s)
             gateway:
               flow-control: true
-              cost-per-frame: 0us
+              cost-per-frame: 0us        # the gateway's time per frame; throughput cannot exceed 1 / cost
               stale-periods: 3
               stops: []                  # the gateway away, its session kept: e.g. [{at: 20s, for: 5s}]
               lan: false                 # true: the gateway sits next to the broker, not on the devices' network
+              # commands: {every: 1s, command: blink, argument: 1}   # set-sample-period | set-overflow-policy | blink | reboot
             load: []                     # e.g. [{at: 30s, period: 10ms}]
-            variants:                    # the same world again with firmware changes; claims say variant.metric
+            variants:                    # the same world again with any section changed: maps merge key by key, lists replace
               - name: run
+                # firmware: {policy: block}        # shorthand for devices: {firmware: ...}
+                # commands-every: 95ms             # shorthand for gateway: {commands: {every: ...}}
+                # devices: {count: 10}
+                # network: {partitions: [{at: 10s, for: 5s}]}
+                # broker: {max-queued: 100}
+                # gateway: {flow-control: false}
+                # load: [{at: 30s, period: 10ms}]
+            plots: [buffered, received, connects]   # per-second series, one chart each:
+            # SERIES
+            compare: []                  # metrics compared across variants in summary.md (default: those the claims name)
             expect:
-              - claim: "Nothing is lost"
-                metric: run.gateway.missing
+              - id: nothing-lost         # [a-z0-9-]; story.md links it: results/summary.md#nothing-lost
+                claim: "Nothing is lost"
+                metric: run.device.unreceived
                 op: "=="                 # == != < <= > >= contains
                 value: 0                 # or other: another.metric; tolerance: for ==
+                # refuted: true          # the story says this does NOT hold; the run fails only if it holds
+            # Metrics a claim can name as VARIANT.metric (./storyloop metrics tells what each means):
+            METRICS
             """;
 
     static final String STORY = """
@@ -106,7 +149,8 @@ final class NewCommand implements Callable<Integer> {
             ## The story
 
             (Barbara, the embedded developer doing networking: what she built, what she saw, how she found out.
-            Link each claim to its row: [results/summary.md](results/summary.md#claim-1).)
+            Link each claim to its row, [claim](results/summary.md#nothing-lost); a link whose text is a number,
+            e.g. [0 readings](results/summary.md#nothing-lost), is checked against the run. See stories/README.md.)
 
             ## Frequently Asked Questions
 

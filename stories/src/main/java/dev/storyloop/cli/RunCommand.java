@@ -1,5 +1,8 @@
 package dev.storyloop.cli;
 
+import dev.storyloop.console.ConsoleServer;
+import dev.storyloop.console.SimConsole;
+import dev.storyloop.stories.catalog.Metric;
 import dev.storyloop.stories.run.LiveBroker;
 import dev.storyloop.stories.run.StoryRunner;
 import dev.storyloop.stories.scenario.Scenario;
@@ -53,9 +56,26 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--duration", converter = Units.DurationNanos.class, description = "With --live: real time per variant (default: the scenario's duration).")
     Long durationNanos;
 
+    @Option(names = "--console", arity = "0..1", fallbackValue = "127.0.0.1:0", paramLabel = "HOST:PORT",
+            description = "Watch the simulated run in the console (default address: a free port on 127.0.0.1); it can pause virtual time. "
+                    + "After the run the page stays until Ctrl-C (or --console-stay).")
+    String console;
+
+    @Option(names = "--console-pace", defaultValue = "250ms", converter = Units.DurationNanos.class,
+            description = "With --console: real time per simulated second, so the run can be watched (default: ${DEFAULT-VALUE}; 0s: full speed).")
+    long consolePaceNanos;
+
+    @Option(names = "--console-stay", converter = Units.DurationNanos.class, description = "With --console: how long the page stays after the run (default: until Ctrl-C).")
+    Long consoleStayNanos;
+
+    @Option(names = "--console-token", description = "The token the console asks for when bound beyond loopback (default: a random one, printed).")
+    String consoleToken;
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws IOException, InterruptedException {
         CommandLine cli = spec.commandLine();
+        if (console != null && (live || all)) throw new CommandLine.ParameterException(cli, "--console watches one simulated story, not --live or --all");
+        if (console != null) return watched(cli);
         if (all == (storyDir != null)) throw new CommandLine.ParameterException(cli, "give one STORY_DIR or --all");
         if (all && out != null) throw new CommandLine.ParameterException(cli, "--out goes with one story, not --all");
         if (live && broker != null && !broker.startsWith("tcp://")) throw new CommandLine.ParameterException(cli, "--broker takes tcp://HOST:PORT");
@@ -68,11 +88,22 @@ final class RunCommand implements Callable<Integer> {
         List<Path> dirs = all ? StoryRunner.stories(storiesRoot) : List.of(storyDir);
         if (dirs.isEmpty()) throw new CommandLine.ParameterException(cli, "no story folders (with scenario.yaml) under " + storiesRoot);
         PrintWriter printer = cli.getOut();
-        int failed = 0;
+        // Every scenario is read and its claims checked against the catalog before anything runs.
         for (Path dir : dirs) {
             if (!Files.isRegularFile(dir.resolve("scenario.yaml"))) {
                 throw new CommandLine.ParameterException(cli, dir + " has no scenario.yaml");
             }
+            try {
+                ScenarioFile.readChecked(dir.resolve("scenario.yaml"), live ? Metric.World.LIVE : Metric.World.SIMULATED);
+            } catch (ScenarioFile.Invalid e) {
+                cli.getErr().println("storyloop run: " + e.getMessage().replace("\n", "\nstoryloop run: "));
+                cli.getErr().flush();
+                return 2;
+            }
+        }
+        int failed = 0;
+        long held = 0, refuted = 0, claimsFailed = 0;
+        for (Path dir : dirs) {
             StoryRunner.StoryResult result;
             long started = System.nanoTime();
             try {
@@ -95,7 +126,44 @@ final class RunCommand implements Callable<Integer> {
             if (!noWrite) printer.println("  results: " + StoryRunner.writeResults(result, out, StoryloopCli.version()).resolve("summary.md"));
             printer.flush();
             if (!result.holds()) failed++;
+            held += result.claimsHeld();
+            refuted += result.refutedAsExpected();
+            claimsFailed += result.claimsFailed();
         }
+        printer.printf("%d %s: %d claim(s) held, %d refuted as the story says, %d failed%s%n", dirs.size(), dirs.size() == 1 ? "story" : "stories",
+                held, refuted, claimsFailed, failed == 0 ? "" : "; " + failed + " story(ies) do not hold");
+        printer.flush();
         return failed == 0 ? 0 : 1;
+    }
+
+    /** One story in the simulated world with the console open; the claims and results as without it. */
+    private int watched(CommandLine cli) throws IOException, InterruptedException {
+        String[] address = Units.hostPort(cli, "--console", console);
+        if (!Files.isRegularFile(storyDir.resolve("scenario.yaml"))) throw new CommandLine.ParameterException(cli, storyDir + " has no scenario.yaml");
+        PrintWriter printer = cli.getOut();
+        ProgressLine progress = new ProgressLine(cli.getErr());
+        SimConsole sim = new SimConsole(progress, consolePaceNanos);
+        try (Foreground foreground = new Foreground("storyloop-run-console-exit");
+             ConsoleServer server = ConsoleServer.sim(address[0], Integer.parseInt(address[1]), consoleToken,
+                     "storyloop run " + storyDir.getFileName(), sim)) {
+            printer.println("console: " + server.url() + " (pause and resume from the page)");
+            printer.flush();
+            StoryRunner.StoryResult result;
+            try {
+                result = StoryRunner.run(storyDir, seed, sim);
+            } catch (ScenarioFile.Invalid e) {
+                cli.getErr().println("storyloop run: " + e.getMessage());
+                cli.getErr().flush();
+                return 2;
+            }
+            progress.finish();
+            printer.print(StoryRunner.claimsTable(result));
+            printer.println("  trace digest " + result.digest());
+            if (!noWrite) printer.println("  results: " + StoryRunner.writeResults(result, out, StoryloopCli.version()).resolve("summary.md"));
+            printer.println("console: the run is over; the page stays " + (consoleStayNanos == null ? "until Ctrl-C" : "for " + Units.duration(consoleStayNanos)));
+            printer.flush();
+            foreground.runUntilStopped(Long.MAX_VALUE / 4, consoleStayNanos, () -> {});
+            return result.holds() ? 0 : 1;
+        }
     }
 }

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = StoryloopCli.Version.class,
         description = "Reproducible async embedded networking: simulated devices, an MQTT gateway, and stories whose claims are runs.",
-        subcommands = {DemoCommand.class, RunCommand.class, SwarmCommand.class, NewCommand.class, DeviceCommand.class, GatewayCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, ReplayCommand.class, MetricsCommand.class, SwarmCommand.class, NewCommand.class, DeviceCommand.class, GatewayCommand.class, CommandLine.HelpCommand.class})
 public final class StoryloopCli implements Runnable {
 
     @CommandLine.Spec

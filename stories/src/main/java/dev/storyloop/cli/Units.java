@@ -67,4 +67,16 @@ final class Units {
     static String micros(long nanos) {
         return String.format(Locale.ROOT, "%.0fus", nanos / 1e3);
     }
+
+    /** HOST:PORT (an IPv6 host in brackets) as {host, port}; a clear error otherwise. */
+    static String[] hostPort(CommandLine cli, String option, String address) {
+        int colon = address.lastIndexOf(':');
+        String host = colon <= 0 ? "" : address.substring(0, colon).replace("[", "").replace("]", "");
+        String port = colon < 0 ? "" : address.substring(colon + 1);
+        if (host.isEmpty() || !port.matches("\\d{1,5}") || Integer.parseInt(port) > 65_535) {
+            throw new CommandLine.ParameterException(cli, option + " takes HOST:PORT, e.g. 127.0.0.1:8088, got '" + address + "'");
+        }
+        return new String[] {host, port};
+    }
+
 }

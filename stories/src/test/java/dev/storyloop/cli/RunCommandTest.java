@@ -52,4 +52,76 @@ class RunCommandTest {
         assertThat(story.resolve("results/summary.md")).exists();
         assertThat(cli.run("demo", "--stories", dir.resolve("nowhere").toString())).isEqualTo(2);
     }
+
+    @Test
+    void shouldRefuseAClaimOnAnUnknownMetricBeforeRunningWithASuggestion() throws Exception {
+        Path story = Files.createDirectory(dir.resolve("misspelt"));
+        Files.writeString(story.resolve("scenario.yaml"), """
+                title: Misspelt
+                duration: 24h
+                devices: {count: 1000}
+                expect:
+                  - id: nothing-missing
+                    claim: nothing is missing
+                    metric: run.gateway.mising
+                    op: "=="
+                    value: 0
+                """);
+        long started = System.nanoTime();
+        assertThat(cli.run("run", story.toString())).isEqualTo(2);
+        // 1,000 devices for a simulated day would take minutes: the refusal comes before anything runs.
+        System.out.printf("refused in %.0f ms%n", (System.nanoTime() - started) / 1e6);
+        assertThat(cli.err.toString()).contains("storyloop run: " + story.resolve("scenario.yaml") + ":5: claim 'nothing-missing': metric: "
+                + "unknown metric 'gateway.mising' (did you mean 'gateway.missing'?)");
+        assertThat(story.resolve("results")).doesNotExist();
+    }
+
+    @Test
+    void shouldPrintATallyAndAReproduceLineForAStoryOutsideStories() throws Exception {
+        assertThat(cli.run("new", "a-tally", "--stories", dir.toString())).isZero();
+        Path story = dir.resolve("a-tally");
+        String yaml = Files.readString(story.resolve("scenario.yaml")).replace("duration: 60s", "duration: 5s");
+        Files.writeString(story.resolve("scenario.yaml"), yaml + """
+                  - id: refuted-as-told
+                    claim: "Barbara thought nothing was sampled"
+                    metric: run.device.sampled
+                    op: "=="
+                    value: 0
+                    refuted: true
+                """);
+        assertThat(cli.run("run", story.toString())).as(cli.err.toString()).isZero();
+        assertThat(cli.out.toString()).contains("refuted, as the story says", "1 story: 1 claim(s) held, 1 refuted as the story says, 0 failed");
+        String summary = Files.readString(story.resolve("results/summary.md"));
+        assertThat(summary).contains("`./storyloop run " + story + " --seed 1`", "<a id=\"refuted-as-told\"></a>", "| refuted, as the story says |",
+                "<a id=\"m-run.device.sampled\"></a>");
+        assertThat(cli.err.toString()).doesNotContain("\r");
+    }
+
+    @Test
+    void shouldListTheMetrics() {
+        assertThat(cli.run("metrics")).isZero();
+        assertThat(cli.out.toString()).contains("gateway.command_timeout_share", "ratio", "simulated, live");
+        assertThat(cli.run("metrics", "--json")).isZero();
+        assertThat(cli.out.toString()).contains("\"commandsTimedOut\"", "\"storyloop_gateway_commands_timed_out_total\"");
+    }
+
+    @Test
+    void shouldRefuseALiveRunOfAClaimOnlyTheSimulatedWorldMeasures() throws Exception {
+        Path story = Files.createDirectory(dir.resolve("simulated-only"));
+        Files.writeString(story.resolve("scenario.yaml"), """
+                title: Simulated only
+                duration: 10s
+                expect:
+                  - id: no-queue-full
+                    claim: the broker dropped nothing for a full queue
+                    metric: run.broker.dropped.queue-full
+                    op: "=="
+                    value: 0
+                """);
+        // No broker listens on port 1: the refusal comes before any connection is tried.
+        assertThat(cli.run("run", story.toString(), "--live", "--broker", "tcp://127.0.0.1:1")).isEqualTo(2);
+        assertThat(cli.err.toString()).contains(":4: claim 'no-queue-full': metric: metric 'broker.dropped.queue-full' is not produced live (--live) "
+                + "(only simulated)");
+        assertThat(story.resolve("results-live")).doesNotExist();
+    }
 }

@@ -1,9 +1,12 @@
 package dev.storyloop.device.chan;
 
+import dev.storyloop.device.exec.Closable;
 import dev.storyloop.device.exec.Context;
 import dev.storyloop.device.exec.Future;
 import dev.storyloop.device.exec.Poll;
+import dev.storyloop.device.exec.Registration;
 import dev.storyloop.device.exec.WakeSource;
+import dev.storyloop.device.exec.WaitNode;
 import dev.storyloop.device.exec.WakerSlot;
 import dev.storyloop.device.memory.MemoryBudget;
 
@@ -19,10 +22,21 @@ import java.util.Objects;
  * handed to the first waiter and reserved for it, so a newcomer cannot take it and the woken
  * waiter never wakes for nothing: one wake per hand-off, no ping-pong.
  *
+ * <p>Closing, as tokio's channels do it (Embassy's have no close). When every {@link Sender} made
+ * has {@linkplain Sender#close() closed}, receivers take what is still queued and then get
+ * {@code null} from {@link Receiver#recv()}: the end of the stream; {@code trySend} is refused.
+ * When every {@link Receiver} made has closed, queued items are discarded (counted) and every send,
+ * waiting or new, fails at once (counted; {@link Sender#isClosed()} says so). Closing wakes every
+ * task waiting on the channel, so none waits on a closed channel; a task that still does (a
+ * hand-written future) is reported by the diagnostics.
+ *
+ * <p>A waiting send or receive {@linkplain Registration enlists} with its task, so a dropped one
+ * leaves the wait list even when no wrapper forwarded its {@code cancel()}.
+ *
  * <p>Each {@link Sender} and {@link Receiver} owns one reusable future, so sending and receiving
  * allocate nothing. Loop thread only.
  */
-public final class Channel<T> implements WakeSource {
+public final class Channel<T> implements WakeSource, Closable {
     private final String name;
     private final String sourceName; // made once: traces name the source on every wake
     private OverflowPolicy policy;
@@ -34,11 +48,17 @@ public final class Channel<T> implements WakeSource {
     private final WaitList<SendFuture> sendWaiters = new WaitList<>();
     private final WaitList<RecvFuture> recvWaiters = new WaitList<>();
     private final ChannelStats stats = new ChannelStats();
+    private int sendersMade;
+    private int sendersOpen;
+    private int receiversMade;
+    private int receiversOpen;
     private final Object capacityWait = new Object() {
-        @Override public String toString() { return "capacity of channel '" + name + "'"; }
+        @Override public String toString() { return "capacity of channel '" + name + "'" + (receiversClosed() ? " (closed: no receiver left)" : ""); }
     };
     private final Object itemWait = new Object() {
-        @Override public String toString() { return "an item in channel '" + name + "'"; }
+        @Override public String toString() {
+            return "an item in channel '" + name + "'" + (sendersClosed() && size - reservedItems <= 0 ? " (closed: no sender left)" : "");
+        }
     };
 
     private Channel(String name, int capacity, OverflowPolicy policy) {
@@ -60,17 +80,48 @@ public final class Channel<T> implements WakeSource {
         return new Channel<>(name, capacity, policy);
     }
 
+    /** A new producer's handle; the channel's senders are closed once every one made has closed. */
     public Sender<T> sender() {
+        if (sendersClosed()) throw new IllegalStateException("channel '" + name + "': every sender has closed");
+        sendersMade++;
+        sendersOpen++;
         return new Sender<>(this);
     }
 
+    /** A new consumer's handle; the channel's receivers are closed once every one made has closed. */
     public Receiver<T> receiver() {
+        if (receiversClosed()) throw new IllegalStateException("channel '" + name + "': every receiver has closed");
+        receiversMade++;
+        receiversOpen++;
         return new Receiver<>(this);
     }
 
-    /** Queues {@code item} if there is unreserved space; otherwise returns false (counted). */
+    /** True once every sender made has closed: receivers drain what is left, then get the end. */
+    public boolean sendersClosed() {
+        return sendersMade > 0 && sendersOpen == 0;
+    }
+
+    /** True once every receiver made has closed: every send fails. */
+    public boolean receiversClosed() {
+        return receiversMade > 0 && receiversOpen == 0;
+    }
+
+    /** Closed in either direction. */
+    @Override
+    public boolean isClosed() {
+        return sendersClosed() || receiversClosed();
+    }
+
+    /**
+     * Queues {@code item} if there is unreserved space; otherwise returns false (counted), as it
+     * does once the senders or the receivers have closed.
+     */
     public boolean trySend(T item) {
         Objects.requireNonNull(item, "item");
+        if (isClosed()) {
+            stats.refusedClosed++;
+            return false;
+        }
         if (size + reservedSlots >= items.length) {
             stats.trySendRejected++;
             return false;
@@ -134,6 +185,27 @@ public final class Channel<T> implements WakeSource {
         }
     }
 
+    private void closeSenders() {
+        // Every waiting receiver looks again: it takes an item left in the queue, or gets the end.
+        RecvFuture receiver;
+        while ((receiver = recvWaiters.pollFirst()) != null) receiver.waker.wake(this);
+    }
+
+    private void closeReceivers() {
+        int discarded = 0;
+        while (size > 0) {
+            items[head] = null;
+            head = index(1);
+            size--;
+            discarded++;
+        }
+        head = 0;
+        stats.discardedClosed += discarded;
+        // Every waiting sender looks again and fails.
+        SendFuture sender;
+        while ((sender = sendWaiters.pollFirst()) != null) sender.waker.wake(this);
+    }
+
     public String name() { return name; }
     public int capacity() { return items.length; }
     /** Items queued now. */
@@ -173,55 +245,121 @@ public final class Channel<T> implements WakeSource {
 
     @Override
     public String toString() {
-        return "channel '" + name + "' " + size + "/" + items.length;
+        return "channel '" + name + "' " + size + "/" + items.length
+                + (receiversClosed() ? " (closed: no receiver left)" : sendersClosed() ? " (closed: no sender left)" : "");
     }
 
     /** One producer's handle; its {@link #send} future is reused for every item. */
     public static final class Sender<T> {
+        private final Channel<T> channel;
         private final Channel<T>.SendFuture future;
+        private boolean closed;
 
         private Sender(Channel<T> channel) {
+            this.channel = channel;
             this.future = channel.new SendFuture();
+        }
+
+        /**
+         * This producer is gone (Rust drops its sender): a send in progress is withdrawn, and when it
+         * was the last open sender the receivers drain the queue and then get the end. Idempotent.
+         */
+        public void close() {
+            if (closed) return;
+            closed = true;
+            future.cancel();
+            channel.sendersOpen--;
+            if (channel.sendersClosed()) channel.closeSenders();
+        }
+
+        /** True when sends fail: this sender closed, or every receiver has. */
+        public boolean isClosed() {
+            return closed || channel.receiversClosed();
+        }
+
+        /** Whether the last completed send was refused because the channel had closed (the item was not queued). */
+        public boolean lastSendFailed() {
+            return future.failed;
         }
 
         /** A future that queues {@code item} per the channel's overflow policy. One send at a time per sender. */
         public Future<Void> send(T item) {
             Objects.requireNonNull(item, "item");
             if (future.item != null) throw new IllegalStateException("sender already has a send in progress");
+            if (closed) throw new IllegalStateException("send on a closed sender of channel '" + channel.name + "'");
             future.item = item;
+            future.failed = false;
             return future;
         }
     }
 
     /** One consumer's handle; its {@link #recv} future is reused for every item. */
     public static final class Receiver<T> {
+        private final Channel<T> channel;
         private final Channel<T>.RecvFuture future;
+        private boolean closed;
 
         private Receiver(Channel<T> channel) {
+            this.channel = channel;
             this.future = channel.new RecvFuture();
         }
 
-        /** A future for the next item. One receive at a time per receiver. */
+        /**
+         * A future for the next item; its output is {@code null} once every sender has closed and
+         * the queue is drained (the end of the stream). One receive at a time per receiver.
+         */
         public Future<T> recv() {
+            if (closed) throw new IllegalStateException("receive on a closed receiver of channel '" + channel.name + "'");
             future.item = null;
             return future;
         }
+
+        /** True once every sender has closed and nothing is left to take. */
+        public boolean isEnded() {
+            return channel.sendersClosed() && channel.size - channel.reservedItems <= 0;
+        }
+
+        /**
+         * This consumer is gone (Rust drops its receiver): a receive in progress is withdrawn, and
+         * when it was the last open receiver queued items are discarded (counted) and sends fail. Idempotent.
+         */
+        public void close() {
+            if (closed) return;
+            closed = true;
+            future.cancel();
+            channel.receiversOpen--;
+            if (channel.receiversClosed()) channel.closeReceivers();
+        }
     }
 
-    final class SendFuture extends WaitList.Node<SendFuture> implements Future<Void> {
+    final class SendFuture extends WaitList.Node<SendFuture> implements Future<Void>, WaitNode, Closable {
         final WakerSlot waker = new WakerSlot();
+        final Registration registration = new Registration(Channel.this) {
+            @Override protected void withdraw() { cancel(); }
+        };
         Object item;
         boolean granted;
+        boolean failed;
 
         @Override
         public Poll poll(Context cx) {
             if (item == null) return Poll.READY; // already sent
+            if (receiversClosed()) return refused(cx);
             if (granted) {
                 granted = false;
                 reservedSlots--;
                 return sent();
             }
             if (!isLinked() && size + reservedSlots < items.length) return sent();
+            if (policy != OverflowPolicy.BLOCK && isLinked()) {
+                // Blocked under BLOCK, and the policy changed since: this send now completes by the
+                // new policy, so it must leave the wait list, or the next free slot would be
+                // promised to a send that is already over.
+                sendWaiters.remove(this);
+                registration.delist();
+                waker.clear(); // polled without a hand-off, so the waker is still registered here
+                if (size + reservedSlots < items.length) return sent();
+            }
             switch (policy) {
                 case DROP_OLDEST:
                     if (size > 0) {
@@ -232,7 +370,7 @@ public final class Channel<T> implements WakeSource {
                         cx.note("chan.drop-oldest", Channel.this);
                         return sent();
                     }
-                    break; // all space is reserved for woken senders (cannot happen without BLOCK senders)
+                    break; // all space is reserved for woken senders: wait for the next free slot
                 case DROP_NEWEST:
                     item = null;
                     stats.droppedNewest++;
@@ -248,14 +386,31 @@ public final class Channel<T> implements WakeSource {
                 cx.note("chan.full", Channel.this);
             }
             waker.register(cx);
-            cx.waitingOn(capacityWait);
+            registration.enlist(cx);
+            cx.waitingOn(this);
             return Poll.PENDING;
         }
 
         private Poll sent() {
             Object value = item;
             item = null;
+            registration.delist();
             push(value);
+            return Poll.READY;
+        }
+
+        private Poll refused(Context cx) {
+            if (isLinked()) sendWaiters.remove(this);
+            if (granted) {
+                granted = false;
+                reservedSlots--;
+            }
+            item = null;
+            failed = true;
+            stats.refusedClosed++;
+            registration.delist();
+            waker.clear();
+            cx.note("chan.closed", Channel.this);
             return Poll.READY;
         }
 
@@ -265,7 +420,28 @@ public final class Channel<T> implements WakeSource {
         }
 
         @Override
+        public String waitLabel(long nowNanos) {
+            return capacityWait.toString();
+        }
+
+        @Override
+        public String wakerHolder() {
+            return waker.isRegistered() ? "channel '" + name + "'" : null;
+        }
+
+        @Override
+        public String toString() {
+            return capacityWait.toString();
+        }
+
+        @Override
+        public boolean isClosed() {
+            return receiversClosed();
+        }
+
+        @Override
         public void cancel() {
+            registration.delist();
             if (isLinked()) sendWaiters.remove(this);
             if (granted) {
                 granted = false;
@@ -277,8 +453,11 @@ public final class Channel<T> implements WakeSource {
         }
     }
 
-    final class RecvFuture extends WaitList.Node<RecvFuture> implements Future<T> {
+    final class RecvFuture extends WaitList.Node<RecvFuture> implements Future<T>, WaitNode, Closable {
         final WakerSlot waker = new WakerSlot();
+        final Registration registration = new Registration(Channel.this) {
+            @Override protected void withdraw() { cancel(); }
+        };
         T item;
         boolean granted;
 
@@ -287,11 +466,20 @@ public final class Channel<T> implements WakeSource {
             if (granted) {
                 granted = false;
                 reservedItems--;
+                registration.delist();
                 item = pop();
                 return Poll.READY;
             }
             if (!isLinked() && size - reservedItems > 0) {
+                registration.delist();
                 item = pop();
+                return Poll.READY;
+            }
+            if (sendersClosed()) { // drained, and nothing more can come: the end of the stream
+                if (isLinked()) recvWaiters.remove(this);
+                registration.delist();
+                waker.clear();
+                item = null;
                 return Poll.READY;
             }
             if (!isLinked()) {
@@ -299,17 +487,40 @@ public final class Channel<T> implements WakeSource {
                 cx.note("chan.empty", Channel.this);
             }
             waker.register(cx);
-            cx.waitingOn(itemWait);
+            registration.enlist(cx);
+            cx.waitingOn(this);
             return Poll.PENDING;
         }
 
+        /** The item received, or null at the end of the stream. */
         @Override
         public T output() {
             return item;
         }
 
         @Override
+        public String waitLabel(long nowNanos) {
+            return itemWait.toString();
+        }
+
+        @Override
+        public String wakerHolder() {
+            return waker.isRegistered() ? "channel '" + name + "'" : null;
+        }
+
+        @Override
+        public String toString() {
+            return itemWait.toString();
+        }
+
+        @Override
+        public boolean isClosed() {
+            return sendersClosed() && size - reservedItems <= 0;
+        }
+
+        @Override
         public void cancel() {
+            registration.delist();
             if (isLinked()) recvWaiters.remove(this);
             if (granted) {
                 granted = false;

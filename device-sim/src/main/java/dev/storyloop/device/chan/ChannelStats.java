@@ -8,6 +8,8 @@ public final class ChannelStats {
     long droppedNewest;
     long trySendRejected;
     long sendWaits;
+    long refusedClosed;
+    long discardedClosed;
     int peakDepth;
 
     /** Items that entered the queue. */
@@ -22,5 +24,9 @@ public final class ChannelStats {
     /** Times a sender had to wait for space (BLOCK): each is backpressure felt by a producer. */
     public long sendWaits() { return sendWaits; }
     public int peakDepth() { return peakDepth; }
+    /** Sends and {@code trySend}s refused because every receiver had closed: the item never entered. */
+    public long refusedClosed() { return refusedClosed; }
+    /** Queued items thrown away when the last receiver closed. */
+    public long discardedClosed() { return discardedClosed; }
     public long dropped() { return droppedOldest + droppedNewest; }
 }

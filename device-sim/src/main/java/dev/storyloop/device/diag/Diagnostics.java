@@ -1,9 +1,11 @@
 package dev.storyloop.device.diag;
 
+import dev.storyloop.device.exec.Closable;
 import dev.storyloop.device.exec.Executor;
 import dev.storyloop.device.exec.LoopObserver;
 import dev.storyloop.device.exec.Poll;
 import dev.storyloop.device.exec.TaskView;
+import dev.storyloop.device.exec.WaitNode;
 import dev.storyloop.device.exec.WakeSource;
 import org.HdrHistogram.Histogram;
 
@@ -20,7 +22,11 @@ import java.util.function.Consumer;
  * <ul>
  *   <li>Lost wakers: at every idle turn, a task that is pending, not queued, and whose waker no
  *       registration holds can never run again; it is reported once per stall with its name and
- *       what it last waited on.</li>
+ *       what it last waited on. A future that keeps {@code cx.waker()} itself counts as a holder
+ *       once it calls {@code Waker.retain()}.</li>
+ *   <li>Closed waits: at every idle turn, a pending task waiting on something closed for good
+ *       ({@link Closable}, looked for along the {@link WaitNode}s of what it waits on), once per stall.</li>
+ *   <li>Failed tasks: a task whose poll threw, with the exception and what it waited on.</li>
  *   <li>Long polls: a poll that took longer than the threshold on the executor's clock (real time
  *       live; virtual time spent by {@code VirtualClock.spend} in simulation), with the loop
  *       thread's stack when a {@link LoopWatchdog} caught it in the act.</li>
@@ -33,6 +39,8 @@ import java.util.function.Consumer;
 public final class Diagnostics implements LoopObserver {
     public static final long LONG_POLL_THRESHOLD_DEFAULT_NANOS = 10_000_000L;
     public static final int REPORTS_KEPT_MAX = 1000;
+    /** How many links of a wait chain the closed-wait check follows (a cycle cannot hang it). */
+    public static final int WAIT_CHAIN_DEPTH_MAX = 16;
     private static final long HISTOGRAM_MAX_NANOS = 3_600_000_000_000L;
 
     private final Executor executor;
@@ -43,12 +51,16 @@ public final class Diagnostics implements LoopObserver {
     private final long[] pollNanosTotal;
     private final long[] pollNanosMax;
     private final long[] lostReportedAtPoll;
+    private final long[] closedReportedAtPoll;
     // They start at a few hundred bytes and grow only as far as the values recorded need
     // (a fixed range up to an hour would be 36 KiB each, most of a simulated device's heap in a fleet).
     private final Histogram pollDurations = new Histogram(2); // auto-resizing
     private final Histogram scheduleDelays = new Histogram(2); // auto-resizing
     private final List<LostWakerReport> lostWakers = new ArrayList<>();
     private final List<LongPollReport> longPolls = new ArrayList<>();
+    private final List<FailedTaskReport> failed = new ArrayList<>();
+    private final List<ClosedWaitReport> closedWaits = new ArrayList<>();
+    private long closedWaitCount;
     private long lostWakerCount;
     private long longPollCount;
     private long failedTasks;
@@ -67,6 +79,7 @@ public final class Diagnostics implements LoopObserver {
         this.pollNanosTotal = new long[slots];
         this.pollNanosMax = new long[slots];
         this.lostReportedAtPoll = new long[slots];
+        this.closedReportedAtPoll = new long[slots];
     }
 
     /** Attaches diagnostics with the default long-poll threshold (10 ms). */
@@ -103,6 +116,7 @@ public final class Diagnostics implements LoopObserver {
         pollNanosTotal[slot] = 0;
         pollNanosMax[slot] = 0;
         lostReportedAtPoll[slot] = -1;
+        closedReportedAtPoll[slot] = -1;
     }
 
     @Override
@@ -137,7 +151,12 @@ public final class Diagnostics implements LoopObserver {
 
     @Override
     public void onComplete(TaskView task, Throwable failure, boolean aborted, long nowNanos) {
-        if (failure != null) failedTasks++;
+        if (failure == null) return;
+        failedTasks++;
+        FailedTaskReport report = new FailedTaskReport(task.name(), task.slot(), task.generation(), failure,
+                String.valueOf(task.waitingOn()), task.polls(), nowNanos);
+        if (failed.size() < REPORTS_KEPT_MAX) failed.add(report);
+        reportListener.accept(report);
     }
 
     @Override
@@ -147,6 +166,7 @@ public final class Diagnostics implements LoopObserver {
     }
 
     private void checkLostWaker(TaskView task) {
+        checkClosedWait(task);
         // Holders first, state second. Another thread wakes a task by queueing it and only then releasing
         // its registration; read the other way round, a wake landing between the two reads looks like a
         // pending task nobody holds (a false report, seen live under load).
@@ -157,11 +177,38 @@ public final class Diagnostics implements LoopObserver {
         lostReportedAtPoll[slot] = task.polls();
         lostWakerCount++;
         LostWakerReport report = new LostWakerReport(task.name(), slot, task.generation(),
-                String.valueOf(task.waitingOn()), task.polls(), idleNowNanos);
+                String.valueOf(task.waitingOn()), task.polls(), idleNowNanos, WaitChain.of(task, idleNowNanos).chain());
         if (lostWakers.size() < REPORTS_KEPT_MAX) lostWakers.add(report);
         reportListener.accept(report);
     }
 
+    private void checkClosedWait(TaskView task) {
+        if (task.state() != TaskView.State.PENDING) return;
+        Object closed = closedAlong(task.waitingOn());
+        if (closed == null) return;
+        int slot = task.slot();
+        if (closedReportedAtPoll[slot] == task.polls()) return; // already reported for this stall
+        closedReportedAtPoll[slot] = task.polls();
+        closedWaitCount++;
+        ClosedWaitReport report = new ClosedWaitReport(task.name(), slot, task.generation(),
+                String.valueOf(task.waitingOn()), task.polls(), idleNowNanos);
+        if (closedWaits.size() < REPORTS_KEPT_MAX) closedWaits.add(report);
+        reportListener.accept(report);
+    }
+
+    /** The first closed resource along a wait chain, or null; the chain's length is bounded. */
+    private static Object closedAlong(Object waitingOn) {
+        Object link = waitingOn;
+        for (int depth = 0; link != null && depth < WAIT_CHAIN_DEPTH_MAX; depth++) {
+            if (link instanceof Closable && ((Closable) link).isClosed()) return link;
+            link = link instanceof WaitNode ? ((WaitNode) link).innerWait() : null;
+        }
+        return null;
+    }
+
+    public List<FailedTaskReport> failedTaskReports() { return Collections.unmodifiableList(failed); }
+    public List<ClosedWaitReport> closedWaits() { return Collections.unmodifiableList(closedWaits); }
+    public long closedWaitCount() { return closedWaitCount; }
     public List<LostWakerReport> lostWakers() { return Collections.unmodifiableList(lostWakers); }
     public List<LongPollReport> longPolls() { return Collections.unmodifiableList(longPolls); }
     public long lostWakerCount() { return lostWakerCount; }
@@ -177,6 +224,18 @@ public final class Diagnostics implements LoopObserver {
     public double selfWakeShare(int slot) {
         return wakes[slot] == 0 ? 0 : (double) selfWakes[slot] / wakes[slot];
     }
+
+    /** Every live task's wait chain at the loop's current time, in slot order. Loop thread only. */
+    public List<WaitChain> waitChains() {
+        long now = executor.nowNanos();
+        List<WaitChain> chains = new ArrayList<>(executor.liveTasks());
+        executor.forEachTask(task -> chains.add(WaitChain.of(task, now)));
+        return chains;
+    }
+
+    public long longPollThresholdNanos() { return longPollThresholdNanos; }
+    public long pollNanosMax(int slot) { return pollNanosMax[slot]; }
+    public long pollNanosTotal(int slot) { return pollNanosTotal[slot]; }
 
     /** One line per live task: state, what it waits on, polls, self-wake share, time in state. */
     public String dump() {

@@ -2,8 +2,8 @@ package dev.storyloop.device.diag;
 
 import java.util.Locale;
 
-/** A task that returned Pending, is not queued, and that no registration can ever wake. */
-public record LostWakerReport(String task, int slot, int generation, String lastWaitingOn, long polls, long atNanos) {
+/** A task that returned Pending, is not queued, and that no registration can ever wake; {@code waitChain} is its {@link WaitChain#chain()}. */
+public record LostWakerReport(String task, int slot, int generation, String lastWaitingOn, long polls, long atNanos, String waitChain) {
     @Override
     public String toString() {
         return String.format(Locale.ROOT,

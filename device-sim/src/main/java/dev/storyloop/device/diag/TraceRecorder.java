@@ -61,7 +61,13 @@ public final class TraceRecorder implements LoopObserver {
 
     @Override
     public void onPollEnd(TaskView task, Poll result, long startNanos, long endNanos) {
-        begin(endNanos, result == Poll.READY ? "ready" : "pend", task).end();
+        if (result == Poll.READY) {
+            begin(endNanos, "ready", task).end();
+        } else {
+            // What replay shows for this task until its next event: its wait chain and the waker's holders.
+            begin(endNanos, "pend", task).field("on", WaitChain.describe(task.waitingOn(), endNanos))
+                    .number("holders", task.wakerHolders()).end();
+        }
     }
 
     @Override
@@ -79,6 +85,34 @@ public final class TraceRecorder implements LoopObserver {
     @Override
     public void onNote(TaskView task, String kind, String subject, long nowNanos) {
         begin(nowNanos, kind, task).field("on", subject).end();
+    }
+
+    /**
+     * Records a diagnostic's report as a {@code warn} line, so a replay can jump to it: {@code kind}
+     * is "lost-waker", "long-poll", "failed-task" or "closed-wait"; {@code task} is "name#slot.generation"
+     * ("name#slot" for a long poll).
+     */
+    public void warning(long nowNanos, String kind, String task, String message) {
+        begin(nowNanos, "warn", null).field("kind", kind).field("task", task).field("msg", message).end();
+    }
+
+    /** Records every report {@code diagnostics} makes from now on as a {@link #warning}. */
+    public void recordReports(Diagnostics diagnostics) {
+        diagnostics.onReport(report -> {
+            if (report instanceof LostWakerReport) {
+                LostWakerReport r = (LostWakerReport) report;
+                warning(r.atNanos(), "lost-waker", r.task() + "#" + r.slot() + "." + r.generation(), r.toString());
+            } else if (report instanceof LongPollReport) {
+                LongPollReport r = (LongPollReport) report;
+                warning(r.atNanos() + r.durationNanos(), "long-poll", r.task() + "#" + r.slot(), r.toString());
+            } else if (report instanceof FailedTaskReport) {
+                FailedTaskReport r = (FailedTaskReport) report;
+                warning(r.atNanos(), "failed-task", r.task() + "#" + r.slot() + "." + r.generation(), r.toString());
+            } else if (report instanceof ClosedWaitReport) {
+                ClosedWaitReport r = (ClosedWaitReport) report;
+                warning(r.atNanos(), "closed-wait", r.task() + "#" + r.slot() + "." + r.generation(), r.toString());
+            }
+        });
     }
 
     private TraceRecorder begin(long nowNanos, String event, TaskView task) {

@@ -20,8 +20,16 @@ public final class Context {
         this.waker = waker;
     }
 
+    /**
+     * The task's waker. A future that keeps it (rather than registering it in a {@link WakerSlot})
+     * must {@link Waker#retain()} it while kept, or the lost-waker check cannot see the holder.
+     */
     public Waker waker() {
         return waker;
+    }
+
+    TaskSlot task() {
+        return task;
     }
 
     /** The loop's current time in nanoseconds (virtual or real, as the executor was built). */
@@ -54,9 +62,18 @@ public final class Context {
         task.waitingOn = what;
     }
 
+    /** What the task said it waits on so far in this poll (a wrapper reads it to chain its inner future's wait). */
+    public Object waitingOn() {
+        return task.waitingOn;
+    }
+
     /** Tells the observers that the task dropped {@code what} before it finished (select, timeout). */
     public void cancelled(Object what) {
         executor.observer().onNote(task, "cancel", WakeSource.nameOf(what), executor.nowNanos());
+    }
+
+    void withdrawn(Registration r) {
+        executor.observer().onNote(task, "withdraw", WakeSource.nameOf(r.subject()), executor.nowNanos());
     }
 
     /** Tells the observers about a notable moment, e.g. "chan.full" of channel "uplink". */

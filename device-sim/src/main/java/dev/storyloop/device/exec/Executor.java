@@ -38,6 +38,9 @@ public final class Executor implements Spawner {
     private final IdleStrategy idleStrategy;
     private final long spinNanos;
     private long lastWorkNanos; // BACKOFF: when the loop last did something
+    // Written by the loop thread only, read by observers (tests, status lines): how the loop idled.
+    private volatile long idleSpinTurns;
+    private volatile long parks;
     private final TaskSlot[] slots;
     private final int[] freeSlots;
     private int freeCount;
@@ -51,6 +54,7 @@ public final class Executor implements Spawner {
     private volatile boolean parked;
     private volatile boolean stopRequested;
     private TaskSlot polling;
+    private boolean current; // this executor is CURRENT on the loop thread (inside run() or a stepped batch)
     private long failures;
     private Throwable lastFailure;
 
@@ -73,6 +77,16 @@ public final class Executor implements Spawner {
         this.interrupts = new MpscIntQueue(b.taskCapacity);
         this.observer = b.observer;
         this.loopThread = Thread.currentThread();
+    }
+
+    // The executor polling on this thread, so that a sleep made inside a poll can read the time it
+    // was made at, as Embassy's Timer::after and tokio's sleep do. Set once per run(), or once per batch
+    // when the loop is stepped from outside (a simulated world), never per poll.
+    private static final ThreadLocal<Executor> CURRENT = new ThreadLocal<>();
+
+    /** The executor whose batch runs on this thread now, or null outside any poll. */
+    static Executor current() {
+        return CURRENT.get();
     }
 
     public static Builder builder(String name) {
@@ -109,6 +123,8 @@ public final class Executor implements Spawner {
         slot.context = new Context(this, slot, slot.waker);
         slot.handle = handle;
         slot.waitingOn = null;
+        assert slot.registrations == null : "a free slot still has registrations";
+        slot.scope = null;
         slot.polls = 0;
         slot.sinceNanos = clock.nanos();
         slot.wokenAtNanos = slot.sinceNanos;
@@ -190,6 +206,21 @@ public final class Executor implements Spawner {
     public int runBatch() {
         drainInterrupts();
         int batch = runQueue.size();
+        if (batch == 0) return 0;
+        if (current) return pollBatch(batch);
+        // Stepped from outside run() (a simulated world, a test): this executor is current for the batch only.
+        Executor outer = CURRENT.get();
+        CURRENT.set(this);
+        current = true;
+        try {
+            return pollBatch(batch);
+        } finally {
+            current = false;
+            CURRENT.set(outer);
+        }
+    }
+
+    private int pollBatch(int batch) {
         int polled = 0;
         for (int i = 0; i < batch; i++) {
             TaskSlot slot = slots[runQueue.pop()];
@@ -223,28 +254,42 @@ public final class Executor implements Spawner {
     private void pollTask(TaskSlot slot) {
         long start = clock.nanos();
         observer.onPollStart(slot, slot.wokenAtNanos, start);
+        slot.waitedOnBefore = slot.waitingOn;
         slot.waitingOn = null;
+        slot.scope = null;
         slot.running = true;
         polling = slot;
         Poll result;
+        Object output = null;
         Throwable failure = null;
         try {
             result = slot.future.poll(slot.context);
-        } catch (RuntimeException | AssertionError | StackOverflowError e) {
+            if (result == Poll.READY) output = slot.future.output();
+        } catch (VirtualMachineError e) {
+            if (!(e instanceof StackOverflowError)) throw e; // the JVM itself is failing: no task can be trusted to go on
+            result = Poll.READY;
+            failure = e;
+        } catch (Throwable e) {
+            // Whatever a task throws (a runtime exception, an error of its own code, a checked exception
+            // thrown sneakily) fails that task only: the loop and the other tasks go on.
             result = Poll.READY;
             failure = e;
         } finally {
             polling = null;
             slot.running = false;
+            slot.scope = null;
         }
         slot.polls++;
         long end = clock.nanos();
         slot.sinceNanos = end;
         observer.onPollEnd(slot, result, start, end);
         if (result == Poll.READY) {
+            // Rust drops a finished task's future with every child in it; here whatever the
+            // children left registered is withdrawn instead.
+            slot.withdrawWithin(null);
+            if (failure != null && slot.waitingOn == null) slot.waitingOn = slot.waitedOnBefore; // for the report
             observer.onComplete(slot, failure, false, end);
             JoinHandle<Object> handle = (JoinHandle<Object>) slot.handle;
-            Object output = failure == null ? slot.future.output() : null;
             release(slot);
             if (failure == null) {
                 handle.complete(output);
@@ -261,6 +306,7 @@ public final class Executor implements Spawner {
         if (TaskSlot.generationOf(word) != generation || (word & TaskSlot.SPAWNED) == 0) return;
         if (slot.running) throw new IllegalStateException("task '" + slot.name + "' cannot abort itself");
         slot.future.cancel();
+        slot.withdrawWithin(null); // what the future's cancel did not reach
         observer.onComplete(slot, null, true, clock.nanos());
         JoinHandle<?> handle = slot.handle;
         release(slot);
@@ -268,6 +314,7 @@ public final class Executor implements Spawner {
     }
 
     private void release(TaskSlot slot) {
+        assert slot.registrations == null : "a finished task still has registrations";
         slot.future = null;
         slot.handle = null;
         slot.waitingOn = null;
@@ -329,6 +376,9 @@ public final class Executor implements Spawner {
         loopThread = Thread.currentThread();
         running = true;
         stopRequested = false;
+        Executor outer = CURRENT.get();
+        CURRENT.set(this); // once per run, not per batch
+        current = true;
         try {
             while (true) {
                 if (done.getAsBoolean()) return RunResult.DONE;
@@ -350,6 +400,8 @@ public final class Executor implements Spawner {
                 }
             }
         } finally {
+            current = false;
+            CURRENT.set(outer);
             running = false;
         }
     }
@@ -364,6 +416,7 @@ public final class Executor implements Spawner {
                 return;
             case BACKOFF:
                 if (clock.nanos() - lastWorkNanos < spinNanos) {
+                    idleSpinTurns++;
                     Thread.onSpinWait();
                     return;
                 }
@@ -374,7 +427,10 @@ public final class Executor implements Spawner {
                 try {
                     if (!interrupts.isEmpty() || stopRequested) return; // a wake raced with going to sleep
                     long wait = Math.min(deadlineNanos - clock.nanos(), PARK_MAX_NANOS);
-                    if (wait > 0) LockSupport.parkNanos(this, wait);
+                    if (wait > 0) {
+                        parks++;
+                        LockSupport.parkNanos(this, wait);
+                    }
                 } finally {
                     parked = false;
                 }
@@ -410,6 +466,12 @@ public final class Executor implements Spawner {
     LoopObserver observer() { return observer; }
     /** Tasks that ended by throwing; the executor keeps running. */
     public long failures() { return failures; }
+
+    /** Idle turns the loop spent spinning in {@link IdleStrategy#BACKOFF}'s window after work (not counting SPIN or YIELD). */
+    public long idleSpinTurns() { return idleSpinTurns; }
+
+    /** Times the idle loop parked its thread ({@link IdleStrategy#PARK}, or BACKOFF past its window). */
+    public long parks() { return parks; }
     public Throwable lastFailure() { return lastFailure; }
     /** The thread running the loop now, or null when it is not running. */
     public Thread loopThread() { return running ? loopThread : null; }

@@ -8,11 +8,20 @@ import java.util.Locale;
 /**
  * A future that completes at a deadline: {@code sleep} and {@code sleepUntil}.
  *
- * <p>A relative sleep fixes its deadline at its first poll. It can be {@link #reset} and awaited
+ * <p>A relative sleep made inside a poll fixes its deadline when it is made, as Embassy's
+ * {@code Timer::after} and tokio's {@code sleep} do: {@code forMillis(10)} made at 0 ms and first
+ * awaited at 5 ms ends at 10 ms. Made outside any poll (at boot, before the loop runs), there is
+ * no loop time to read yet, so it counts from its first poll. It can be {@link #reset} and awaited
  * again, so a periodic task re-arms one timer instead of allocating one per period.
  */
-public final class Sleep implements Future<Void>, WakeSource {
+public final class Sleep implements Future<Void>, WakeSource, WaitNode {
     private final WakerSlot waker = new WakerSlot();
+    private final Registration registration = new Registration(this) {
+        @Override
+        protected void withdraw() {
+            cancel();
+        }
+    };
     private final Timer timer = new Timer() {
         @Override
         protected void onFire(long nowNanos) {
@@ -31,9 +40,18 @@ public final class Sleep implements Future<Void>, WakeSource {
         this.relative = relative;
     }
 
+    /** Sleeps {@code durationNanos} from now: from this call inside a poll, else from the first poll. */
     public static Sleep forNanos(long durationNanos) {
         if (durationNanos < 0) throw new IllegalArgumentException("durationNanos < 0: " + durationNanos);
+        Executor current = Executor.current();
+        if (current != null) return new Sleep(0, deadlineAfter(current.nowNanos(), durationNanos), false);
         return new Sleep(durationNanos, 0, true);
+    }
+
+    /** {@code now + duration}, saturating: a sleep "for ever" must not wrap into the past. */
+    static long deadlineAfter(long nowNanos, long durationNanos) {
+        long deadline = nowNanos + durationNanos;
+        return deadline < nowNanos ? Long.MAX_VALUE : deadline;
     }
 
     public static Sleep forMillis(long millis) {
@@ -68,7 +86,7 @@ public final class Sleep implements Future<Void>, WakeSource {
         if (!started) {
             started = true;
             queue = cx.timers();
-            if (relative) deadlineNanos = now + durationNanos;
+            if (relative) deadlineNanos = deadlineAfter(now, durationNanos);
         }
         if (now >= deadlineNanos) {
             cancel();
@@ -76,6 +94,7 @@ public final class Sleep implements Future<Void>, WakeSource {
         }
         waker.register(cx);
         if (!timer.isArmed()) queue.arm(timer, deadlineNanos);
+        registration.enlist(cx);
         cx.waitingOn(this);
         return Poll.PENDING;
     }
@@ -87,6 +106,7 @@ public final class Sleep implements Future<Void>, WakeSource {
 
     @Override
     public void cancel() {
+        registration.delist();
         if (queue != null) queue.cancel(timer);
         waker.clear();
     }
@@ -103,5 +123,15 @@ public final class Sleep implements Future<Void>, WakeSource {
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "timer until %.6f s", deadlineNanos / 1e9);
+    }
+
+    @Override
+    public String waitLabel(long nowNanos) {
+        return String.format(Locale.ROOT, "timer until %.6f s (%.3f s left)", deadlineNanos / 1e9, Math.max(0, deadlineNanos - nowNanos) / 1e9);
+    }
+
+    @Override
+    public String wakerHolder() {
+        return waker.isRegistered() ? "timer" : null;
     }
 }

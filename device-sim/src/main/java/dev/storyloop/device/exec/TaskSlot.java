@@ -57,9 +57,52 @@ final class TaskSlot implements TaskView {
     // Written by the waking thread after its CAS won and before the interrupt queue publishes the
     // slot (a loop-thread wake writes it itself), so a plain field is enough: no fence per wake.
     long wokenAtNanos;
+    // What the task's futures left waiting (intrusive, newest first), and the cancel scope being polled in.
+    Registration registrations;
+    CancelScope scope;
+    // What the task waited on before its current poll, kept for the report when that poll throws.
+    Object waitedOnBefore;
 
     TaskSlot(int index) {
         this.index = index;
+    }
+
+    void enlist(Registration r, CancelScope in) {
+        r.task = this;
+        r.scope = in;
+        r.previous = null;
+        r.next = registrations;
+        if (registrations != null) registrations.previous = r;
+        registrations = r;
+    }
+
+    void delist(Registration r) {
+        assert r.task == this : "registration delisted from another task";
+        if (r.previous == null) registrations = r.next; else r.previous.next = r.next;
+        if (r.next != null) r.next.previous = r.previous;
+        r.previous = null;
+        r.next = null;
+        r.task = null;
+        r.scope = null;
+    }
+
+    /** Withdraws the registrations in {@code within} (all of them when null); returns how many. */
+    int withdrawWithin(CancelScope within) {
+        int withdrawn = 0;
+        // A withdrawal may delist others of this task (a cancel forwarded late), so restart from the head.
+        Registration r = registrations;
+        while (r != null) {
+            if (within == null || within.contains(r.scope)) {
+                delist(r);
+                r.withdraw();
+                withdrawn++;
+                if (context != null) context.withdrawn(r);
+                r = registrations;
+            } else {
+                r = r.next;
+            }
+        }
+        return withdrawn;
     }
 
     static int generationOf(long state) {

@@ -10,8 +10,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * generation and the executor ignores it when they differ. Sharing a waker is sharing the
  * reference; one is made per spawned task, none per poll.
  *
- * <p>The waker also counts how many {@link WakerSlot}s currently hold it. A pending task whose
+ * <p>The waker also counts how many holders keep it to wake the task later. A pending task whose
  * waker nobody holds, and which is not queued, can never run again: that is the lost-waker report.
+ * {@link WakerSlot} counts itself; any other future or primitive that keeps {@code cx.waker()} in a
+ * field of its own takes part by calling {@link #retain()} when it stores the waker and
+ * {@link #release()} when it lets go of it (after waking it, or when it is cancelled). A kept waker
+ * that was not retained is invisible to the check, which then reports the task as lost although
+ * the wake may still come.
  */
 public final class Waker {
     final Executor executor;
@@ -34,11 +39,13 @@ public final class Waker {
         executor.wake(this, source);
     }
 
-    void retain() {
+    /** Counts one more holder: call it when you store this waker to wake the task later. */
+    public void retain() {
         holders.incrementAndGet();
     }
 
-    void release() {
+    /** Counts one holder less: call it once per {@link #retain()}, after waking or when giving up the waker. */
+    public void release() {
         int left = holders.decrementAndGet();
         assert left >= 0 : "waker released more often than retained";
     }

@@ -147,7 +147,7 @@ final class Commands implements Future<Void> {
 
     /** An ACK echoes the command's epoch and id under the device's tag; ACKs count their own sequence from 0, apart from telemetry's. */
     private byte[] encodeAck(Context cx, long epoch, long correlationId, AckStatus status) {
-        ack.reset(FrameType.ACK, device.config.deviceId(), ackSequence, cx.nowNanos() / 1_000_000L).ack(epoch, correlationId, status);
+        ack.reset(FrameType.ACK, device.config.deviceId(), ackSequence, device.timestampMillis(cx.nowNanos())).ack(epoch, correlationId, status);
         ackSequence = ackSequence == Frame.U32_MAX ? 0 : ackSequence + 1;
         scratch.clear();
         int length = codec.encode(ack, device.frameAuthenticator, scratch);

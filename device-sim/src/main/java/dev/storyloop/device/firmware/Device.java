@@ -53,6 +53,7 @@ public final class Device implements WakeSource {
     final Executor executor;
     final Transport transport;
     final Board board;
+    private long wallOriginMillis; // the clock's wall time at its origin: 0 simulated, Unix time live
     final MemoryBudget budget;
     final Channel<byte[]> uplink;
     final DeviceStats stats = new DeviceStats();
@@ -132,6 +133,7 @@ public final class Device implements WakeSource {
                 .budget(budget).build();
         Device device = new Device(config, executor, budget, Objects.requireNonNull(transport, "transport"),
                 Objects.requireNonNull(board, "board"));
+        device.wallOriginMillis = clock.wallOriginMillis();
         budget.seal();
         return device;
     }
@@ -155,6 +157,11 @@ public final class Device implements WakeSource {
         credits = UNLIMITED;
         rateIntervalNanos = 0;
         boots++;
+    }
+
+    /** A frame's device timestamp at loop time {@code nowNanos}: Unix milliseconds live, the world's milliseconds simulated. */
+    long timestampMillis(long nowNanos) {
+        return wallOriginMillis + nowNanos / 1_000_000L;
     }
 
     /** The next telemetry sequence number (u32, wraps), from RTC memory. */

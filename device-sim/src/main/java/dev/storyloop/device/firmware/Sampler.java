@@ -65,7 +65,7 @@ final class Sampler implements Future<Void> {
     }
 
     private void sample(Context cx) {
-        frame.reset(FrameType.TELEMETRY, device.config.deviceId(), device.takeSequence(), cx.nowNanos() / 1_000_000L);
+        frame.reset(FrameType.TELEMETRY, device.config.deviceId(), device.takeSequence(), device.timestampMillis(cx.nowNanos()));
         device.sensors.read(frame);
         scratch.clear();
         int length = codec.encode(frame, device.frameAuthenticator, scratch);

@@ -4,6 +4,7 @@ import dev.storyloop.device.exec.Context;
 import dev.storyloop.device.exec.Future;
 import dev.storyloop.device.exec.Poll;
 import dev.storyloop.device.exec.Sleep;
+import dev.storyloop.device.exec.WaitNode;
 import dev.storyloop.device.exec.WakeSource;
 import dev.storyloop.device.exec.WakerSlot;
 
@@ -78,7 +79,7 @@ final class TokenRefresh implements Future<Void> {
     }
 
     /** The hand-written future around the synchronous HMAC library (token refreshes, and signed responses to requests). */
-    static final class HmacCall implements Future<Void>, WakeSource {
+    static final class HmacCall implements Future<Void>, WakeSource, WaitNode {
         private static final long OFFLOAD_RETRY_NANOS = 10 * FirmwareConfig.MS;
         private final Device device;
         private final LongPredicate fromSourceOfTruthAt;
@@ -162,6 +163,17 @@ final class TokenRefresh implements Future<Void> {
         @Override
         public String wakeSourceName() {
             return "hmac-library";
+        }
+
+        @Override
+        public String waitLabel(long nowNanos) {
+            return this + " (board worker)";
+        }
+
+        /** The worker's completion holds the waker once registered; the loses-wake path never registers it. */
+        @Override
+        public String wakerHolder() {
+            return completion.isRegistered() ? "board worker" : null;
         }
 
         @Override

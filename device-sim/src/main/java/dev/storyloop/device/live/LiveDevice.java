@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 
 /**
  * One firmware device in real time against a real broker: its executor on its own thread, Paho
@@ -34,7 +35,10 @@ public final class LiveDevice implements AutoCloseable {
     private volatile Diagnostics diagnostics;
     private volatile Throwable failure;
 
-    private LiveDevice(FirmwareConfig config, String brokerUri, Board board) {
+    private final BiConsumer<Device, Diagnostics> beforeRun;
+
+    private LiveDevice(FirmwareConfig config, String brokerUri, Board board, BiConsumer<Device, Diagnostics> beforeRun) {
+        this.beforeRun = beforeRun;
         this.transport = new PahoTransport(brokerUri, config.deviceId(), PahoTransport.MAX_INFLIGHT_DEFAULT, Device.INBOUND_CAPACITY);
         this.board = board;
         this.loop = new Thread(() -> run(config), "device-" + config.deviceId());
@@ -45,8 +49,16 @@ public final class LiveDevice implements AutoCloseable {
      * fit the RAM budget fails here with the memory map.
      */
     public static LiveDevice start(FirmwareConfig config, String brokerUri, Board board) {
+        return start(config, brokerUri, board, (device, diagnostics) -> {});
+    }
+
+    /**
+     * As {@link #start(FirmwareConfig, String, Board)}, and runs {@code beforeRun} on the loop thread
+     * after boot and before the loop starts: the place to add observers (the console's probe).
+     */
+    public static LiveDevice start(FirmwareConfig config, String brokerUri, Board board, BiConsumer<Device, Diagnostics> beforeRun) {
         LiveDevice live = new LiveDevice(Objects.requireNonNull(config, "config"), Objects.requireNonNull(brokerUri, "brokerUri"),
-                Objects.requireNonNull(board, "board"));
+                Objects.requireNonNull(board, "board"), Objects.requireNonNull(beforeRun, "beforeRun"));
         live.loop.start();
         try {
             live.booted.get(STOP_WAIT_MILLIS, TimeUnit.MILLISECONDS);
@@ -70,6 +82,7 @@ public final class LiveDevice implements AutoCloseable {
         try {
             running = Device.boot(config, new RealClock(), transport, board);
             diagnostics = Diagnostics.attach(running.executor());
+            beforeRun.accept(running, diagnostics);
             running.start();
             device = running;
             booted.complete(running);

@@ -13,6 +13,8 @@ import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.MqttPingSender;
+import org.eclipse.paho.client.mqttv3.internal.ClientComms;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
 import java.util.ArrayDeque;
@@ -23,6 +25,8 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,6 +49,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * reconnect delay is a static shared by every client in the JVM). Paho's "too many publishes in
  * progress" (32202) is backpressure: the publish stays pending until a delivery completes.
  * {@link #close()} disconnects and closes every client, because Paho's threads are not daemons.
+ *
+ * <p>The keepalive runs on the loop, as it does in firmware whose MQTT stack shares the executor's
+ * thread (and as the simulated client does): Paho's own pinger would send PINGREQ from a timer thread
+ * while the loop stood still, so a loop blocked for longer than the broker's keepalive would never be
+ * noticed live. Here Paho's ping timer only marks the check due and wakes the connection's
+ * lost-waiter; the check ({@code checkForActivity}: send PINGREQ if nothing went out for a keepalive,
+ * give up when a PINGRESP is overdue) runs when the loop polls that waiter. A blocked loop sends no
+ * PINGREQ.
  */
 public final class PahoTransport implements Transport, WakeSource, AutoCloseable {
     public static final int MAX_INFLIGHT_DEFAULT = 10;
@@ -53,6 +65,8 @@ public final class PahoTransport implements Transport, WakeSource, AutoCloseable
     static final long CLOSE_WAIT_MILLIS = 1_000;
     private static final int RETIRING_MAX = 1024;
     private static final ThreadPoolExecutor CLOSER = closer();
+    /** Marks keepalive checks due; one pending timer per live session, so bounded by the sessions in the JVM. */
+    private static final ScheduledThreadPoolExecutor PING_TIMER = pingTimer();
 
     private final String serverUri;
     private final String clientId;
@@ -93,6 +107,16 @@ public final class PahoTransport implements Transport, WakeSource, AutoCloseable
         if (inboundCapacity <= 0) throw new IllegalArgumentException("inboundCapacity must be > 0");
         this.maxInflight = maxInflight;
         this.inboundCapacity = inboundCapacity;
+    }
+
+    private static ScheduledThreadPoolExecutor pingTimer() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread thread = new Thread(r, "paho-keepalive-due");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.setRemoveOnCancelPolicy(true); // a cancelled check does not linger until its time
+        return timer;
     }
 
     private static ThreadPoolExecutor closer() {
@@ -179,11 +203,12 @@ public final class PahoTransport implements Transport, WakeSource, AutoCloseable
     /** One Paho client and the connection it makes; callbacks from a retired session are ignored. */
     private final class Session implements MqttCallbackExtended {
         final MqttAsyncClient client;
+        final LoopPingSender pings = new LoopPingSender();
         volatile boolean connected;
         volatile boolean ended;
 
         Session() throws MqttException {
-            this.client = new MqttAsyncClient(serverUri, clientId, new MemoryPersistence());
+            this.client = new MqttAsyncClient(serverUri, clientId, new MemoryPersistence(), pings);
             this.client.setManualAcks(true);
             this.client.setCallback(this);
         }
@@ -253,6 +278,45 @@ public final class PahoTransport implements Transport, WakeSource, AutoCloseable
             }
         }
 
+        /**
+         * Paho's keepalive, with the check itself left to the loop: the timer (Paho asks for it after
+         * each check, at the next time something must go out) only marks it due and wakes the waiter.
+         */
+        final class LoopPingSender implements MqttPingSender {
+            private volatile ClientComms comms;
+            private volatile ScheduledFuture<?> timer;
+            private volatile boolean due;
+
+            @Override public void init(ClientComms comms) {
+                this.comms = comms;
+            }
+
+            @Override public void start() {
+                schedule(comms.getKeepAlive());
+            }
+
+            @Override public void stop() {
+                ScheduledFuture<?> pending = timer;
+                if (pending != null) pending.cancel(false);
+            }
+
+            @Override public void schedule(long delayInMilliseconds) {
+                stop();
+                timer = PING_TIMER.schedule(() -> {
+                    due = true;
+                    wakeLostWaiters();
+                }, Math.max(0, delayInMilliseconds), TimeUnit.MILLISECONDS);
+            }
+
+            /** Loop thread: runs a due check; Paho sends the PINGREQ (or gives the connection up) and asks for the next. */
+            void runIfDue() {
+                if (!due || ended) return;
+                due = false;
+                ClientComms current = comms;
+                if (current != null) current.checkForActivity();
+            }
+        }
+
         /** Disconnect (politely or not) and close the Paho client; runs on the closer thread or at exit. */
         void shutDown(boolean polite) {
             try {
@@ -279,6 +343,15 @@ public final class PahoTransport implements Transport, WakeSource, AutoCloseable
         } catch (java.util.concurrent.RejectedExecutionException full) {
             old.shutDown(false);
         }
+    }
+
+    /** Wakes the tasks waiting for the connection to be lost without ending their wait: a keepalive check is due. */
+    private void wakeLostWaiters() {
+        List<LostFuture> waiting;
+        synchronized (lostWaiters) {
+            waiting = new ArrayList<>(lostWaiters);
+        }
+        for (LostFuture waiter : waiting) waiter.waker.wake(this);
     }
 
     private void wakeRoomWaiters() {
@@ -642,6 +715,7 @@ public final class PahoTransport implements Transport, WakeSource, AutoCloseable
                 finishWith(lastLossReason);
                 return Poll.READY;
             }
+            of.pings.runIfDue(); // the keepalive check, on the loop: a loop that does not run sends no PINGREQ
             return waitFor(cx, lossWait);
         }
 

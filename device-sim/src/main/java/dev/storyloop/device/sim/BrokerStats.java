@@ -16,6 +16,10 @@ public final class BrokerStats {
     long routed;
     long delivered;
     long retainedSent;
+    long malformedPackets;
+    long keepaliveCloses;
+    long willSilenceNanosMax;
+    long willSilenceNanosMin = Long.MAX_VALUE;
     final EnumMap<DropReason, Long> dropped = new EnumMap<>(DropReason.class);
 
     /** Messages routed: PUBLISH packets from clients and wills. */
@@ -33,6 +37,14 @@ public final class BrokerStats {
     /** QoS 0 copies written to a connected client, and QoS 1 copies the client acknowledged. */
     public long delivered() { return delivered; }
     public long retainedSent() { return retainedSent; }
+    /** SUBSCRIBE and PUBLISH packets the broker could not accept (invalid filter or topic, QoS above 2): each closed its connection. */
+    public long malformedPackets() { return malformedPackets; }
+    /** Connections closed because their keepalive lapsed. */
+    public long keepaliveCloses() { return keepaliveCloses; }
+    /** The longest time from a client's last packet to the will the broker published for it; 0 when no will was published. */
+    public long willSilenceNanosMax() { return willSilenceNanosMax; }
+    /** The shortest such time; 0 when no will was published. */
+    public long willSilenceNanosMin() { return wills == 0 ? 0 : willSilenceNanosMin; }
     public long dropped(DropReason reason) { return dropped.getOrDefault(reason, 0L); }
 
     public long droppedTotal() {

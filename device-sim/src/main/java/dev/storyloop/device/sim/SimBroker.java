@@ -24,18 +24,26 @@ import java.util.TreeSet;
  * wildcard filters, so a fleet of devices each subscribed to its own command topic costs one
  * lookup per message, not one match per device.
  *
- * <p>Modelled: clean and persistent sessions; QoS 0 and 1; retained messages (an empty payload
- * clears one); last wills on abnormal disconnect, including a keepalive that lapsed for 1.5 x
- * its interval; session takeover; per-client {@code max_inflight_messages} and
- * {@code max_queued_messages} with Mosquitto's silent drop beyond the queue; a crash that loses
- * everything without persistence. Not modelled: QoS 2, message expiry, MQTT 5.
+ * <p>Modelled, and checked against Mosquitto {@value KeepaliveCheck#MOSQUITTO_VERSION} by the
+ * differential tests listed in device-sim/README.md: clean and persistent sessions; QoS 0 and 1,
+ * and a QoS 2 subscription granted QoS 2 (nothing here publishes at QoS 2, so what it receives is QoS
+ * 0 or 1); retained messages in Mosquitto's order (an empty payload clears one, see
+ * {@link RetainedTree}); last wills on abnormal disconnect; keepalive expiry as Mosquitto 2.0 checks it
+ * or as the specification words it ({@link KeepaliveCheck}); session takeover, where the old
+ * connection's will is published unless both connections are persistent; a malformed SUBSCRIBE or a
+ * PUBLISH to a topic holding a wildcard closes the connection (and publishes the will); per-client
+ * {@code max_inflight_messages} and {@code max_queued_messages} with Mosquitto's silent drop beyond the
+ * queue; a crash that loses everything without persistence. Not modelled: QoS 2 delivery, message
+ * expiry, MQTT 5.
  */
 public final class SimBroker {
     private static final int PACKET_ID_MAX = 65_535;
     private static final int SUBACK_FAILURE = 0x80;
 
     private final BrokerLimits limits;
+    private final KeepaliveCheck keepaliveCheck;
     private final BrokerPort port;
+    private long walkBaseSecond; // the broker's second when it (re)started: Mosquitto's keepalive walks count from it
     private final TreeMap<String, Session> sessions = new TreeMap<>();
     // Connected sessions with a keepalive, by the deadline they were filed under. Activity only moves a
     // deadline later, so a filed deadline is a lower bound: it is brought up to date when it reaches
@@ -43,7 +51,7 @@ public final class SimBroker {
     private final TreeSet<Session> keepAliveDue = new TreeSet<>(Comparator.comparingLong((Session s) -> s.filedDeadlineNanos)
             .thenComparingLong(s -> s.serial));
     private long sessionSerial;
-    private final TreeMap<String, Message> retained = new TreeMap<>();
+    private final RetainedTree retained = new RetainedTree();
     // The subscription index: literal filters are looked up by topic, wildcard filters tried in order.
     private final HashMap<String, FilterEntry> filters = new HashMap<>(); // lookups only, never iterated
     private final ArrayList<FilterEntry> wildcardFilters = new ArrayList<>();
@@ -70,7 +78,7 @@ public final class SimBroker {
         final InflightWindow inflight;
         final ArrayDeque<Message> queue = new ArrayDeque<>();
         boolean connected;
-        long keepAliveNanos;
+        int keepAliveSeconds;
         long lastSeenNanos;
         Message will;
         int lastPacketId;
@@ -78,6 +86,7 @@ public final class SimBroker {
         String routeFilter;   // ... and the filter that won for it
         final long serial;    // creation order: tells sessions filed under the same deadline apart
         long filedDeadlineNanos = -1; // where it sits in keepAliveDue; -1 when it is not there
+        long expiredAtNanos;          // the keepalive walk that found it lapsed
 
         Session(String clientId, boolean clean, int maxInflight, long serial) {
             this.clientId = clientId;
@@ -94,9 +103,21 @@ public final class SimBroker {
         }
     }
 
+    /** Mosquitto's keepalive check with its whole seconds starting at time zero. */
     public SimBroker(BrokerLimits limits, BrokerPort port) {
+        this(limits, new KeepaliveCheck(KeepaliveCheck.Mode.MOSQUITTO_2_0, 0), port);
+    }
+
+    /** A broker started at time zero that notices lapsed keepalives by {@code keepaliveCheck}. */
+    public SimBroker(BrokerLimits limits, KeepaliveCheck keepaliveCheck, BrokerPort port) {
         this.limits = Objects.requireNonNull(limits, "limits");
+        this.keepaliveCheck = Objects.requireNonNull(keepaliveCheck, "keepaliveCheck");
         this.port = Objects.requireNonNull(port, "port");
+        this.walkBaseSecond = keepaliveCheck.second(0);
+    }
+
+    public KeepaliveCheck keepaliveCheck() {
+        return keepaliveCheck;
     }
 
     // ---- packets from clients ---------------------------------------------------------------
@@ -106,6 +127,9 @@ public final class SimBroker {
         if (!running) return false;
         Session existing = sessions.get(clientId);
         if (existing != null && existing.connected) {
+            // Mosquitto publishes the old connection's will only when one of the two sessions is clean;
+            // a persistent session taken over by a persistent connection carries on, and its will is cleared.
+            if (!existing.clean && !cleanSession) existing.will = null;
             port.close(clientId, "taken over by a new connection", now);
             lost(existing, now);
             existing = sessions.get(clientId); // a clean session ended with the old connection
@@ -121,7 +145,7 @@ public final class SimBroker {
             sessionPresent = true;
         }
         session.connected = true;
-        session.keepAliveNanos = keepAliveSeconds * 1_000_000_000L;
+        session.keepAliveSeconds = keepAliveSeconds;
         session.lastSeenNanos = now;
         session.will = will;
         fileKeepAlive(session); // a shorter keepalive can move the deadline earlier
@@ -144,20 +168,31 @@ public final class SimBroker {
             return;
         }
         from.lastSeenNanos = now;
+        String rejection = TopicFilter.topicRejection(message.topic());
+        if (rejection != null) {
+            malformed(from, "malformed PUBLISH: " + rejection, now); // Mosquitto answers a protocol error by closing
+            return;
+        }
         if (message.qos() == 1) port.puback(clientId, packetId, now);
         route(message, now);
     }
 
-    /** SUBSCRIBE to one filter; retained messages that match are sent at once. */
+    /**
+     * SUBSCRIBE to one filter; retained messages that match are sent at once. The QoS asked for is
+     * granted, 2 included; an invalid filter or a QoS above 2 makes the packet malformed, and Mosquitto
+     * closes the connection rather than answering with a failure code.
+     */
     public void subscribe(long now, String clientId, String filter, int qos) {
         Session session = connectedSession(clientId);
         if (session == null) return;
         session.lastSeenNanos = now;
-        if (TopicFilter.filterRejection(filter) != null || qos < 0 || qos > 2) {
-            port.suback(clientId, SUBACK_FAILURE, now);
+        String rejection = TopicFilter.filterRejection(filter);
+        if (rejection == null && (qos < 0 || qos > 2)) rejection = "QoS " + qos + " is not 0, 1 or 2";
+        if (rejection != null) {
+            malformed(session, "malformed SUBSCRIBE: " + rejection, now);
             return;
         }
-        int granted = Math.min(qos, 1);
+        int granted = qos;
         session.subscriptions.put(filter, granted);
         FilterEntry entry = filters.get(filter);
         if (entry == null) {
@@ -167,11 +202,18 @@ public final class SimBroker {
         }
         entry.subscribers.put(session, granted);
         port.suback(clientId, granted, now);
-        for (Message kept : retained.values()) {
-            if (!TopicFilter.matches(filter, kept.topic())) continue;
+        Session subscriber = session;
+        retained.search(filter, kept -> {
             stats.retainedSent++;
-            deliver(session, new Message(kept.topic(), kept.payload(), Math.min(kept.qos(), granted), true), now);
-        }
+            deliver(subscriber, new Message(kept.topic(), kept.payload(), Math.min(kept.qos(), granted), true), now);
+        });
+    }
+
+    /** A packet Mosquitto cannot accept: the connection is closed without DISCONNECT, so the will goes out. */
+    private void malformed(Session session, String reason, long now) {
+        stats.malformedPackets++;
+        port.close(session.clientId, reason, now);
+        lost(session, now);
     }
 
     public void unsubscribe(long now, String clientId, String filter) {
@@ -222,19 +264,21 @@ public final class SimBroker {
         if (session != null) lost(session, now);
     }
 
-    /** Closes connections whose keepalive lapsed (no packet for 1.5 x keepalive), publishing their wills, in client id order. */
+    /** Closes connections whose keepalive lapsed (as {@link KeepaliveCheck} decides), publishing their wills, in client id order. */
     public void tick(long now) {
         if (!running) return;
         List<Session> expired = new ArrayList<>();
         while (nextKeepAliveDeadlineNanos() <= now) {
             Session due = keepAliveDue.pollFirst();
+            due.expiredAtNanos = due.filedDeadlineNanos;
             due.filedDeadlineNanos = -1;
             expired.add(due);
         }
         expired.sort(Comparator.comparing((Session s) -> s.clientId));
         for (Session session : expired) {
+            stats.keepaliveCloses++;
             port.close(session.clientId, "keepalive expired", now);
-            lost(session, now);
+            lost(session, now, session.expiredAtNanos);
         }
     }
 
@@ -259,8 +303,8 @@ public final class SimBroker {
 
     /** When the session's keepalive lapses, or {@link Long#MAX_VALUE} when it cannot (not connected, no keepalive, ended). */
     private long keepAliveDeadline(Session session) {
-        if (!session.connected || session.keepAliveNanos <= 0 || sessions.get(session.clientId) != session) return Long.MAX_VALUE;
-        return session.lastSeenNanos + session.keepAliveNanos * 3 / 2 + 1;
+        if (!session.connected || session.keepAliveSeconds <= 0 || sessions.get(session.clientId) != session) return Long.MAX_VALUE;
+        return keepaliveCheck.deadlineNanos(session.lastSeenNanos, session.keepAliveSeconds, walkBaseSecond);
     }
 
     // ---- broker faults ----------------------------------------------------------------------
@@ -284,6 +328,7 @@ public final class SimBroker {
 
     public void restart(long now) {
         running = true;
+        walkBaseSecond = keepaliveCheck.second(now); // a new process: its keepalive walks count from its own start
     }
 
     public boolean isRunning() {
@@ -295,8 +340,7 @@ public final class SimBroker {
     private void route(Message message, long now) {
         stats.publishedIn++;
         if (message.retain()) {
-            if (message.payload().length == 0) retained.remove(message.topic());
-            else retained.put(message.topic(), message);
+            retained.store(message); // an empty payload clears the topic's retained message
         }
         // One copy per client, at the QoS of the subscription Mosquitto's subscription tree reaches first.
         long epoch = ++routeEpoch;
@@ -406,11 +450,24 @@ public final class SimBroker {
     }
 
     private void lost(Session session, long now) {
+        lost(session, now, now);
+    }
+
+    /**
+     * The connection is gone without DISCONNECT; the broker decided so at {@code decidedAt}. That is
+     * earlier than {@code now} only for a keepalive whose walk fell while the world could not run the
+     * broker (a device's poll that spent virtual time moves the clock past it in one step): the will
+     * goes out now, and its silence is counted to the walk, as the real broker would have timed it.
+     */
+    private void lost(Session session, long now, long decidedAt) {
+        assert decidedAt <= now : "decided at " + decidedAt + " after " + now;
         Message will = session.will;
         session.will = null;
         gone(session);
         if (will != null) {
             stats.wills++;
+            stats.willSilenceNanosMax = Math.max(stats.willSilenceNanosMax, decidedAt - session.lastSeenNanos);
+            stats.willSilenceNanosMin = Math.min(stats.willSilenceNanosMin, decidedAt - session.lastSeenNanos);
             route(will, now);
         }
     }
@@ -464,6 +521,11 @@ public final class SimBroker {
 
     public int retainedCount() {
         return retained.size();
+    }
+
+    /** Nodes of the retained tree: one per topic level ever retained since the broker started, as in Mosquitto. */
+    public int retainedNodes() {
+        return retained.nodes();
     }
 
     /** Throws when the books do not balance: every routed copy is delivered, dropped, in flight or queued. */

@@ -72,10 +72,16 @@ public final class SimWorld implements BrokerPort {
     }
 
     public SimWorld(long seed, BrokerLimits limits, LinkProfile defaultProfile, VirtualClock clock, int eventCapacity) {
+        this(seed, limits, KeepaliveCheck.mosquitto(seed), defaultProfile, clock, eventCapacity);
+    }
+
+    /** A world whose broker notices lapsed keepalives by {@code keepaliveCheck} (by default Mosquitto's, phased by the seed). */
+    public SimWorld(long seed, BrokerLimits limits, KeepaliveCheck keepaliveCheck, LinkProfile defaultProfile, VirtualClock clock,
+                    int eventCapacity) {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = new SplittableRandom(seed);
         this.events = new TimerQueue(eventCapacity);
-        this.broker = new SimBroker(limits, this);
+        this.broker = new SimBroker(limits, keepaliveCheck, this);
         this.defaultProfile = Objects.requireNonNull(defaultProfile, "defaultProfile");
     }
 

@@ -13,4 +13,12 @@ public interface Clock {
 
     /** True when time moves only when the loop says so ({@link VirtualClock}). */
     boolean isVirtual();
+
+    /**
+     * Wall-clock milliseconds (Unix time) at this clock's origin, so a device's frame timestamps keep going forward
+     * across process restarts, as the protocol asks; 0 for a virtual clock, whose world starts at 0.
+     */
+    default long wallOriginMillis() {
+        return 0;
+    }
 }

@@ -1,10 +1,12 @@
 package dev.storyloop.device.exec;
 
 import dev.storyloop.device.time.RealClock;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -57,37 +59,46 @@ class InterruptWakeTest {
 
     @Test
     void shouldParkWhileIdleAndWakeOnAnInterrupt() throws Exception {
-        WaitingLoop waiting = WaitingLoop.start(Executor.builder("idle").clock(new RealClock()).build());
-        Thread loop = waiting.loop;
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        long cpuBefore = threads.getThreadCpuTime(loop.getId());
-
+        Executor executor = Executor.builder("idle").clock(new RealClock()).build();
+        WaitingLoop waiting = WaitingLoop.start(executor);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> executor.parks() > 0);
+        long parksBefore = executor.parks();
         Thread.sleep(1_000);
+        long parksOverASecond = executor.parks() - parksBefore;
+        logCpu(waiting.loop, "idle");
 
-        long idleCpuNanos = threads.getThreadCpuTime(loop.getId()) - cpuBefore;
         waiting.interrupt();
-        loop.join(10_000);
-        assertThat(loop.isAlive()).as("the interrupt woke the parked loop").isFalse();
-        assertThat(idleCpuNanos).as("CPU time of the loop thread over 1 s idle").isLessThan(50_000_000L);
+        waiting.loop.join(10_000);
+        assertThat(waiting.loop.isAlive()).as("the interrupt woke the parked loop").isFalse();
+        assertThat(executor.idleSpinTurns()).as("PARK never spins").isZero();
+        // Parked with no timer, the loop wakes only to re-check its stop flag (every 100 ms): a count, not a CPU time.
+        assertThat(parksOverASecond).as("parks over 1 s idle").isLessThanOrEqualTo(20);
     }
 
     @Test
     void shouldSpinThroughTheBackoffWindowAfterWorkThenParkAndStillWakeOnAnInterrupt() throws Exception {
-        WaitingLoop waiting = WaitingLoop.start(Executor.builder("backoff").clock(new RealClock()).idleStrategy(IdleStrategy.BACKOFF)
-                .spinNanos(TimeUnit.MILLISECONDS.toNanos(400)).build());
-        Thread loop = waiting.loop;
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        long cpuStart = threads.getThreadCpuTime(loop.getId());
-        Thread.sleep(1_000); // the 400 ms window, then parked
-        long cpuAfterWindow = threads.getThreadCpuTime(loop.getId());
+        Executor executor = Executor.builder("backoff").clock(new RealClock()).idleStrategy(IdleStrategy.BACKOFF)
+                .spinNanos(TimeUnit.MILLISECONDS.toNanos(400)).build();
+        WaitingLoop waiting = WaitingLoop.start(executor);
+        // The window is measured on the loop's clock, so it ends however little CPU the loop got in it.
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> executor.parks() > 0);
+        long spinsInTheWindow = executor.idleSpinTurns();
         Thread.sleep(1_000);
-        long cpuParked = threads.getThreadCpuTime(loop.getId()) - cpuAfterWindow;
+        long spinsAfterTheWindow = executor.idleSpinTurns() - spinsInTheWindow;
+        logCpu(waiting.loop, "backoff");
 
         waiting.interrupt();
-        loop.join(10_000);
-        assertThat(loop.isAlive()).as("the interrupt woke the parked loop").isFalse();
-        assertThat(cpuAfterWindow - cpuStart).as("CPU time spent spinning in the window").isGreaterThan(100_000_000L);
-        assertThat(cpuParked).as("CPU time over 1 s parked after the window").isLessThan(50_000_000L);
+        waiting.loop.join(10_000);
+        assertThat(waiting.loop.isAlive()).as("the interrupt woke the parked loop").isFalse();
+        assertThat(spinsInTheWindow).as("idle turns spun in the window after work").isPositive();
+        assertThat(spinsAfterTheWindow).as("idle turns spun once the window had passed").isZero();
+    }
+
+    /** The loop thread's CPU time goes to the test log as a measurement; the machine is shared, so it is never asserted. */
+    private static void logCpu(Thread loop, String name) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long cpu = threads.getThreadCpuTime(loop.getId());
+        System.out.printf("InterruptWakeTest %s: loop thread CPU %.1f ms%n", name, cpu < 0 ? -1.0 : cpu / 1e6);
     }
 
     @Test

@@ -120,7 +120,8 @@ class SimBrokerTest {
     }
 
     @Test
-    void shouldExpireAKeepaliveAfterOneAndAHalfIntervals() {
+    void shouldExpireAKeepaliveAfterExactlyOneAndAHalfIntervalsWhenAskedForTheSpecsRule() {
+        broker = new SimBroker(BrokerLimits.MOSQUITTO_DEFAULTS, KeepaliveCheck.SPEC, port);
         broker.connect(0, "gw", true, 0, null);
         broker.subscribe(0, "gw", "will/#", 0);
         broker.connect(0, "dev", true, 10, msg("will/dev", "gone", 0, false));
@@ -208,24 +209,118 @@ class SimBrokerTest {
     }
 
     @Test
-    void shouldCloseTheOldConnectionOnTakeoverAndPublishItsWill() {
+    void shouldExpireAKeepaliveOnMosquittosSixSecondWalkInWholeSeconds() {
+        // Whole seconds start 0.25 s after time zero's second; the broker walks its clients at seconds 6, 12, ...
+        broker = new SimBroker(BrokerLimits.MOSQUITTO_DEFAULTS,
+                new KeepaliveCheck(KeepaliveCheck.Mode.MOSQUITTO_2_0, 750_000_000L), port);
+        broker.connect(0, "gw", true, 0, null);
+        broker.subscribe(0, "gw", "will/#", 0);
+        broker.connect(S, "dev", true, 2, msg("will/dev", "gone", 0, false)); // in second 1: lapsed from second 5 on
+
+        assertThat(broker.nextKeepAliveDeadlineNanos()).isEqualTo(6 * S - 750_000_000L);
+        broker.tick(6 * S - 750_000_000L - 1);
+        assertThat(broker.isConnected("dev")).isTrue();
+        broker.tick(6 * S - 750_000_000L);
+
+        assertThat(broker.isConnected("dev")).isFalse();
+        assertThat(port.packets).containsSubsequence("dev <- CLOSE keepalive expired", "gw <- PUBLISH will/dev 'gone' qos0");
+        assertThat(broker.stats().keepaliveCloses()).isEqualTo(1);
+        assertThat(broker.stats().willSilenceNanosMax()).isEqualTo(5 * S - 750_000_000L); // from the CONNECT at 1 s to the walk at 5.25 s
+    }
+
+    @Test
+    void shouldNeverExpireASilenceOfExactlyOneAndAHalfKeepalivesOnMosquitto() {
+        broker.connect(0, "dev", true, 2, null);
+        for (long t = 0; t <= 60 * S; t += 3 * S) broker.pingreq(t, "dev"); // 3.0 s silences: never more than 3 whole seconds
+        broker.tick(60 * S);
+
+        assertThat(broker.isConnected("dev")).isTrue();
+        assertThat(broker.stats().keepaliveCloses()).isZero();
+    }
+
+    @Test
+    void shouldCloseTheOldConnectionOnTakeoverOfAPersistentSessionWithoutItsWill() {
         broker.connect(0, "gw", true, 60, null);
         broker.subscribe(0, "gw", "w", 0);
         broker.connect(0, "dev", false, 60, msg("w", "old-conn-died", 0, false));
 
         broker.connect(1, "dev", false, 60, null);
 
-        assertThat(port.packets).containsSubsequence("dev <- CLOSE taken over by a new connection",
-                "gw <- PUBLISH w 'old-conn-died' qos0", "dev <- CONNACK session-present");
+        assertThat(port.packets).containsSubsequence("dev <- CLOSE taken over by a new connection", "dev <- CONNACK session-present");
+        assertThat(port.to("gw", "PUBLISH")).isEmpty();
+        assertThat(broker.stats().wills()).isZero();
     }
 
     @Test
-    void shouldRefuseAMalformedFilter() {
-        broker.connect(0, "c", true, 60, null);
+    void shouldPublishTheOldConnectionsWillOnTakeoverWhenEitherSessionIsClean() {
+        broker.connect(0, "gw", true, 60, null);
+        broker.subscribe(0, "gw", "w", 0);
+        broker.connect(0, "dev", true, 60, msg("w", "clean-old", 0, false));
+        broker.connect(1, "dev", false, 60, msg("w", "persistent-old", 0, false));
+        broker.connect(2, "dev", true, 60, null);
 
-        broker.subscribe(0, "c", "a/#/b", 1);
+        assertThat(port.to("gw", "PUBLISH")).containsExactly("gw <- PUBLISH w 'clean-old' qos0", "gw <- PUBLISH w 'persistent-old' qos0");
+    }
 
-        assertThat(port.packets).last().isEqualTo("c <- SUBACK 128");
+    @Test
+    void shouldCloseTheConnectionOnAMalformedFilterAndPublishTheWill() {
+        broker.connect(0, "gw", true, 60, null);
+        broker.subscribe(0, "gw", "w/#", 0);
+        for (String bad : new String[] {"a/#/b", "a/b+", ""}) {
+            broker.connect(0, "c", true, 60, msg("w/c", bad, 0, false));
+            broker.subscribe(0, "c", bad, 1);
+            assertThat(broker.isConnected("c")).as(bad).isFalse();
+        }
+        broker.connect(0, "c", true, 60, msg("w/c", "qos3", 0, false));
+        broker.subscribe(0, "c", "a", 3);
+
+        assertThat(port.to("c", "SUBACK")).isEmpty();
+        assertThat(port.to("gw", "PUBLISH")).containsExactly("gw <- PUBLISH w/c 'a/#/b' qos0", "gw <- PUBLISH w/c 'a/b+' qos0",
+                "gw <- PUBLISH w/c '' qos0", "gw <- PUBLISH w/c 'qos3' qos0");
+        assertThat(broker.stats().malformedPackets()).isEqualTo(4);
+    }
+
+    @Test
+    void shouldCloseTheConnectionOnAPublishToAWildcardTopicWithoutRoutingIt() {
+        broker.connect(0, "all", true, 60, null);
+        broker.subscribe(0, "all", "#", 1);
+        broker.connect(0, "pub", true, 60, msg("will/pub", "gone", 0, false));
+
+        broker.publish(1, "pub", msg("a/+", "wild", 1, false), 5);
+
+        assertThat(port.to("pub", "PUBACK")).isEmpty();
+        assertThat(port.to("all", "PUBLISH")).containsExactly("all <- PUBLISH will/pub 'gone' qos0");
+        assertThat(broker.isConnected("pub")).isFalse();
+    }
+
+    @Test
+    void shouldGrantQoS2AndDeliverWhatIsPublishedAtItsOwnQoS() {
+        broker.connect(0, "sub", true, 60, null);
+        broker.subscribe(0, "sub", "t", 2);
+        broker.connect(0, "pub", true, 60, null);
+        broker.publish(1, "pub", msg("t", "one", 1, false), 1);
+        broker.publish(1, "pub", msg("t", "zero", 0, false), 0);
+        broker.puback(2, "sub", 1);
+
+        assertThat(port.to("sub", "")).containsExactly("sub <- CONNACK", "sub <- SUBACK 2", "sub <- PUBLISH t 'one' qos1 id1", "sub <- PUBLISH t 'zero' qos0");
+    }
+
+    @Test
+    void shouldSendRetainedMessagesInMosquittosTreeOrder() {
+        broker.connect(0, "pub", true, 60, null);
+        for (String topic : new String[] {"r/b", "r/a", "r", "r/b/x", "s", "$SYS/x"}) {
+            broker.publish(0, "pub", msg(topic, topic, 0, true), 0);
+        }
+        broker.connect(0, "sub", true, 60, null);
+
+        broker.subscribe(1, "sub", "r/#", 0);
+        broker.subscribe(1, "sub", "#", 0);
+        broker.subscribe(1, "sub", "+", 0);
+
+        assertThat(port.to("sub", "PUBLISH")).extracting(p -> p.split(" ")[3]).containsExactly(
+                "r/b", "r/b/x", "r/a", "r",            // r/#: children in creation order, each before its own children; r last
+                "r", "r/b", "r/b/x", "r/a", "s",       // #: each node before its children, never $SYS
+                "r", "s");
     }
 
     @Test

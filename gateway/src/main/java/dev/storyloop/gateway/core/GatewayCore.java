@@ -32,7 +32,7 @@ import java.util.PriorityQueue;
  * fell silent, not the registry's size.
  *
  * <p>Only a frame with a valid tag registers a device; a status for a device not in the registry
- * is counted ({@link Rejection#UNKNOWN_DEVICE}) and ignored, and a device with no authenticated
+ * is counted ({@link Rejection#STATUS_UNREGISTERED}) and ignored, and a device with no authenticated
  * frame for {@link GatewayConfig#evictAfterNanos} is evicted, so fakes cannot fill the registry
  * for good. Commands carry the process's {@link GatewayConfig#epoch}; an ACK is applied only when
  * its (epoch, correlation id) is a command outstanding here, else refused as {@link Rejection#STALE_ACK}. One thread at a time; allocation-free per accepted telemetry frame once a device is known.
@@ -196,7 +196,7 @@ public final class GatewayCore {
         String text = new String(payload, StandardCharsets.UTF_8);
         if (!text.equals(Topics.STATUS_ONLINE) && !text.equals(Topics.STATUS_OFFLINE)) return Rejection.BAD_STATUS;
         DeviceRecord record = devices.get(deviceId);
-        if (record == null) return Rejection.UNKNOWN_DEVICE; // a status has no tag: it cannot register anyone
+        if (record == null) return Rejection.STATUS_UNREGISTERED; // a status has no tag: it cannot register anyone
         record.status = text.equals(Topics.STATUS_ONLINE) ? Topics.STATUS_ONLINE : Topics.STATUS_OFFLINE;
         if (record.status == Topics.STATUS_ONLINE) {
             seen(record, nowNanos);

@@ -8,6 +8,8 @@ public enum Rejection {
     BAD_TOPIC("bad-topic"),
     WRONG_KIND("wrong-kind"),
     BAD_STATUS("bad-status"),
+    /** A status for a device no tagged frame has registered (yet): ignored, since a status carries no tag. */
+    STATUS_UNREGISTERED("status-unregistered"),
     TOO_SHORT("too-short"),
     TOO_LONG("too-long"),
     BAD_MAGIC("bad-magic"),

@@ -74,10 +74,10 @@ class GatewayHardeningTest {
     void shouldNotRegisterDevicesFromStatusMessagesAndCountThem() {
         GatewayCore core = new GatewayCore(GatewayConfig.defaults().withEpoch(1), Keyring.development(), new GatewayCoreTest.Recorded());
         for (int i = 0; i < 1_698; i++) {
-            assertThat(core.handle(0, Topics.status("fake-" + i), ONLINE)).isEqualTo(Rejection.UNKNOWN_DEVICE);
+            assertThat(core.handle(0, Topics.status("fake-" + i), ONLINE)).isEqualTo(Rejection.STATUS_UNREGISTERED);
         }
         assertThat(core.devices()).isZero();
-        assertThat(core.rejected(Rejection.UNKNOWN_DEVICE)).isEqualTo(1_698);
+        assertThat(core.rejected(Rejection.STATUS_UNREGISTERED)).isEqualTo(1_698);
         assertThat(core.handle(1, Topics.telemetry("real"), telemetry("real", 0, 1))).isNull();
         assertThat(core.handle(2, Topics.status("real"), ONLINE)).as("a registered device's status applies").isNull();
         assertThat(core.device("real").liveness()).isEqualTo(DeviceRecord.Liveness.ONLINE);

@@ -15,6 +15,27 @@ public record RunResult(String variant, SortedMap<String, Object> metrics, List<
     public static final double[] NO_LATENCIES = new double[0];
 
 
-    /** One second of the run. */
-    public record Sample(double seconds, long buffered, long receivedInSecond, long connectsInSecond) {}
+    /** One second of the run: each per-second series of the catalog this world produces, by name. */
+    public record Sample(double seconds, SortedMap<String, Long> values) {
+        public Sample {
+            values = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(values));
+        }
+
+        /** The series' value in this second, or null when this world does not produce it. */
+        public Long get(String series) {
+            return values.get(series);
+        }
+
+        public long buffered() {
+            return values.getOrDefault("buffered", 0L);
+        }
+
+        public long receivedInSecond() {
+            return values.getOrDefault("received", 0L);
+        }
+
+        public long connectsInSecond() {
+            return values.getOrDefault("connects", 0L);
+        }
+    }
 }

@@ -11,9 +11,11 @@ import dev.storyloop.device.memory.BudgetExceededException;
 import dev.storyloop.device.sim.BrokerLimits;
 import dev.storyloop.device.sim.Distribution;
 import dev.storyloop.device.sim.DropReason;
+import dev.storyloop.device.sim.KeepaliveCheck;
 import dev.storyloop.device.sim.LinkProfile;
 import dev.storyloop.device.sim.SimTransport;
 import dev.storyloop.device.sim.SimWorld;
+import dev.storyloop.device.time.VirtualClock;
 import dev.storyloop.gateway.core.GatewayConfig;
 import dev.storyloop.gateway.core.GatewayCore;
 import dev.storyloop.gateway.core.Keyring;
@@ -46,6 +48,12 @@ public final class SimRunner {
         Progress NONE = (variant, done, total, events) -> {};
 
         void update(String variant, double simulatedSeconds, double totalSeconds, long events);
+
+        /**
+         * After each simulated second, on the world's thread, between steps: the devices and their
+         * diagnostics may be read here (the console of {@code run --console}); blocking here pauses the run.
+         */
+        default void stepped(String variant, long nowNanos, List<Device> devices, List<Diagnostics> diagnostics) {}
     }
 
     public static RunResult run(Scenario scenario, Scenario.Variant variant, long seed) {
@@ -53,12 +61,23 @@ public final class SimRunner {
     }
 
     public static RunResult run(Scenario scenario, Scenario.Variant variant, long seed, Progress progress) {
-        Scenario.Firmware firmware = scenario.devices().firmware().with(variant.firmware());
+        return run(scenario, variant, seed, progress, null);
+    }
+
+    /**
+     * As {@link #run(Scenario, Scenario.Variant, long, Progress)}, writing every device's trace lines,
+     * in the order they happen, to {@code traceSink} (null: digests only). The digest is the same either way.
+     */
+    public static RunResult run(Scenario scenario, Scenario.Variant variant, long seed, Progress progress, Appendable traceSink) {
+        scenario = scenario.world(variant); // the variant's sections merged over the scenario's
+        Scenario.Firmware firmware = scenario.devices().firmware();
         Scenario.Network net = scenario.network();
         LinkProfile link = LinkProfile.lan().withLatency(Distribution.constant(net.latency().nanos())).withJitter(net.jitter().nanos())
                 .withLoss(net.loss());
         link = link.withBandwidth(net.bandwidthBytesPerSecond(), (int) net.sendBufferBytes());
-        SimWorld world = new SimWorld(seed, new BrokerLimits(scenario.broker().maxInflight(), scenario.broker().maxQueued(), false), link);
+        KeepaliveCheck keepaliveCheck = "spec".equals(scenario.broker().keepaliveCheck()) ? KeepaliveCheck.SPEC : KeepaliveCheck.mosquitto(seed);
+        SimWorld world = new SimWorld(seed, new BrokerLimits(scenario.broker().maxInflight(), scenario.broker().maxQueued(), false),
+                keepaliveCheck, link, new VirtualClock(), SimWorld.EVENT_CAPACITY_DEFAULT);
         GatewayConfig gatewayConfig = GatewayConfig.defaults()
                 .withEpoch(1) // one simulated gateway process; a fixed epoch keeps the run's bytes the same for the same seed
                 .withMaxDevices(Math.max(16, scenario.devices().count()))
@@ -87,9 +106,11 @@ public final class SimRunner {
                         e.reservations(), e.budgetBytes());
             }
             if (n == 1) memoryMap = device.budget().report();
-            diagnostics.add(Diagnostics.attach(device.executor()));
-            TraceRecorder trace = TraceRecorder.digestOnly(config.deviceId());
+            Diagnostics diag = Diagnostics.attach(device.executor());
+            diagnostics.add(diag);
+            TraceRecorder trace = new TraceRecorder(config.deviceId(), traceSink);
             device.executor().addObserver(trace);
+            trace.recordReports(diag); // warnings go into the digest whether or not the lines are kept
             traces.add(trace);
             world.add(device.executor());
             device.start();
@@ -114,7 +135,7 @@ public final class SimRunner {
         if (commands != null) {
             CommandCode code = CommandCode.ofName(commands.command());
             int argument = commands.argument() == null ? 1 : commands.argument();
-            long every = variant.commandsEvery() != null ? variant.commandsEvery().nanos() : commands.every().nanos();
+            long every = commands.every().nanos();
             for (long t = every; t < scenario.duration().nanos(); t += every) {
                 world.at(start + t, () -> {
                     for (Device d : devices) gateway.core().sendCommand(world.nowNanos(), d.config().deviceId(), code, argument);
@@ -125,10 +146,10 @@ public final class SimRunner {
             world.at(start + change.at().nanos(), () -> devices.forEach(d -> d.samplePeriodNanos(change.period().nanos())));
         }
         List<RunResult.Sample> series = new ArrayList<>();
-        long[] last = {0, 0};
+        Map<String, Long> last = new TreeMap<>();
         for (long t = SECOND; t <= scenario.duration().nanos(); t += SECOND) {
             long at = t;
-            world.at(start + at, () -> series.add(FleetMetrics.sample(at / 1e9, devices, gateway.core().receivedTotal(), last)));
+            world.at(start + at, () -> series.add(sample(at / 1e9, devices, gateway, world, last)));
         }
         // In steps of one simulated second, so long runs can show their progress (the same events happen either way).
         double total = scenario.duration().nanos() / 1e9;
@@ -136,6 +157,7 @@ public final class SimRunner {
             long target = start + Math.min(done + SECOND, scenario.duration().nanos()); // absolute: a poll that spends time cannot stretch the run
             world.runUntil(() -> world.nowNanos() >= target, target);
             progress.update(variant.name(), (target - start) / 1e9, total, world.eventsFired());
+            progress.stepped(variant.name(), world.nowNanos(), devices, diagnostics);
         }
 
         collect(metrics, devices, diagnostics, gateway, world, series);
@@ -144,6 +166,19 @@ public final class SimRunner {
         Device first = devices.get(0);
         return new RunResult(variant.name(), metrics, List.copyOf(series), digest(digests, metrics), memoryMap,
                 percentilesMs(gateway.publishLatency()), first.budget().reservations(), first.budget().budgetBytes());
+    }
+
+    /** One second of the simulated world: the devices' figures, the gateway's and the broker's. */
+    private static RunResult.Sample sample(double seconds, List<Device> devices, SimGateway gateway, SimWorld world, Map<String, Long> last) {
+        Map<String, Long> totals = new TreeMap<>();
+        totals.put("received", gateway.core().receivedTotal());
+        totals.put("broker_dropped", world.broker().stats().droppedTotal());
+        for (DropReason reason : DropReason.values()) totals.put("broker_dropped." + reason.label(), world.broker().stats().dropped(reason));
+        Map<String, Long> gauges = new TreeMap<>();
+        gauges.put("gateway_backlog", (long) gateway.core().backlog());
+        gauges.put("throttled", gateway.core().throttled() ? 1L : 0L);
+        gauges.put("broker_held", (long) world.broker().inflight() + world.broker().queued());
+        return FleetMetrics.sample(seconds, devices, totals, gauges, last);
     }
 
     static FirmwareConfig firmwareConfig(String id, Scenario.Firmware f, long seed) {
@@ -182,7 +217,8 @@ public final class SimRunner {
     private static void collect(SortedMap<String, Object> m, List<Device> devices, List<Diagnostics> diagnostics, SimGateway gateway,
                                 SimWorld world, List<RunResult.Sample> series) {
         m.put("boot_failed", 0L);
-        FleetMetrics.devices(m, devices, diagnostics);
+        GatewayCore books = gateway.core();
+        FleetMetrics.devices(m, devices, diagnostics, id -> books.device(id) == null ? 0 : books.device(id).sequences().received());
         org.HdrHistogram.Histogram latency = gateway.publishLatency();
         m.put("publish_latency_p50_ms", latency.getTotalCount() == 0 ? 0.0 : latency.getValueAtPercentile(50) / 1e6);
         m.put("publish_latency_p99_ms", latency.getTotalCount() == 0 ? 0.0 : latency.getValueAtPercentile(99) / 1e6);
@@ -199,9 +235,13 @@ public final class SimRunner {
         m.put("gateway.commands_sent", core.commandsSent());
         m.put("gateway.commands_acked", core.commandsAcked());
         m.put("gateway.command_timeouts", core.commandsTimedOut());
-        m.put("gateway.command_timeout_share", core.commandsSent() == 0 ? 0.0 : (double) core.commandsTimedOut() / core.commandsSent());
+        m.put("gateway.command_timeout_share", core.commandsSent() == 0 ? new NoData("no command was sent")
+                : (Object) ((double) core.commandsTimedOut() / core.commandsSent()));
         m.put("broker.dropped", world.broker().stats().droppedTotal());
         m.put("broker.wills", world.broker().stats().wills());
+        NoData noWill = new NoData("no will was published");
+        m.put("broker.will_silence_min_s", world.broker().stats().wills() == 0 ? noWill : world.broker().stats().willSilenceNanosMin() / 1e9);
+        m.put("broker.will_silence_max_s", world.broker().stats().wills() == 0 ? noWill : world.broker().stats().willSilenceNanosMax() / 1e9);
         m.put("broker.unrouted", world.broker().stats().unrouted());
         m.put("broker.held", (long) world.broker().inflight() + world.broker().queued());
         m.put("network.lost_on_close", world.packetsLostOnClose());

@@ -1,5 +1,7 @@
 package dev.storyloop.stories.run;
 
+import dev.storyloop.stories.catalog.Metric;
+import dev.storyloop.stories.catalog.MetricCatalog;
 import dev.storyloop.stories.scenario.Scenario;
 import dev.storyloop.stories.scenario.ScenarioFile;
 
@@ -27,20 +29,31 @@ import java.util.stream.Stream;
  * and moved into place at the end, so a failed run leaves the old results as they were.
  */
 public final class StoryRunner {
-    static final List<String> KEY_METRICS = List.of("device.sampled", "device.delivered", "device.dropped", "device.send_waits",
-            "device.peak_buffered", "device.connects", "gateway.received", "gateway.missing", "gateway.duplicates",
-            "broker.dropped", "lost_waker_reports", "long_poll_reports", "connect_rate_peak", "reconnect_rate_peak",
-            "reconnect_seconds", "publish_latency_p50_ms", "publish_latency_p99_ms", "poll_duration_max_ms", "boot_failed");
-
-    /** A story's run: the scenario, each variant's result, every claim checked, and the digest over all variants. */
+    /**
+     * A story's run: the scenario, each variant's result, every claim checked, the numbers in its
+     * prose checked, and the digest over all variants.
+     */
     public record StoryResult(Path storyDir, Scenario scenario, long seed, List<RunResult> runs, List<ClaimResult> claims, String digest,
-                              String world) {
+                              String world, ProseCheck.Result prose) {
         public boolean live() {
             return !world.equals(SIMULATED);
         }
 
+        /** Whether every claim agrees with the story (holds, or is refuted where the story says so) and so does its prose. */
         public boolean holds() {
-            return claims.stream().allMatch(ClaimResult::holds);
+            return claims.stream().allMatch(ClaimResult::passes) && prose.agrees();
+        }
+
+        public long claimsHeld() {
+            return claims.stream().filter(c -> c.passes() && !c.claim().refuted()).count();
+        }
+
+        public long refutedAsExpected() {
+            return claims.stream().filter(ClaimResult::refutedAsExpected).count();
+        }
+
+        public long claimsFailed() {
+            return claims.stream().filter(c -> !c.passes()).count();
         }
 
         public SortedMap<String, Object> metrics() {
@@ -59,7 +72,7 @@ public final class StoryRunner {
     }
 
     public static StoryResult run(Path storyDir, Long seedOverride, SimRunner.Progress progress) throws ScenarioFile.Invalid {
-        Scenario scenario = ScenarioFile.read(storyDir.resolve("scenario.yaml"));
+        Scenario scenario = ScenarioFile.readChecked(storyDir.resolve("scenario.yaml"), Metric.World.SIMULATED);
         long seed = seedOverride != null ? seedOverride : scenario.seed();
         List<RunResult> runs = new ArrayList<>();
         for (Scenario.Variant variant : scenario.variants()) runs.add(SimRunner.run(scenario, variant, seed, progress));
@@ -73,7 +86,7 @@ public final class StoryRunner {
      */
     public static StoryResult runLive(Path storyDir, Long seedOverride, Function<Scenario.Broker, LiveBroker> brokers, Long durationNanos)
             throws Exception {
-        Scenario scenario = ScenarioFile.read(storyDir.resolve("scenario.yaml"));
+        Scenario scenario = ScenarioFile.readChecked(storyDir.resolve("scenario.yaml"), Metric.World.LIVE);
         long seed = seedOverride != null ? seedOverride : scenario.seed();
         long duration = durationNanos != null ? durationNanos : scenario.duration().nanos();
         List<RunResult> runs = new ArrayList<>();
@@ -87,11 +100,22 @@ public final class StoryRunner {
     }
 
     private static StoryResult checked(Path storyDir, Scenario scenario, long seed, List<RunResult> runs, String digest, String world) {
-        StoryResult partial = new StoryResult(storyDir, scenario, seed, runs, List.of(), digest, world);
-        SortedMap<String, Object> metrics = partial.metrics();
+        ProseCheck.Result none = new ProseCheck.Result(List.of(), List.of());
+        SortedMap<String, Object> metrics = new StoryResult(storyDir, scenario, seed, runs, List.of(), digest, world, none).metrics();
         List<ClaimResult> claims = new ArrayList<>();
         for (Scenario.Claim claim : scenario.expect()) claims.add(ClaimResult.check(claim, metrics));
-        return new StoryResult(storyDir, scenario, seed, runs, List.copyOf(claims), digest, world);
+        ProseCheck.Result prose = none;
+        Path story = storyDir.resolve("story.md");
+        // The prose is written for the scenario's own seed and world; another seed or a live run measures other numbers.
+        boolean comparable = seed == scenario.seed() && world.equals(SIMULATED);
+        if (comparable && Files.isRegularFile(story)) {
+            try {
+                prose = ProseCheck.check(Files.readString(story), scenario, metrics);
+            } catch (IOException e) {
+                prose = new ProseCheck.Result(List.of(), List.of(story + ": cannot read: " + e.getMessage()));
+            }
+        }
+        return new StoryResult(storyDir, scenario, seed, runs, List.copyOf(claims), digest, world, prose);
     }
 
     static String digest(List<RunResult> runs) {
@@ -108,11 +132,21 @@ public final class StoryRunner {
     public static String claimsTable(StoryResult result) {
         StringBuilder out = new StringBuilder();
         int width = 10;
-        for (ClaimResult c : result.claims()) width = Math.max(width, c.claim().claim().length());
-        String row = "  %-4s %-" + width + "s  %-40s  %s%n";
-        out.append(String.format(Locale.ROOT, row, "", "claim", "expected", "measured"));
+        int idWidth = 2;
         for (ClaimResult c : result.claims()) {
-            out.append(String.format(Locale.ROOT, row, c.holds() ? "ok" : "FAIL", c.claim().claim(), c.claim().describe(), c.measured()));
+            width = Math.max(width, c.claim().claim().length());
+            idWidth = Math.max(idWidth, c.claim().id().length());
+        }
+        String row = "  %-4s %-" + idWidth + "s  %-" + width + "s  %-40s  %s%n";
+        out.append(String.format(Locale.ROOT, row, "", "id", "claim", "expected", "measured"));
+        for (ClaimResult c : result.claims()) {
+            String measured = c.measured() + (c.claim().refuted() ? " (" + c.verdict() + ")" : "");
+            out.append(String.format(Locale.ROOT, row, c.passes() ? "ok" : "FAIL", c.claim().id(), c.claim().claim(), c.claim().describe(),
+                    measured));
+        }
+        for (String problem : result.prose().problems()) out.append("  FAIL ").append(problem).append("\n");
+        if (!result.prose().checked().isEmpty() && result.prose().agrees()) {
+            out.append("  ok   story.md: ").append(result.prose().checked().size()).append(" linked number(s) match the run\n");
         }
         return out.toString();
     }
@@ -125,12 +159,10 @@ public final class StoryRunner {
         Path staging = Files.createTempDirectory(parent, ".results-");
         try {
             Files.writeString(staging.resolve("summary.md"), summary(result, version));
-            Files.writeString(staging.resolve("queue-depth.svg"), chart(result, "Frames held in device RAM (all devices)", "frames",
-                    s -> s.buffered()));
-            Files.writeString(staging.resolve("throughput.svg"), chart(result, "Frames received by the gateway per second", "frames/s",
-                    s -> s.receivedInSecond()));
-            Files.writeString(staging.resolve("connects.svg"), chart(result, "Device connects per second", "connects/s",
-                    s -> s.connectsInSecond()));
+            for (String plot : plots(result.scenario())) {
+                MetricCatalog.Series series = MetricCatalog.findSeries(plot).orElseThrow();
+                Files.writeString(staging.resolve(plotFile(plot)), chart(result, series));
+            }
             Files.writeString(staging.resolve("latency.svg"), latencyChart(result));
             Files.writeString(staging.resolve("memory.svg"), memoryChart(result));
             deleteTree(target);
@@ -141,18 +173,34 @@ public final class StoryRunner {
         return target;
     }
 
-    private static String chart(StoryResult result, String title, String unit, java.util.function.ToLongFunction<RunResult.Sample> value) {
+    /** The series a scenario plots: its {@code plots}, or the catalog's default ones. */
+    public static List<String> plots(Scenario scenario) {
+        return scenario.plots().isEmpty() ? MetricCatalog.DEFAULT_PLOTS : scenario.plots();
+    }
+
+    /** A plot's file name; the three default plots keep the names they always had. */
+    public static String plotFile(String series) {
+        return switch (series) {
+            case "buffered" -> "queue-depth.svg";
+            case "received" -> "throughput.svg";
+            case "connects" -> "connects.svg";
+            default -> series.replace('.', '-').replace('_', '-') + ".svg";
+        };
+    }
+
+    private static String chart(StoryResult result, MetricCatalog.Series chosen) {
         List<Svg.Series> series = new ArrayList<>();
         for (RunResult run : result.runs()) {
-            double[] x = new double[run.series().size()];
-            double[] y = new double[run.series().size()];
+            List<RunResult.Sample> samples = run.series().stream().filter(s -> s.get(chosen.name()) != null).toList();
+            double[] x = new double[samples.size()];
+            double[] y = new double[samples.size()];
             for (int i = 0; i < x.length; i++) {
-                x[i] = run.series().get(i).seconds();
-                y[i] = value.applyAsLong(run.series().get(i));
+                x[i] = samples.get(i).seconds();
+                y[i] = samples.get(i).get(chosen.name());
             }
             series.add(new Svg.Series(run.variant(), x, y));
         }
-        return Svg.lineChart(title, "simulated time (s)", unit, series);
+        return Svg.lineChart(chosen.title(), (result.live() ? "time" : "simulated time") + " (s)", chosen.unit(), series);
     }
 
     /** One device's memory map per variant, against its RAM budget (a boot failure shows past the line). */
@@ -186,46 +234,128 @@ public final class StoryRunner {
 
     static String summary(StoryResult result, String version) {
         Scenario s = result.scenario();
-        String slug = result.storyDir().getFileName().toString();
         StringBuilder md = new StringBuilder();
         md.append("# Results: ").append(s.title()).append("\n\n");
         if (!s.summary().isEmpty()) md.append(s.summary()).append("\n\n");
-        md.append("Generated by `./storyloop run stories/").append(slug).append(" --seed ").append(result.seed())
+        md.append("Generated by `./storyloop run ").append(shownPath(result.storyDir())).append(" --seed ").append(result.seed())
                 .append(result.live() ? " --live [--broker URL]" : "").append("` (").append(result.world()).append(", storyloop ")
                 .append(version).append("); every number below comes from that run.\n\n");
         md.append("Trace digest: `").append(result.digest()).append("`\n\n");
-        md.append("## Claims\n\n| # | claim | expected | measured | holds |\n|---|---|---|---|---|\n");
-        for (int i = 0; i < result.claims().size(); i++) {
-            ClaimResult c = result.claims().get(i);
-            md.append("| <a id=\"claim-").append(i + 1).append("\"></a>").append(i + 1).append(" | ").append(c.claim().claim())
-                    .append(" | `").append(c.claim().describe()).append("` | ").append(c.measured().replace("|", "\\|"))
-                    .append(" | ").append(c.holds() ? "yes" : "**no**").append(" |\n");
-        }
-        md.append("\n## Key metrics\n\n| metric |");
-        for (RunResult run : result.runs()) md.append(" ").append(run.variant()).append(" |");
-        md.append("\n|---|");
-        for (int i = 0; i < result.runs().size(); i++) md.append("---|");
-        md.append("\n");
-        for (String key : KEY_METRICS) {
-            md.append("| ").append(key).append(" |");
+        if (!result.live()) {
+            // Traces run to hundreds of megabytes: the summary gives the command that re-records one (same digest) and opens it.
+            md.append("Traces: replay a variant in the console, opened at its first warning:\n\n");
             for (RunResult run : result.runs()) {
-                Object value = run.metrics().get(key);
-                md.append(" ").append(value == null ? "–" : ClaimResult.show(value)).append(" |");
+                md.append("- ").append(run.variant()).append(": `./storyloop replay ").append(shownPath(result.storyDir())).append(" --variant ")
+                        .append(run.variant()).append(" --seed ").append(result.seed()).append("`\n");
             }
             md.append("\n");
         }
-        md.append("\n## Plots\n\n![Frames held in device RAM](queue-depth.svg)\n\n![Frames received per second](throughput.svg)\n\n")
-                .append("![Device connects per second](connects.svg)\n\n![Publish latency distribution](latency.svg)\n\n")
-                .append("![RAM of one device](memory.svg)\n");
+        md.append("## Claims\n\n| id | claim | expected | measured | verdict |\n|---|---|---|---|---|\n");
+        for (ClaimResult c : result.claims()) {
+            String verdict = c.passes() ? c.verdict() : "**" + c.verdict() + "**";
+            md.append("| <a id=\"").append(c.claim().id()).append("\"></a>`").append(c.claim().id()).append("` | ").append(cell(c.claim().claim()))
+                    .append(" | `").append(cell(c.claim().describe())).append("` | ").append(cell(c.measured()))
+                    .append(" | ").append(verdict).append(" |\n");
+        }
+        md.append("\nTally: ").append(result.claimsHeld()).append(" held, ").append(result.refutedAsExpected())
+                .append(" refuted as the story says, ").append(result.claimsFailed()).append(" failed.\n");
+        if (!result.prose().checked().isEmpty() || !result.prose().problems().isEmpty()) {
+            md.append("\nNumbers in story.md linked to these results: ").append(result.prose().checked().size()).append(" checked, ")
+                    .append(result.prose().problems().isEmpty() ? "all match the run.\n" : result.prose().problems().size() + " do not match:\n\n");
+            for (String problem : result.prose().problems()) md.append("- ").append(cell(problem)).append("\n");
+        }
+        table(md, "Comparison", "The metrics the claims name (or the scenario's `compare`), across variants.", result, compared(s));
+        List<String> key = MetricCatalog.KEY_METRICS.stream().filter(k -> result.runs().stream().anyMatch(r -> r.metrics().containsKey(k))).toList();
+        table(md, "Key metrics", "What each metric means: " + metricsLink(result.storyDir()) + ".", result, key);
+        md.append("\n## Plots\n\n");
+        for (String plot : plots(s)) {
+            md.append("![").append(MetricCatalog.findSeries(plot).orElseThrow().title()).append("](").append(plotFile(plot)).append(")\n\n");
+        }
+        md.append("![Publish latency distribution](latency.svg)\n\n![RAM of one device](memory.svg)\n");
         for (RunResult run : result.runs()) {
             Object error = run.metrics().get("boot_error");
             md.append("\n## Memory of one device: ").append(run.variant()).append("\n\n```\n")
                     .append(error != null ? error : run.memoryMap().strip()).append("\n```\n");
         }
         md.append("\n## Scenario\n\n`scenario.yaml`: ").append(s.devices().count()).append(" device(s), ").append(s.duration())
-                .append(" of simulated time, seed ").append(result.seed()).append(", variants: ");
-        md.append(String.join(", ", result.runs().stream().map(RunResult::variant).toList())).append(".\n");
+                .append(" of ").append(result.live() ? "" : "simulated ").append("time, seed ").append(result.seed()).append(", variants: ");
+        List<String> variants = new ArrayList<>();
+        for (Scenario.Variant v : s.variants()) {
+            variants.add(v.name() + (v.overrides().isEmpty() ? "" : " (sets " + String.join(", ", v.overrides()) + ")"));
+        }
+        md.append(String.join("; ", variants)).append(".\n");
+        md.append("\n## All metrics\n\nEach value has an anchor `#").append(ProseCheck.METRIC_ANCHOR)
+                .append("VARIANT.metric` that story.md can link to (a linked number is checked against it).\n\n| metric |");
+        for (RunResult run : result.runs()) md.append(" ").append(run.variant()).append(" |");
+        md.append("\n|---|");
+        for (int i = 0; i < result.runs().size(); i++) md.append("---|");
+        md.append("\n");
+        java.util.SortedSet<String> names = new java.util.TreeSet<>();
+        for (RunResult run : result.runs()) names.addAll(run.metrics().keySet());
+        for (String name : names) {
+            md.append("| ").append(name).append(" |");
+            for (RunResult run : result.runs()) {
+                Object value = run.metrics().get(name);
+                md.append(" ");
+                if (value != null) md.append("<a id=\"").append(ProseCheck.METRIC_ANCHOR).append(run.variant()).append('.').append(name).append("\"></a>")
+                        .append(cell(ClaimResult.show(value)));
+                else md.append("–");
+                md.append(" |");
+            }
+            md.append("\n");
+        }
         return md.toString();
+    }
+
+    /** The metrics compared across variants: the scenario's {@code compare}, or those its claims name, in order. */
+    static List<String> compared(Scenario s) {
+        if (!s.compare().isEmpty()) return s.compare();
+        java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+        for (Scenario.Claim c : s.expect()) {
+            names.add(c.metric().substring(c.metric().indexOf('.') + 1));
+            if (c.other() != null) names.add(c.other().substring(c.other().indexOf('.') + 1));
+        }
+        return List.copyOf(names);
+    }
+
+    private static void table(StringBuilder md, String title, String note, StoryResult result, List<String> metrics) {
+        md.append("\n## ").append(title).append("\n\n").append(note).append("\n\n| metric |");
+        for (RunResult run : result.runs()) md.append(" ").append(run.variant()).append(" |");
+        md.append("\n|---|");
+        for (int i = 0; i < result.runs().size(); i++) md.append("---|");
+        md.append("\n");
+        for (String key : metrics) {
+            md.append("| ").append(key).append(" |");
+            for (RunResult run : result.runs()) {
+                Object value = run.metrics().get(key);
+                md.append(" ").append(value == null ? "–" : cell(ClaimResult.show(value))).append(" |");
+            }
+            md.append("\n");
+        }
+    }
+
+    private static String cell(String text) {
+        return text.replace("|", "\\|").replace("\n", " ");
+    }
+
+    /**
+     * The story folder as the reproduce line names it: {@code stories/SLUG} for a story in a folder
+     * named {@code stories} (run from the repository's root), otherwise the path as given.
+     */
+    static String shownPath(Path storyDir) {
+        Path normal = storyDir.normalize();
+        Path parent = normal.toAbsolutePath().normalize().getParent();
+        if (parent != null && parent.getFileName() != null && parent.getFileName().toString().equals("stories")) {
+            return "stories/" + normal.toAbsolutePath().normalize().getFileName();
+        }
+        return normal.toString().isEmpty() ? "." : normal.toString();
+    }
+
+    /** A link to stories/METRICS.md from the story's results folder, or the command that lists the metrics. */
+    private static String metricsLink(Path storyDir) {
+        Path parent = storyDir.toAbsolutePath().normalize().getParent();
+        return parent != null && parent.getFileName() != null && parent.getFileName().toString().equals("stories")
+                ? "[stories/METRICS.md](../../METRICS.md)" : "`./storyloop metrics`";
     }
 
     static void deleteTree(Path dir) throws IOException {

@@ -3,9 +3,15 @@ package dev.storyloop.stories.run;
 import java.util.List;
 import java.util.Locale;
 
-/** Line charts as SVG text: axes with ticks and units, a title, one coloured line per series, a legend. */
+/**
+ * Line charts as SVG text: axes with ticks and units in human numbers, a title, one line per series
+ * told apart by colour and by dash pattern (so overlapping lines stay visible, also in grey print),
+ * and a legend listing only the lines drawn.
+ */
 final class Svg {
     private static final String[] COLOURS = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd"};
+    /** Dash patterns, one per series; the widths differ too, so a line drawn over another leaves it visible. */
+    private static final String[] DASHES = {"", "8 4", "2 3", "12 3 2 3", "4 4"};
     private static final int WIDTH = 720, HEIGHT = 360, LEFT = 70, RIGHT = 20, TOP = 40, BOTTOM = 50;
 
     /** One line: its name and (x, y) points. */
@@ -14,6 +20,7 @@ final class Svg {
     private Svg() {}
 
     static String lineChart(String title, String xLabel, String yLabel, List<Series> series) {
+        series = series.stream().filter(s -> s.x().length > 0).toList(); // a variant without data is neither drawn nor listed
         double xMax = 1, yMax = 1;
         for (Series s : series) {
             for (double v : s.x()) xMax = Math.max(xMax, v);
@@ -43,14 +50,18 @@ final class Svg {
         for (int s = 0; s < series.size(); s++) {
             Series line = series.get(s);
             String colour = COLOURS[s % COLOURS.length];
+            String dash = DASHES[s % DASHES.length];
+            String dashAttribute = dash.isEmpty() ? "" : " stroke-dasharray=\"" + dash + "\"";
+            double width = 3.5 - 0.5 * (s % DASHES.length);
             StringBuilder points = new StringBuilder();
             for (int i = 0; i < line.x().length; i++) {
                 points.append(String.format(Locale.ROOT, "%.1f,%.1f ", LEFT + plotW * line.x()[i] / xMax, TOP + plotH - plotH * line.y()[i] / yMax));
             }
-            out.append(String.format(Locale.ROOT, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"%s\"/>%n", colour, points.toString().trim()));
+            out.append(String.format(Locale.ROOT, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\"%s points=\"%s\"/>%n", colour, width,
+                    dashAttribute, points.toString().trim()));
             int ly = TOP + 14 + 16 * s;
-            out.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"/><text x=\"%d\" y=\"%d\">%s</text>%n",
-                    LEFT + plotW - 150, ly - 4, LEFT + plotW - 130, ly - 4, colour, LEFT + plotW - 124, ly, escape(line.name())));
+            out.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"%s/><text x=\"%d\" y=\"%d\">%s</text>%n",
+                    LEFT + plotW - 170, ly - 4, LEFT + plotW - 134, ly - 4, colour, dashAttribute, LEFT + plotW - 128, ly, escape(line.name())));
         }
         out.append("</svg>\n");
         return out.toString();
@@ -116,7 +127,7 @@ final class Svg {
     }
 
     private static String number(double v) {
-        return v == Math.rint(v) ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.1f", v);
+        return Human.number(v);
     }
 
     private static String escape(String text) {

@@ -2,6 +2,7 @@ package dev.storyloop.stories.scenario;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.List;
 import java.util.Locale;
@@ -13,12 +14,15 @@ import java.util.regex.Pattern;
  *
  * <p>Every field has a default, so a scenario says only what its story is about. Ranges are
  * checked as the file is read; a value out of range fails with the file, line and field.
- * {@code variants} run the same world again with some firmware fields changed (buggy and fixed,
- * {@code block} and {@code drop-oldest}); a claim names its variant's metrics as
- * {@code variant.metric}.
+ * {@code variants} run the same world again with any section changed ({@code devices}, {@code network},
+ * {@code broker}, {@code gateway}, {@code load}, and the {@code firmware} and {@code commands-every}
+ * shorthands): maps merge key by key, lists replace. A claim names its variant's metrics as
+ * {@code variant.metric}. {@code plots} lists the per-second series to plot and {@code compare}
+ * the metrics summary.md compares across variants (both from the metric catalog; checked before a run).
  */
 public record Scenario(String title, String summary, long seed, Duration duration, Devices devices, Network network,
-                       Broker broker, Gateway gateway, List<LoadChange> load, List<Variant> variants, List<Claim> expect) {
+                       Broker broker, Gateway gateway, List<LoadChange> load, List<Variant> variants, List<Claim> expect,
+                       List<String> plots, List<String> compare) {
     public static final long DURATION_MAX_NANOS = 24 * 3_600_000_000_000L;
     public static final int DEVICES_MAX = 100_000;
 
@@ -28,13 +32,24 @@ public record Scenario(String title, String summary, long seed, Duration duratio
                     @JsonProperty("devices") Devices devices, @JsonProperty("network") Network network,
                     @JsonProperty("broker") Broker broker, @JsonProperty("gateway") Gateway gateway,
                     @JsonProperty("load") List<LoadChange> load, @JsonProperty("variants") List<Variant> variants,
-                    @JsonProperty(value = "expect", required = true) List<Claim> expect) {
+                    @JsonProperty(value = "expect", required = true) List<Claim> expect,
+                    @JsonProperty("plots") List<String> plots, @JsonProperty("compare") List<String> compare) {
         this(title, summary == null ? "" : summary.strip(), seed == null ? 1 : seed, duration,
                 devices == null ? Devices.DEFAULT : devices, network == null ? Network.DEFAULT : network,
                 broker == null ? Broker.DEFAULT : broker, gateway == null ? Gateway.DEFAULT : gateway,
                 load == null ? List.of() : List.copyOf(load),
-                variants == null || variants.isEmpty() ? List.of(new Variant("run", null, null)) : List.copyOf(variants),
-                List.copyOf(expect));
+                variants == null || variants.isEmpty() ? List.of(Variant.DEFAULT) : List.copyOf(variants),
+                List.copyOf(expect), plots == null ? List.of() : List.copyOf(plots), compare == null ? List.of() : List.copyOf(compare));
+    }
+
+    /** This scenario with its variants replaced (each with its own world). */
+    public Scenario withVariants(List<Variant> replaced) {
+        return new Scenario(title, summary, seed, duration, devices, network, broker, gateway, load, replaced, expect, plots, compare);
+    }
+
+    /** The world {@code variant} runs: the scenario with the variant's sections merged over it. */
+    public Scenario world(Variant variant) {
+        return variant.world() != null ? variant.world() : this;
     }
 
     public Scenario {
@@ -42,6 +57,8 @@ public record Scenario(String title, String summary, long seed, Duration duratio
         require(duration.nanos() > 0 && duration.nanos() <= DURATION_MAX_NANOS, "duration must be more than 0 and at most 24h");
         require(!expect.isEmpty(), "expect must list at least one claim: a story without claims proves nothing");
         for (LoadChange change : load) require(change.at().nanos() < duration.nanos(), "a load change at " + change.at() + " is after the end");
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (Claim claim : expect) require(ids.add(claim.id()), "claim id '" + claim.id() + "' is used twice; ids must be unique in the file");
         long names = variants.stream().map(Variant::name).distinct().count();
         require(names == variants.size(), "variant names must be different");
         for (Variant variant : variants) {
@@ -147,7 +164,9 @@ public record Scenario(String title, String summary, long seed, Duration duratio
         public Firmware {
             require(policy == null || List.of("block", "drop-oldest", "drop-newest").contains(policy),
                     "policy must be block, drop-oldest or drop-newest, got '" + policy + "'");
-            require(qos == null || qos == 0 || qos == 1, "qos must be 0 or 1");
+            require(qos == null || qos == 0 || qos == 1, qos != null && qos == 2
+                    ? "qos 2 is not modelled: the simulated broker delivers QoS 0 and 1 only (see device-sim/README.md, \"The simulated broker\"); use 0 or 1"
+                    : "qos must be 0 or 1");
             require(capacity == null || capacity > 0, "capacity must be > 0");
             require(window == null || window > 0, "window must be > 0");
             require(sourceOfTruthOneIn == null || sourceOfTruthOneIn > 0, "source-of-truth-one-in must be > 0");
@@ -202,18 +221,28 @@ public record Scenario(String title, String summary, long seed, Duration duratio
     /** A window of time: from {@code at} for {@code for} (a partition of every device from the broker, or a gateway stop). */
     public record Partition(@JsonProperty(value = "at", required = true) Duration at, @JsonProperty(value = "for", required = true) Duration length) {}
 
-    /** Mosquitto's limits, and restarts: down at {@code at} for {@code down}. */
-    public record Broker(int maxInflight, int maxQueued, List<Restart> restarts) {
-        static final Broker DEFAULT = new Broker(20, 1000, List.of());
+    /**
+     * Mosquitto's limits, restarts (down at {@code at} for {@code down}), and how the simulated broker
+     * notices a lapsed keepalive: {@code keepalive-check: mosquitto} (the default: Mosquitto 2.0's walk
+     * every 6 s in whole seconds) or {@code spec} (exactly 1.5 x keepalive, which no live Mosquitto does).
+     * As in Mosquitto, a limit of 0 means none: {@code max-queued: 0} queues without limit, so nothing
+     * is dropped as queue-full.
+     */
+    public record Broker(int maxInflight, int maxQueued, List<Restart> restarts, String keepaliveCheck) {
+        public static final List<String> KEEPALIVE_CHECKS = List.of("mosquitto", "spec");
+        static final Broker DEFAULT = new Broker(20, 1000, List.of(), "mosquitto");
 
         @JsonCreator
         public Broker(@JsonProperty("max-inflight") Integer maxInflight, @JsonProperty("max-queued") Integer maxQueued,
-                      @JsonProperty("restarts") List<Restart> restarts) {
-            this(maxInflight == null ? 20 : maxInflight, maxQueued == null ? 1000 : maxQueued, restarts == null ? List.of() : List.copyOf(restarts));
+                      @JsonProperty("restarts") List<Restart> restarts, @JsonProperty("keepalive-check") String keepaliveCheck) {
+            this(maxInflight == null ? 20 : maxInflight, maxQueued == null ? 1000 : maxQueued, restarts == null ? List.of() : List.copyOf(restarts),
+                    keepaliveCheck == null ? "mosquitto" : keepaliveCheck);
         }
 
         public Broker {
             require(maxInflight >= 0 && maxQueued >= 0, "broker limits must be >= 0 (0: none)");
+            require(KEEPALIVE_CHECKS.contains(keepaliveCheck),
+                    "broker.keepalive-check must be mosquitto or spec, got '" + keepaliveCheck + "'");
         }
     }
 
@@ -256,25 +285,70 @@ public record Scenario(String title, String summary, long seed, Duration duratio
     /** From {@code at} on, every device samples every {@code period}. */
     public record LoadChange(@JsonProperty(value = "at", required = true) Duration at, @JsonProperty(value = "period", required = true) Duration period) {}
 
-    /** A run of the same world with some firmware fields changed, and optionally the gateway's command interval. */
-    public record Variant(@JsonProperty(value = "name", required = true) String name, @JsonProperty("firmware") Firmware firmware,
-                          @JsonProperty("commands-every") Duration commandsEvery) {
+    /**
+     * A run of the same world with some sections changed. {@code overrides} names the sections it
+     * sets; {@code world} is the scenario with them merged (maps key by key, lists replaced), made
+     * by {@link ScenarioFile}; null for the default variant, which runs the scenario as it is.
+     */
+    public record Variant(String name, Firmware firmware, Duration commandsEvery, List<String> overrides, Scenario world) {
+        static final Variant DEFAULT = new Variant("run", null, null, List.of(), null);
+        /** The sections a variant may set, besides the {@code firmware} and {@code commands-every} shorthands. */
+        public static final List<String> SECTIONS = List.of("devices", "network", "broker", "gateway", "load");
+
+        @JsonCreator
+        public Variant(@JsonProperty(value = "name", required = true) String name, @JsonProperty("firmware") Firmware firmware,
+                       @JsonProperty("commands-every") Duration commandsEvery, @JsonProperty("devices") JsonNode devices,
+                       @JsonProperty("network") JsonNode network, @JsonProperty("broker") JsonNode broker,
+                       @JsonProperty("gateway") JsonNode gateway, @JsonProperty("load") JsonNode load) {
+            this(name, firmware, commandsEvery, sections(firmware, commandsEvery, devices, network, broker, gateway, load), null);
+        }
+
         public Variant {
             require(name.matches("[a-z0-9][a-z0-9-]{0,31}"), "variant name '" + name + "' must be lower-case letters, digits and -");
             require(commandsEvery == null || commandsEvery.nanos() >= 1_000_000L, "commands-every must be at least 1ms");
+            overrides = List.copyOf(overrides);
+        }
+
+        private static List<String> sections(Firmware firmware, Duration commandsEvery, JsonNode devices, JsonNode network, JsonNode broker,
+                                             JsonNode gateway, JsonNode load) {
+            List<String> set = new java.util.ArrayList<>();
+            if (firmware != null) set.add("firmware");
+            if (commandsEvery != null) set.add("commands-every");
+            if (devices != null) set.add("devices");
+            if (network != null) set.add("network");
+            if (broker != null) set.add("broker");
+            if (gateway != null) set.add("gateway");
+            if (load != null) set.add("load");
+            return set;
+        }
+
+        /** This variant running {@code merged}. */
+        public Variant in(Scenario merged) {
+            return new Variant(name, firmware, commandsEvery, overrides, merged);
         }
     }
 
     /**
      * One claim of the story: {@code metric op value} (a number or a text), or {@code metric op other}
-     * (another metric), with an optional absolute {@code tolerance} for {@code ==}.
+     * (another metric), with an optional absolute {@code tolerance} for {@code ==}. {@code id} names
+     * the claim for links ({@code results/summary.md#ID}) so inserting a claim re-points nothing;
+     * {@code refuted} marks a claim the story says does not hold (the assumption that turned out
+     * wrong): the run then fails only if it holds.
      */
-    public record Claim(@JsonProperty(value = "claim", required = true) String claim, @JsonProperty(value = "metric", required = true) String metric,
-                        @JsonProperty(value = "op", required = true) String op, @JsonProperty("value") Object value,
-                        @JsonProperty("other") String other, @JsonProperty("tolerance") Double tolerance) {
+    public record Claim(String id, String claim, String metric, String op, Object value, String other, Double tolerance, boolean refuted) {
         static final List<String> OPS = List.of("==", "!=", "<", "<=", ">", ">=", "contains");
+        static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,47}");
+
+        @JsonCreator
+        public Claim(@JsonProperty(value = "id", required = true) String id, @JsonProperty(value = "claim", required = true) String claim,
+                     @JsonProperty(value = "metric", required = true) String metric, @JsonProperty(value = "op", required = true) String op,
+                     @JsonProperty("value") Object value, @JsonProperty("other") String other, @JsonProperty("tolerance") Double tolerance,
+                     @JsonProperty("refuted") Boolean refuted) {
+            this(id, claim, metric, op, value, other, tolerance, refuted != null && refuted);
+        }
 
         public Claim {
+            require(ID.matcher(id).matches(), "claim id '" + id + "' must be lower-case letters, digits and - (at most 48)");
             require(OPS.contains(op), "op must be one of " + OPS + ", got '" + op + "'");
             require((value == null) != (other == null), "a claim needs exactly one of value and other");
             require(tolerance == null || tolerance >= 0, "tolerance must be >= 0");

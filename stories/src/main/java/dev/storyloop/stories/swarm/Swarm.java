@@ -129,7 +129,7 @@ public final class Swarm {
         // first slows (the queues empty, a few readings still go out) and then stops.
         y.append("load:\n  - {at: ").append(faultSeconds + quietSeconds).append("s, period: ").append(SLOW_PERIOD).append("}\n");
         y.append("  - {at: ").append(faultSeconds + quietSeconds + drainSeconds / 2).append("s, period: ").append(DRAIN_PERIOD).append("}\n");
-        y.append("expect:\n  - {claim: \"checked by the swarm's invariants\", metric: run.boot_failed, op: \"==\", value: 0}\n");
+        y.append("expect:\n  - {id: invariants, claim: \"checked by the swarm's invariants\", metric: run.boot_failed, op: \"==\", value: 0}\n");
 
         String yaml = y.toString();
         Scenario scenario;
