@@ -5,6 +5,8 @@ import dev.storyloop.gateway.core.GatewayCore;
 import dev.storyloop.gateway.core.Outbox;
 import dev.storyloop.gateway.http.HttpVerticle;
 import dev.storyloop.gateway.mqtt.GatewayVerticle;
+import dev.storyloop.gateway.store.DeviceState;
+import dev.storyloop.gateway.store.GatewayStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -27,17 +29,30 @@ public final class GatewayApp {
     private GatewayVerticle mqtt;
     private HttpVerticle http;
 
-    private GatewayApp(Vertx vertx, GatewayOptions options) {
+    private final GatewayStore store;
+
+    private GatewayApp(Vertx vertx, GatewayOptions options, GatewayStore store) {
         this.vertx = vertx;
-        this.options = options.core().epoch() == GatewayConfig.EPOCH_UNSET ? options.withCore(options.core().withEpoch(freshEpoch())) : options;
+        this.store = store;
+        // The epoch: the store's counter when there is one (never repeats on these books), else a random one.
+        long epoch = options.core().epoch() != GatewayConfig.EPOCH_UNSET ? options.core().epoch()
+                : store != null ? store.epoch() : freshEpoch();
+        this.options = options.core().epoch() == epoch ? options : options.withCore(options.core().withEpoch(epoch));
         this.core = new GatewayCore(this.options.core(), this.options.keyring(), Outbox.NONE);
+        // Without books from an earlier process, a first sight of a device may be where that process stopped: invent no gap below it.
+        if (store == null) core.baselineAtFirstSight();
+        if (store != null) {
+            long now = System.nanoTime();
+            for (DeviceState device : store.devices()) core.restore(now, device.id(), device.commandSequence(), device.window());
+        }
     }
 
     /**
-     * An epoch for a new gateway process: a random non-zero u32 from the system's strong source. Two
-     * processes then collide with probability 2^-32, and only a collision together with a device
-     * still remembering a command of the same correlation id could confuse the device's dedupe. A
-     * shell with a durable store can instead pass a counter it increments at every start.
+     * An epoch for a new gateway process without a durable store: a random non-zero u32 from the
+     * system's strong source. Two processes then collide with probability 2^-32, and only a collision
+     * together with a device still remembering a command of the same correlation id could confuse the
+     * device's dedupe. With a store, the epoch is its counter ({@link GatewayStore#epoch}), incremented
+     * and committed at every start.
      */
     public static long freshEpoch() {
         long epoch;
@@ -55,9 +70,18 @@ public final class GatewayApp {
                 .setWarningExceptionTime(200).setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS);
     }
 
-    /** Deploys the MQTT and HTTP verticles; completes once the HTTP server listens. */
+    /** Deploys the MQTT and HTTP verticles with the books in memory only; completes once the HTTP server listens. */
     public static Future<GatewayApp> start(Vertx vertx, GatewayOptions options) {
-        GatewayApp app = new GatewayApp(vertx, options);
+        return start(vertx, options, null);
+    }
+
+    /**
+     * Deploys the MQTT and HTTP verticles around books restored from {@code store} (null: in memory
+     * only), committing to it before acknowledging; the caller opened the store and closes it after
+     * {@link #close}.
+     */
+    public static Future<GatewayApp> start(Vertx vertx, GatewayOptions options, GatewayStore store) {
+        GatewayApp app = new GatewayApp(vertx, options, store);
         return app.startMqtt().compose(v -> {
             app.http = new HttpVerticle(options);
             return vertx.deployVerticle(app.http);
@@ -68,7 +92,7 @@ public final class GatewayApp {
     }
 
     private Future<Void> startMqtt() {
-        mqtt = new GatewayVerticle(options, core);
+        mqtt = new GatewayVerticle(options, core, store);
         return vertx.deployVerticle(mqtt).map(id -> {
             mqttDeployment = id;
             return null;
@@ -105,6 +129,22 @@ public final class GatewayApp {
         return mqtt != null && mqtt.isConnected();
     }
 
+    /** The books as the summary prints them; call it once {@link #close} completed (the core is quiet then). */
+    public io.vertx.core.json.JsonObject books() {
+        return GatewayVerticle.books(core, "closed");
+    }
+
+    /** The epoch this process puts in its commands: the store's counter, or a random one without a store. */
+    public long epoch() {
+        return core.epoch();
+    }
+
+    /** The MQTT verticle of the moment (a restart makes a new one). */
+    public GatewayVerticle mqtt() {
+        return mqtt;
+    }
+
+    /** Stops HTTP, then MQTT gracefully: what was received is applied, committed and acknowledged; the rest stays with the broker. */
     public Future<Void> close() {
         Future<Void> h = httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment);
         return h.compose(v -> mqttDeployment == null ? Future.<Void>succeededFuture() : vertx.undeploy(mqttDeployment).recover(e -> Future.succeededFuture()));

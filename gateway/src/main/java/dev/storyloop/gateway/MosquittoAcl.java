@@ -30,7 +30,8 @@ public final class MosquittoAcl {
                 "topic read storyloop/v1/+/status",
                 "topic read storyloop/v1/+/ack",
                 "topic write storyloop/v1/+/cmd",
-                "topic write storyloop/v1/+/flow");
+                "topic write storyloop/v1/+/flow",
+                "topic read $SYS/broker/publish/messages/dropped"); // the broker's drop counter feeds flow control
     }
 
     public static String render(String gatewayUser) {

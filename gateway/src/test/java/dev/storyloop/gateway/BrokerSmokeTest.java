@@ -79,9 +79,9 @@ class BrokerSmokeTest {
     void shouldLetAFreshClientConnectAfterTheBrokerIsKilledAndRestarted(MosquittoBroker broker) throws Exception {
         MqttAsyncClient before = pahoClient(broker, "before-kill");
         broker.kill();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (before.isConnected() && System.nanoTime() < deadline) Thread.sleep(10);
-        assertThat(before.isConnected()).as("Paho noticed the dead broker").isFalse();
+        // Paho notices when its socket read fails; how soon depends on the machine, so only the outcome is checked.
+        org.awaitility.Awaitility.await("Paho noticed the dead broker").atMost(java.time.Duration.ofSeconds(60))
+                .pollInterval(java.time.Duration.ofMillis(10)).until(() -> !before.isConnected());
         PahoClients.close(before);
 
         broker.restart();

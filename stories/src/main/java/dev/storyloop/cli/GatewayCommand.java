@@ -4,6 +4,7 @@ import dev.storyloop.gateway.GatewayApp;
 import dev.storyloop.gateway.GatewayOptions;
 import dev.storyloop.gateway.core.GatewayConfig;
 import dev.storyloop.gateway.core.Keyring;
+import dev.storyloop.gateway.store.GatewayStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
@@ -21,11 +22,16 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
-/** {@code storyloop gateway}: the Vert.x gateway against a broker, with its HTTP API, until Ctrl-C. */
+/**
+ * {@code storyloop gateway}: the Vert.x gateway against a broker, with its HTTP API, until Ctrl-C
+ * (SIGINT) or SIGTERM; either stops it gracefully (intake stops, what was received is applied and
+ * acknowledged) before the summary prints the books.
+ */
 @Command(name = "gateway", mixinStandardHelpOptions = true,
         description = "Runs the gateway: MQTT in from the fleet, the HTTP API and Prometheus metrics out, until Ctrl-C.")
 final class GatewayCommand implements Callable<Integer> {
     static final long START_WAIT_SECONDS = 30;
+    static final long CLOSE_WAIT_SECONDS = 15; // under Foreground's exit wait, so the summary prints before the JVM goes
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -70,16 +76,34 @@ final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--duration", converter = Units.DurationNanos.class, description = "Stop after this long instead of waiting for Ctrl-C.")
     Long durationNanos;
 
+    @Option(names = "--store", description = "Durable books (sequence windows, command sequences, the gateway epoch) in this file,"
+            + " created when missing; an unreadable file stops the gateway with an error. Without it the books live in memory only.")
+    Path storeFile;
+
     @Override
     public Integer call() throws Exception {
         GatewayOptions options = options();
         PrintWriter out = spec.commandLine().getOut();
+        GatewayStore store = null;
+        if (storeFile != null) {
+            try {
+                store = GatewayStore.open(storeFile);
+            } catch (GatewayStore.StoreException e) {
+                spec.commandLine().getErr().println("storyloop gateway: " + e.getMessage());
+                spec.commandLine().getErr().flush();
+                return 1;
+            }
+            out.printf("storyloop gateway: %s store %s, epoch %d, %d devices' books%n", store.created() ? "new" : "restored",
+                    storeFile, store.epoch(), store.devices().size());
+        } else {
+            out.println("storyloop gateway: no --store: the books live in memory and a restart forgets them");
+        }
         Vertx vertx = Vertx.vertx(GatewayApp.vertxOptions());
-        try (Foreground foreground = new Foreground("storyloop-gateway-exit")) {
+        try (GatewayStore closing = store; Foreground foreground = new Foreground("storyloop-gateway-exit")) {
             try {
                 GatewayApp app;
                 try {
-                    app = GatewayApp.start(vertx, options).toCompletionStage().toCompletableFuture().get(START_WAIT_SECONDS, TimeUnit.SECONDS);
+                    app = GatewayApp.start(vertx, options, store).toCompletionStage().toCompletableFuture().get(START_WAIT_SECONDS, TimeUnit.SECONDS);
                 } catch (java.util.concurrent.ExecutionException e) {
                     spec.commandLine().getErr().println("storyloop gateway: could not start: " + e.getCause().getMessage());
                     spec.commandLine().getErr().flush();
@@ -92,9 +116,10 @@ final class GatewayCommand implements Callable<Integer> {
                     out.println("status  " + status(vertx, options));
                     out.flush();
                 });
-                out.println("summary " + status(vertx, options));
+                // The books close only once intake stopped and what was received is applied and acknowledged.
+                app.close().toCompletionStage().toCompletableFuture().get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+                out.println("summary " + line(app.books()));
                 out.flush();
-                app.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
                 return 0;
             } finally {
                 vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -104,14 +129,19 @@ final class GatewayCommand implements Callable<Integer> {
 
     private static String status(Vertx vertx, GatewayOptions options) {
         try {
-            JsonObject s = vertx.eventBus().<JsonObject>request(options.address("stats"), new JsonObject(), new DeliveryOptions().setSendTimeout(5_000))
-                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
-            return String.format("mqtt %s devices %d received %d missing %d duplicates %d rejected %d backlog %d commands %d/%d acked, %d timed out",
-                    s.getString("mqtt"), s.getInteger("devices"), s.getLong("received"), s.getLong("missing"), s.getLong("duplicates"),
-                    s.getLong("rejected"), s.getInteger("backlog"), s.getLong("commandsAcked"), s.getLong("commandsSent"), s.getLong("commandsTimedOut"));
+            return line(vertx.eventBus().<JsonObject>request(options.address("stats"), new JsonObject(), new DeliveryOptions().setSendTimeout(5_000))
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body());
         } catch (Exception e) {
             return "(no answer from the gateway core: " + e.getMessage() + ")";
         }
+    }
+
+    private static String line(JsonObject s) {
+        JsonObject rejects = s.getJsonObject("rejects", new JsonObject());
+        return String.format("mqtt %s devices %d received %d missing %d duplicates %d rejected %d (replay %d) backlog %d commands %d/%d acked, %d timed out",
+                s.getString("mqtt"), s.getInteger("devices"), s.getLong("received"), s.getLong("missing"), s.getLong("duplicates"),
+                s.getLong("rejected"), rejects.getLong("replay", 0L), s.getInteger("backlog"), s.getLong("commandsAcked"), s.getLong("commandsSent"),
+                s.getLong("commandsTimedOut"));
     }
 
     private GatewayOptions options() {

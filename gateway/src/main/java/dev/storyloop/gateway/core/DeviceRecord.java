@@ -45,6 +45,7 @@ public final class DeviceRecord {
     private final int[] max = new int[SENSORS];
     int outstandingCommands;
     long commandSequence;
+    boolean dirty;            // changed since the durable store last took it (see GatewayCore#takeDirty)
 
     DeviceRecord(String id, Authenticator authenticator, int history, int replayWindow, long maxJumpAhead, long nowNanos) {
         this.id = id;
@@ -96,6 +97,8 @@ public final class DeviceRecord {
     public SequenceWindow sequences() { return sequences; }
     public long lastSeenNanos() { return lastSeenNanos; }
     public int outstandingCommands() { return outstandingCommands; }
+    /** The sequence number the gateway puts on its next frame to this device. */
+    public long commandSequence() { return commandSequence; }
 
     public Liveness liveness() {
         if ("offline".equals(status)) return Liveness.OFFLINE;

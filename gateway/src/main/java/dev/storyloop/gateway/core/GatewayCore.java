@@ -12,6 +12,7 @@ import dev.storyloop.protocol.Topics;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -47,6 +48,12 @@ public final class GatewayCore {
     private final ByteBuffer decodeBuffer = ByteBuffer.allocate(GatewayConfig.MAX_PAYLOAD_BYTES);
     private final DeviceTable devices;                                         // lookups by a region of the topic
     private final List<DeviceRecord> devicesInOrder = new ArrayList<>();       // iteration: first-seen order, deterministic
+    private final ArrayDeque<DeviceRecord> dirty = new ArrayDeque<>();       // changed since the store took them; at most one entry per device
+    private long restored;
+    private boolean baselineAtFirstSight;
+    private long restoreRefused;
+    private final ArrayDeque<String> evictedForStore = new ArrayDeque<>();   // ids the store should forget; at most maxDevices
+    private long evictedNotForgotten;
     private final FrameCodec.KeyLookup keyLookup = this::authenticatorFor;
     private final TopicId topicId = new TopicId();
     private static final int ID_START = Topics.PREFIX.length();
@@ -64,6 +71,13 @@ public final class GatewayCore {
     private long nextCorrelationId = 1;
     // flow control
     private boolean throttled;
+    private enum Throttle { NONE, BACKLOG, DROPS }
+    private Throttle throttle = Throttle.NONE;
+    /** Drops a second (sequence gaps plus broker drops, over {@link DropWatch#WINDOW_SECONDS} s) that throttle the fleet. */
+    public static final long DROP_PRESSURE_PER_SECOND = 1;
+    /** Seconds without a drop before drop pressure ends. */
+    public static final int DROP_QUIET_SECONDS = 5;
+    private final DropWatch dropWatch = new DropWatch(DROP_PRESSURE_PER_SECOND, DROP_QUIET_SECONDS);
     // counters
     private final long[] rejected = new long[Rejection.values().length];
     private long framesIn;
@@ -81,6 +95,7 @@ public final class GatewayCore {
     private long commandsTimedOut;
     private long commandsRefused;
     private long throttles;
+    private long throttlesOnDrops;
     private long releases;
     private long creditFramesSent;
     private int peakBacklog;
@@ -129,7 +144,7 @@ public final class GatewayCore {
         queuedAtNanos[slot] = nowNanos;
         queueSize++;
         if (queueSize > peakBacklog) peakBacklog = queueSize;
-        flowControl();
+        flowControl(nowNanos);
         return true;
     }
 
@@ -148,7 +163,7 @@ public final class GatewayCore {
             outbox.processed(nowNanos - queuedAt);
             done++;
         }
-        if (done > 0) flowControl();
+        if (done > 0) flowControl(nowNanos);
         return done;
     }
 
@@ -208,7 +223,13 @@ public final class GatewayCore {
             if (record == null) return Rejection.DEVICE_LIMIT;
         }
         if (expected == FrameType.ACK) return ack(nowNanos, record);
-        switch (record.sequences.accept(frame.sequence(), frame.timestampMillis())) {
+        markDirty(record); // every verdict changes the window's books
+        long missingBefore = record.sequences.missing();
+        SequenceWindow.Verdict verdict = record.sequences.accept(frame.sequence(), frame.timestampMillis());
+        long gap = record.sequences.missing() - missingBefore;
+        if (gap != 0) dropWatch.gaps(nowNanos, gap); // a late frame fills a gap: reordering, not loss
+        if (gap > 0) flowControl(nowNanos);
+        switch (verdict) {
             case DUPLICATE:
                 return Rejection.REPLAY;
             case TOO_OLD:
@@ -248,6 +269,7 @@ public final class GatewayCore {
         if (key == null) return null;
         DeviceRecord record = new DeviceRecord(deviceId, new JcaAuthenticator(key), config.historyPerDevice(), config.replayWindow(),
                 config.maxJumpAhead(), nowNanos);
+        if (baselineAtFirstSight) record.sequences.baselineAtFirstSight();
         record.lastSeenNanos = 0;
         devices.put(record);
         devicesInOrder.add(record);
@@ -317,6 +339,7 @@ public final class GatewayCore {
     private long nextDeviceSequence(DeviceRecord record) {
         long sequence = record.commandSequence;
         record.commandSequence = sequence == Frame.U32_MAX ? 0 : sequence + 1;
+        markDirty(record);
         return sequence;
     }
 
@@ -325,6 +348,83 @@ public final class GatewayCore {
         int length = codec.encode(outgoing, record.authenticator, encodeBuffer);
         return Arrays.copyOf(encodeBuffer.array(), length);
     }
+
+    // ---- durable books -------------------------------------------------------------------------
+
+    private void markDirty(DeviceRecord record) {
+        if (record.dirty) return;
+        record.dirty = true;
+        dirty.addLast(record);
+        assert dirty.size() <= devices.size() : "a device is in the dirty list twice";
+    }
+
+    /**
+     * Moves up to {@code max} devices whose books changed since the last call into {@code into}, in
+     * the order they changed; the shell saves them ({@link DeviceRecord#sequences()},
+     * {@link DeviceRecord#commandSequence()}) to its durable store. Returns how many.
+     */
+    public int takeDirty(List<DeviceRecord> into, int max) {
+        int taken = 0;
+        while (taken < max && !dirty.isEmpty()) {
+            DeviceRecord record = dirty.pollFirst();
+            record.dirty = false;
+            into.add(record);
+            taken++;
+        }
+        return taken;
+    }
+
+    /** The store could not save {@code deviceId}'s books: they go into the next batch again (unknown ids are ignored). */
+    public void keepDirty(String deviceId) {
+        DeviceRecord record = deviceId == null ? null : devices.get(deviceId);
+        if (record != null) markDirty(record);
+    }
+
+    /** Devices whose books changed since the store last took them. */
+    public int dirtyDevices() {
+        return dirty.size();
+    }
+
+    /**
+     * Registers a device with books a previous process saved: its sequence window (as
+     * {@link SequenceWindow#saveTo} wrote it) and command sequence. False, counted, when the
+     * device has no key now, is already known, the registry is full or the window does not fit.
+     */
+    public boolean restore(long nowNanos, String deviceId, long commandSequence, long[] window) {
+        if (deviceId == null || devices.get(deviceId) != null || devices.size() >= config.maxDevices() || keyring.keyOf(deviceId) == null
+                || commandSequence < 0 || commandSequence > Frame.U32_MAX) {
+            restoreRefused++;
+            return false;
+        }
+        DeviceRecord record = new DeviceRecord(deviceId, new JcaAuthenticator(keyring.keyOf(deviceId)), config.historyPerDevice(),
+                config.replayWindow(), config.maxJumpAhead(), nowNanos);
+        if (!record.sequences.restore(window)) {
+            restoreRefused++;
+            return false;
+        }
+        record.lastSeenNanos = 0;
+        record.commandSequence = commandSequence;
+        devices.put(record);
+        devicesInOrder.add(record);
+        evictionWatch.framed(record, nowNanos); // a restored device that stays silent is evicted like any other
+        restored++;
+        return true;
+    }
+
+    /**
+     * Makes every device admitted from now on start its books at the first frame seen, counting
+     * nothing below it missing: for a shell that restarted without its books (no durable store),
+     * whose first sight of a device is wherever the previous process stopped. Without it a first
+     * sequence number below the window counts the numbers below it as lost (devices start at 0).
+     */
+    public void baselineAtFirstSight() {
+        baselineAtFirstSight = true;
+    }
+
+    /** Devices {@link #restore} registered. */
+    public long restored() { return restored; }
+    /** Saved devices {@link #restore} refused. */
+    public long restoreRefused() { return restoreRefused; }
 
     // ---- time ----------------------------------------------------------------------------------
 
@@ -344,6 +444,17 @@ public final class GatewayCore {
         for (int n = 0; n < EVICTIONS_PER_TICK_MAX && (silent = evictionWatch.pollSilent(nowNanos, config.evictAfterNanos())) != null; n++) {
             evict(silent);
         }
+        flowControl(nowNanos); // drop pressure ends with time, not only with traffic
+    }
+
+    /**
+     * The broker's cumulative drop counter ({@code $SYS/broker/publish/messages/dropped} on
+     * Mosquitto) read {@code counter} at {@code nowNanos}: its rise counts as broker drops and
+     * feeds flow control.
+     */
+    public void brokerDropCounter(long nowNanos, long counter) {
+        dropWatch.brokerCounter(nowNanos, counter);
+        flowControl(nowNanos);
     }
 
     /** Forgets a device: its books, its place in the registry. A later authenticated frame admits it again. */
@@ -352,8 +463,24 @@ public final class GatewayCore {
         silenceWatch.remove(record);
         devices.remove(record);
         devicesInOrder.remove(record); // O(registry), once per eviction; iteration order stays first-seen
+        if (record.dirty) {
+            dirty.remove(record);     // O(registry), once per eviction
+            record.dirty = false;
+        }
+        if (evictedForStore.size() < config.maxDevices()) evictedForStore.addLast(record.id);
+        else evictedNotForgotten++; // the shell has not taken evictions for a whole registry's worth: its store keeps this one
         evicted++;
     }
+
+    /** Moves the ids of devices evicted since the last call into {@code into}: the shell removes them from its store. */
+    public int takeEvicted(List<String> into) {
+        int taken = evictedForStore.size();
+        while (!evictedForStore.isEmpty()) into.add(evictedForStore.pollFirst());
+        return taken;
+    }
+
+    /** Evictions the durable store was not told of (its list was full); those devices come back at the next start. */
+    public long evictedNotForgotten() { return evictedNotForgotten; }
 
     private void seen(DeviceRecord record, long nowNanos) {
         record.seen(nowNanos);
@@ -368,24 +495,48 @@ public final class GatewayCore {
 
     // ---- flow control --------------------------------------------------------------------------
 
-    private void flowControl() {
+    /**
+     * Throttles the fleet when the local backlog reaches the high watermark or when drops the
+     * gateway cannot see in its queue (sequence gaps, the broker's drop counter) keep coming; lifts
+     * it when the backlog is at the low watermark and the drops have stopped ({@link DropWatch}).
+     *
+     * <p>The two causes throttle differently. A backlog means the gateway itself cannot keep up, so
+     * devices get the configured policy (no credit: a pause, unless a throttled rate is set). Drops
+     * alone may be the broker's queue overflowing, or devices that lost readings of their own (an
+     * outage, a full queue) and show the gaps as they come back; pausing them would make them drop
+     * more and hide their gaps, and slowing them below their own sampling rate would too (a fleet
+     * sampling faster than the configured period fell behind for good in the fault suite), so drops
+     * throttle only when the policy has a throttled rate, and then slow devices to it. Without one,
+     * drops are counted and reported ({@link #brokerDropped}, {@link #dropsPerSecond}) but do not steer.
+     */
+    private void flowControl(long nowNanos) {
         GatewayConfig.Flow flow = config.flow();
         if (!flow.enabled()) return;
-        if (!throttled && queueSize >= flow.highWatermark()) {
-            throttled = true;
-            throttles++;
-            for (DeviceRecord record : devicesInOrder) sendCredit(record, 0);
-        } else if (throttled && queueSize <= flow.lowWatermark()) {
-            throttled = false;
-            releases++;
-            for (DeviceRecord record : devicesInOrder) sendCredit(record, 0);
-        }
+        // Drops steer only with a throttled rate to slow devices to: pausing them would make them drop more and hide their gaps.
+        boolean dropping = dropWatch.pressing(nowNanos) && flow.throttledRateMilliHz() > 0;
+        Throttle target;
+        if (queueSize >= flow.highWatermark() || (throttle == Throttle.BACKLOG && queueSize > flow.lowWatermark())) target = Throttle.BACKLOG;
+        else if (dropping) target = Throttle.DROPS;
+        else if (throttle == Throttle.DROPS && queueSize > flow.lowWatermark()) target = Throttle.DROPS;
+        else target = Throttle.NONE;
+        if (target == throttle) return;
+        if (throttle == Throttle.NONE) throttles++;
+        if (target == Throttle.DROPS && throttle == Throttle.NONE) throttlesOnDrops++;
+        if (target == Throttle.NONE) releases++;
+        throttle = target;
+        throttled = target != Throttle.NONE;
+        for (DeviceRecord record : devicesInOrder) sendCredit(record, 0);
     }
 
     private void sendCredit(DeviceRecord record, long nowNanos) {
         if (Topics.STATUS_OFFLINE.equals(record.status)) return; // it will ask again when it comes back online
-        long credits = !throttled || config.flow().throttledRateMilliHz() > 0 ? Frame.U32_MAX : 0;
-        long rate = throttled ? config.flow().throttledRateMilliHz() : Frame.U32_MAX;
+        long configured = config.flow().throttledRateMilliHz();
+        long rate = switch (throttle) {
+            case NONE -> Frame.U32_MAX;
+            case BACKLOG -> configured;
+            case DROPS -> configured;
+        };
+        long credits = rate > 0 ? Frame.U32_MAX : 0;
         if (rate == 0) rate = Frame.U32_MAX; // paused by credits, not by rate
         outgoing.reset(FrameType.CREDIT, record.id, nextDeviceSequence(record), nowNanos / 1_000_000L).credit(credits, rate);
         outbox.publish(Topics.flow(record.id), encode(record), 1, false);
@@ -412,6 +563,12 @@ public final class GatewayCore {
     public int commandsOutstanding() { return pending.size(); }
     public boolean throttled() { return throttled; }
     public long throttles() { return throttles; }
+    /** Throttles started while drops were coming (whatever the backlog). */
+    public long throttlesOnDrops() { return throttlesOnDrops; }
+    /** Messages the broker reported dropping since the gateway first read its counter. */
+    public long brokerDropped() { return dropWatch.brokerDropped(); }
+    /** Sequence gaps plus broker drops per second, over the last {@link DropWatch#WINDOW_SECONDS} s up to {@code nowNanos}. */
+    public double dropsPerSecond(long nowNanos) { return dropWatch.dropsPerSecond(nowNanos); }
     public long releases() { return releases; }
     public long creditFramesSent() { return creditFramesSent; }
     /** Devices evicted for sending no authenticated frame for {@link GatewayConfig#evictAfterNanos}. */
@@ -426,7 +583,8 @@ public final class GatewayCore {
     /** Sequence numbers missing over every device. */
     public long missingTotal() { long n = 0; for (DeviceRecord d : devicesInOrder) n += d.sequences.missing(); return n; }
     public long duplicatesTotal() { long n = 0; for (DeviceRecord d : devicesInOrder) n += d.sequences.duplicates(); return n; }
-    public long receivedTotal() { return telemetryAccepted; } // every accepted frame is one the sequence window received
+    /** Frames the sequence windows received, over every device, restored books included. */
+    public long receivedTotal() { long n = 0; for (DeviceRecord d : devicesInOrder) n += d.sequences.received(); return n; }
     public long reorderedTotal() { long n = 0; for (DeviceRecord d : devicesInOrder) n += d.sequences.reordered(); return n; }
     public long staleDevices() { long n = 0; for (DeviceRecord d : devicesInOrder) if (d.stale) n++; return n; }
 }

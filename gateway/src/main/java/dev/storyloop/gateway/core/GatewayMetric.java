@@ -40,6 +40,16 @@ public enum GatewayMetric {
     EVICTED("evicted", "storyloop.gateway.devices.evicted", Meter.COUNTER, "count", "devices silent past the eviction time, removed from the registry"),
     RESYNCS("resyncs", "storyloop.gateway.sequence.resyncs", Meter.COUNTER, "count", "device counter restarts recognised"),
     EPOCH("epoch", null, Meter.NONE, "number", "the gateway's epoch, carried by its commands"),
+    THROTTLES_ON_DROPS("throttlesOnDrops", "storyloop.gateway.flow.throttles.on.drops", Meter.COUNTER, "count",
+            "throttles started because drops kept coming (sequence gaps, the broker's drop counter)"),
+    BROKER_DROPPED("brokerDropped", "storyloop.gateway.broker.dropped", Meter.COUNTER, "count",
+            "messages the broker reported dropping ($SYS/broker/publish/messages/dropped) since the gateway first read it"),
+    BROKER_COUNTER_BAD(null, "storyloop.gateway.broker.counter.bad", Meter.COUNTER, "count",
+            "broker drop-counter messages that were not a number, ignored"),
+    MQTT_UNACKNOWLEDGED_LEFT(null, "storyloop.gateway.mqtt.unacknowledged.left", Meter.COUNTER, "count",
+            "messages left unacknowledged (stopping, or the acknowledgement ring full), for the broker to resend"),
+    STORE_FAILURES(null, "storyloop.gateway.store.failures", Meter.COUNTER, "count", "batches the durable store failed to commit"),
+    STORE_COMMIT_LATENCY(null, "storyloop.gateway.store.commit.latency", Meter.TIMER, "duration", "one batch of device books written and committed"),
     PROCESSING_LATENCY(null, "storyloop.gateway.processing.latency", Meter.TIMER, "duration", "from a frame's arrival to its processing, queueing included");
 
     /** How Micrometer registers the meter, which decides its Prometheus suffix. */

@@ -21,10 +21,17 @@ package dev.storyloop.gateway.core;
  * again from it, counted in {@link #resyncs()}. From then on a frame signed before that restart is
  * a replay of the old counter's life, whatever its sequence number ({@link Verdict#DUPLICATE}).
  * This holds as long as the device's timestamps never go backwards (see protocol/README.md).
- * The first frame sets the baseline: if its sequence number is below the window size, the device
- * is taken to have started at 0 and the lower numbers count as missing (frames lost before the
+ * The first frame sets the baseline. By default a first sequence number below the window size
+ * means the device started at 0 and the lower numbers count as missing (frames lost before the
  * gateway saw any); a higher first number means the gateway joined late, and nothing before it is
- * counted. Allocation-free after construction.
+ * counted. After {@link #baselineAtFirstSight()} nothing below the first frame is ever counted: a
+ * gateway process that restarted without its books cannot tell frames lost before it first saw the
+ * device from frames the previous process applied (a redelivered backlog starts wherever that
+ * process stopped). A frame below an uncounted baseline that still arrives inside the window is
+ * accepted as late without touching {@code missing}.
+ * {@link #saveTo} and {@link #restore} carry the whole state across a process restart (the durable
+ * store), so a restarted gateway keeps refusing replays and does not see false gaps. Allocation-free
+ * after construction.
  */
 public final class SequenceWindow {
     /** What {@link #accept} decided. */
@@ -35,6 +42,8 @@ public final class SequenceWindow {
     private final int windowSize;
     private final long maxJumpAhead;
     private long highest = -1;   // unwrapped position of the highest sequence number seen
+    private boolean countFromZero = true;
+    private long base = -1;      // unwrapped position of the first sequence number seen (since the last counter restart): the baseline
     private long newestTimestampMillis = Long.MIN_VALUE; // the latest device timestamp accepted
     private long restartTimestampMillis = Long.MIN_VALUE; // the timestamp of the last counter restart: older frames are replays
     private long resyncs;
@@ -115,14 +124,16 @@ public final class SequenceWindow {
         set(position);
         received++;
         reordered++;
-        missing--;
+        if (position >= base) missing--; // below the baseline it was never counted missing
+        assert missing >= 0 : "missing went below zero at position " + position;
         return Verdict.LATE;
     }
 
     /** Starts the accounting at {@code sequence}: the first frame, or the first after a counter restart. */
     private void baseline(long sequence, long timestampMillis) {
-        long missedBefore = sequence < windowSize ? sequence : 0;
+        long missedBefore = countFromZero && sequence < windowSize ? sequence : 0;
         missing += missedBefore;
+        base = missedBefore > 0 ? 0 : sequence;
         highest = sequence;
         set(sequence);
         received++;
@@ -143,6 +154,57 @@ public final class SequenceWindow {
     private boolean isSet(long position) {
         int index = (int) (position & (windowSize - 1));
         return (bits[index >>> 6] & (1L << (index & 63))) != 0;
+    }
+
+    /** From now on a first frame (or a counter restart) counts nothing below it as missing; see the class comment. */
+    public void baselineAtFirstSight() {
+        countFromZero = false;
+    }
+
+    /** Longs {@link #saveTo} writes for a window of {@code windowSize}. */
+    public static int savedLongs(int windowSize) {
+        return SAVED_FIELDS + windowSize / 64;
+    }
+
+    private static final int SAVED_FIELDS = 12;
+    private static final long SAVED_FORMAT = 2;
+
+    /** Writes the whole state into {@code out} (at least {@link #savedLongs} long); allocation-free. */
+    public void saveTo(long[] out) {
+        if (out.length < savedLongs(windowSize)) throw new IllegalArgumentException("need " + savedLongs(windowSize) + " longs, got " + out.length);
+        out[0] = SAVED_FORMAT;
+        out[1] = highest;
+        out[2] = base;
+        out[3] = received;
+        out[4] = duplicates;
+        out[5] = reordered;
+        out[6] = missing;
+        out[7] = tooOld;
+        out[8] = newestTimestampMillis;
+        out[9] = restartTimestampMillis;
+        out[10] = resyncs;
+        out[11] = tooFarAhead;
+        System.arraycopy(bits, 0, out, SAVED_FIELDS, bits.length);
+    }
+
+    /** Takes the state {@link #saveTo} wrote; false (and nothing changed) when it does not fit this window. */
+    public boolean restore(long[] in) {
+        if (in.length != savedLongs(windowSize) || in[0] != SAVED_FORMAT) return false;
+        if (in[1] < -1 || (in[1] < 0) != (in[2] < 0)) return false;
+        for (int i : new int[] {3, 4, 5, 6, 7, 10, 11}) if (in[i] < 0) return false;
+        highest = in[1];
+        base = in[2];
+        received = in[3];
+        duplicates = in[4];
+        reordered = in[5];
+        missing = in[6];
+        tooOld = in[7];
+        newestTimestampMillis = in[8];
+        restartTimestampMillis = in[9];
+        resyncs = in[10];
+        tooFarAhead = in[11];
+        System.arraycopy(in, SAVED_FIELDS, bits, 0, bits.length);
+        return true;
     }
 
     /** Distinct frames accepted. */

@@ -6,6 +6,9 @@ import dev.storyloop.gateway.core.DeviceRecord;
 import dev.storyloop.gateway.core.GatewayCore;
 import dev.storyloop.gateway.core.Outbox;
 import dev.storyloop.gateway.core.Rejection;
+import dev.storyloop.gateway.core.SequenceWindow;
+import dev.storyloop.gateway.store.DeviceState;
+import dev.storyloop.gateway.store.GatewayStore;
 import dev.storyloop.protocol.CommandCode;
 import dev.storyloop.protocol.Topics;
 import io.micrometer.core.instrument.Counter;
@@ -15,6 +18,8 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
@@ -23,6 +28,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mqtt.MqttClient;
 import io.vertx.mqtt.MqttClientOptions;
+import io.vertx.mqtt.messages.MqttPublishMessage;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -44,8 +50,17 @@ import java.util.concurrent.TimeUnit;
  * into the core's bounded ingest queue and are drained in batches, each batch a separate event
  * loop task so I/O is served between them. Outgoing publishes (commands, credits) wait in a
  * bounded queue and go out within the client's in-flight window.
+ *
+ * <p>Acknowledgements are manual: a QoS 1 message is acknowledged to the broker only once the core
+ * has applied it and, with a durable store, once the batch holding its effect on the books is
+ * committed. So a gateway killed at any moment loses nothing the broker thinks delivered: what was
+ * not acknowledged is delivered again to the next process, and the restored window refuses what
+ * was applied but not yet acknowledged as a duplicate. {@link #stop} is the graceful half: it stops
+ * taking messages (those arriving from then on stay unacknowledged, for the next process), drains
+ * and applies what was received, commits and acknowledges it, then disconnects.
  */
 public final class GatewayVerticle extends VerticleBase implements Outbox {
+    private static final System.Logger LOG = System.getLogger(GatewayVerticle.class.getName());
     public static final int DRAIN_BATCH = 512;
     public static final int OUTGOING_CAPACITY = 65_536;
     public static final int MQTT_INFLIGHT = 64;
@@ -54,6 +69,8 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
     public static final long RECONNECT_CAP_MILLIS = 5_000;
     public static final int KEEPALIVE_SECONDS = 30;
     public static final int RECENT_READINGS_SHOWN = 10;
+    /** Mosquitto's count of messages it dropped (full queues, among others); other brokers may not publish it. */
+    public static final String BROKER_DROPPED_TOPIC = "$SYS/broker/publish/messages/dropped";
     /**
      * The largest MQTT packet the client decodes: 2 MiB. Netty's decoder closes the connection on a
      * bigger one (and at QoS 1 the broker would redeliver it at every reconnect), so this limit sits
@@ -62,7 +79,6 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
      * counted {@code oversized} by the core instead.
      */
     public static final int MQTT_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
-    private static final System.Logger LOG = System.getLogger(GatewayVerticle.class.getName());
 
     private final GatewayOptions options;
     private final GatewayCore core;
@@ -71,6 +87,17 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
     private final ArrayDeque<Outgoing> outgoing = new ArrayDeque<>();
     private final Map<Long, Message<JsonObject>> waitingForAck = new HashMap<>(); // bounded by the core's outstanding cap
     private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+    private final GatewayStore store;                 // null: books in memory only
+    private final Acks acks;
+    private final List<DeviceRecord> dirtyTaken = new ArrayList<>();
+    private WorkerExecutor storeThread;
+    private boolean writing;
+    private final List<Promise<Void>> quietWaiters = new ArrayList<>();
+    private int connection;                           // generation: a packet id is only acknowledged on the connection it came on
+    private long ignoredWhileStopping;
+    private long badBrokerCounters;
+    private long storeFailures;
+    private Timer storeCommit;
     private MqttClient client;
     private boolean connected;
     private boolean stopping;
@@ -87,8 +114,15 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
 
     /** A gateway around {@code core}; the core outlives the verticle, so a redeployed shell keeps its books. */
     public GatewayVerticle(GatewayOptions options, GatewayCore core) {
+        this(options, core, null);
+    }
+
+    /** A gateway around {@code core} that commits the core's books to {@code store} (null: none) before acknowledging. */
+    public GatewayVerticle(GatewayOptions options, GatewayCore core, GatewayStore store) {
         this.options = options;
         this.core = core;
+        this.store = store;
+        this.acks = new Acks(2 * options.core().ingestCapacity()); // queued plus applied-not-yet-committed
         this.registry = new PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
     }
 
@@ -99,12 +133,26 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         MqttClientOptions mqtt = new MqttClientOptions().setClientId(options.clientId()).setCleanSession(false)
                 .setKeepAliveInterval(KEEPALIVE_SECONDS).setAutoKeepAlive(true).setMaxInflightQueue(MQTT_INFLIGHT)
                 .setMaxMessageSize(MQTT_MAX_MESSAGE_BYTES);
-        mqtt.setAutoAck(true); // returns void: not chainable
+        mqtt.setAutoAck(false); // acknowledged once applied (and committed): see the class comment; returns void: not chainable
         if (options.mqttUser() != null) mqtt.setUsername(options.mqttUser()).setPassword(options.mqttPassword());
+        if (store != null) storeThread = vertx.createSharedWorkerExecutor("storyloop-gateway-store-" + options.clientId(), 1);
         client = MqttClient.create(vertx, mqtt);
         client.publishHandler(message -> {
-            core.enqueue(System.nanoTime(), message.topicName(), message.payload().getBytes());
-            scheduleDrain();
+            if (BROKER_DROPPED_TOPIC.equals(message.topicName())) {
+                brokerCounter(message);
+                return;
+            }
+            MqttPublishMessage ack = message.qosLevel() == MqttQoS.AT_MOST_ONCE ? null : message;
+            if (stopping || acks.full()) {
+                ignoredWhileStopping++; // not acknowledged: the broker delivers it again to the next process
+                return;
+            }
+            if (core.enqueue(System.nanoTime(), message.topicName(), message.payload().getBytes())) {
+                acks.received(ack, connection);
+                scheduleDrain();
+            } else {
+                if (ack != null) ack.ack(); // refused and counted as ingest-full by the core: the broker must not resend it for ever
+            }
         });
         client.publishCompletionHandler(packetId -> {
             inflight = Math.max(0, inflight - 1);
@@ -117,6 +165,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         client.closeHandler(v -> {
             if (!stopping) LOG.log(System.Logger.Level.WARNING, "MQTT connection to " + options.brokerHost() + ":" + options.brokerPort() + " closed; reconnecting");
             connected = false;
+            connection++; // packet ids of the old connection mean nothing on the next one; the broker resends those messages
             inflight = 0;
             if (!stopping) scheduleReconnect();
         });
@@ -136,13 +185,23 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         return Future.succeededFuture(); // serving starts at once; the MQTT connection follows with its retries
     }
 
+    /**
+     * Stops taking messages, applies what was received, commits and acknowledges it, then
+     * disconnects: a graceful stop loses nothing and applies nothing twice.
+     */
     @Override
     public Future<?> stop() {
         stopping = true;
-        core.attach(Outbox.NONE);
         if (tickTimer >= 0) vertx.cancelTimer(tickTimer);
         for (MessageConsumer<?> consumer : consumers) consumer.unregister();
-        return client != null && client.isConnected() ? client.disconnect().recover(e -> Future.succeededFuture()) : Future.succeededFuture();
+        while (core.backlog() > 0) applied(core.drain(System.nanoTime(), DRAIN_BATCH));
+        core.attach(Outbox.NONE);
+        Promise<Void> quiet = Promise.promise();
+        quietWaiters.add(quiet);
+        persist();
+        return quiet.future().compose(v -> client != null && client.isConnected()
+                        ? client.disconnect().recover(e -> Future.succeededFuture()) : Future.<Void>succeededFuture())
+                .eventually(() -> storeThread == null ? Future.succeededFuture() : storeThread.close());
     }
 
     // ---- MQTT ----------------------------------------------------------------------------------
@@ -154,6 +213,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
             for (Topics.Kind kind : new Topics.Kind[] {Topics.Kind.TELEMETRY, Topics.Kind.ACK, Topics.Kind.STATUS}) {
                 filters.put(kind.allDevicesFilter(), MqttQoS.AT_LEAST_ONCE.value());
             }
+            filters.put(BROKER_DROPPED_TOPIC, MqttQoS.AT_MOST_ONCE.value()); // refused (granted 0x80) by a broker whose ACL hides $SYS: then only gaps count
             return client.subscribe(filters);
         }).onSuccess(packetId -> {
             connected = true;
@@ -174,6 +234,18 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         vertx.setTimer(1 + jitter.nextLong(ceiling), id -> connect());
     }
 
+    /** Mosquitto's drop counter, published every {@code sys_interval} (10 s by default) as decimal text. */
+    private void brokerCounter(MqttPublishMessage message) {
+        if (message.qosLevel() != MqttQoS.AT_MOST_ONCE && !stopping) message.ack();
+        String text = message.payload().toString(java.nio.charset.StandardCharsets.US_ASCII).trim();
+        try {
+            if (text.length() > 19) throw new NumberFormatException("too long");
+            core.brokerDropCounter(System.nanoTime(), Long.parseLong(text));
+        } catch (NumberFormatException e) {
+            badBrokerCounters++; // a broker that is not Mosquitto, or a client publishing on $SYS: counted, ignored
+        }
+    }
+
     private void scheduleDrain() {
         if (drainScheduled) return;
         drainScheduled = true;
@@ -181,9 +253,78 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
     }
 
     private void drain() {
-        core.drain(System.nanoTime(), DRAIN_BATCH);
+        applied(core.drain(System.nanoTime(), DRAIN_BATCH));
         if (core.backlog() > 0) context.runOnContext(v -> drain()); // let I/O in between batches
         else drainScheduled = false;
+    }
+
+    /** The core applied the oldest {@code count} queued messages: they are acknowledged once their effect is durable. */
+    private void applied(int count) {
+        acks.applied(count);
+        persist();
+    }
+
+    /**
+     * Commits the books of the devices that changed and then acknowledges the messages applied
+     * before them; one batch at a time on the store's thread, the next one taking everything that
+     * piled up meanwhile (so a slow disk makes batches bigger, not more). Without a store the
+     * messages are acknowledged at once.
+     */
+    private void persist() {
+        if (writing) return; // the running batch calls this again when it is done
+        int pendingAcks = acks.waitingForCommit();
+        List<String> evicted = new ArrayList<>(0);
+        core.takeEvicted(evicted);
+        if (store == null || (core.dirtyDevices() == 0 && evicted.isEmpty())) {
+            dirtyTaken.clear();
+            core.takeDirty(dirtyTaken, Integer.MAX_VALUE); // nothing to keep: no store
+            dirtyTaken.clear();
+            acknowledgeCommitted(pendingAcks);
+            wakeQuietWaiters();
+            return;
+        }
+        dirtyTaken.clear();
+        core.takeDirty(dirtyTaken, Integer.MAX_VALUE); // bounded by the registry's cap: one entry per device
+        List<DeviceState> batch = new ArrayList<>(dirtyTaken.size());
+        for (DeviceRecord record : dirtyTaken) {
+            long[] window = new long[SequenceWindow.savedLongs(options.core().replayWindow())];
+            record.sequences().saveTo(window);
+            batch.add(new DeviceState(record.id(), record.commandSequence(), window));
+        }
+        dirtyTaken.clear();
+        writing = true;
+        long started = System.nanoTime();
+        storeThread.<Void>executeBlocking(() -> {
+            store.write(batch, evicted);
+            return null;
+        }, true).onComplete(result -> {
+            writing = false;
+            storeCommit.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            if (result.succeeded()) {
+                acknowledgeCommitted(pendingAcks);
+            } else {
+                // Not acknowledged: the broker redelivers these to the next process. The gateway cannot keep books it cannot save.
+                storeFailures++;
+                LOG.log(System.Logger.Level.ERROR, "the durable store failed; messages stay unacknowledged", result.cause());
+                for (DeviceState state : batch) core.keepDirty(state.id()); // the next batch tries these books again
+                for (Promise<Void> waiter : quietWaiters) waiter.tryComplete(); // a stop goes on: what is unacknowledged is redelivered
+                quietWaiters.clear();
+                return;
+            }
+            persist();
+        });
+    }
+
+    private void acknowledgeCommitted(int count) {
+        boolean live = client.isConnected();
+        for (int i = 0; i < count; i++) acks.commitOldest(live ? connection : -1);
+    }
+
+    private void wakeQuietWaiters() {
+        if (writing || core.backlog() > 0 || acks.waitingForCommit() > 0 || quietWaiters.isEmpty()) return;
+        List<Promise<Void>> waiting = new ArrayList<>(quietWaiters);
+        quietWaiters.clear();
+        for (Promise<Void> waiter : waiting) waiter.tryComplete();
     }
 
     // ---- outbox --------------------------------------------------------------------------------
@@ -276,24 +417,31 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
 
     private void health(Message<JsonObject> request) {
         request.reply(new JsonObject().put("mqtt", connected ? "connected" : "disconnected").put("devices", core.devices())
-                .put("backlog", core.backlog()));
+                .put("backlog", core.backlog()).put("store", store == null ? "none" : storeFailures == 0 ? "ok" : "failing")
+                .put("throttled", core.throttled()).put("brokerDropped", core.brokerDropped())
+                .put("dropsPerSecond", core.dropsPerSecond(System.nanoTime())));
     }
 
-    /** The core's books in one JSON object (the HTTP API's /api/stats, the CLI's status line). */
     private JsonObject stats() {
+        return books(core, connected ? "connected" : "disconnected")
+                .put("reconnects", (long) reconnects.count()).put("connectionErrors", (long) connectionErrors.count());
+    }
+
+    /** The core's books in one JSON object (the HTTP API's /api/stats, the CLI's status and summary lines); read on the core's thread or once it is quiet. */
+    public static JsonObject books(GatewayCore core, String mqttState) {
         JsonObject rejects = new JsonObject();
         for (Rejection reason : Rejection.values()) {
             if (core.rejected(reason) > 0) rejects.put(reason.label(), core.rejected(reason));
         }
-        return new JsonObject().put("mqtt", connected ? "connected" : "disconnected").put("devices", core.devices())
+        return new JsonObject().put("mqtt", mqttState).put("devices", core.devices())
                 .put("framesIn", core.framesIn()).put("telemetryAccepted", core.telemetryAccepted())
                 .put("received", core.receivedTotal()).put("missing", core.missingTotal()).put("duplicates", core.duplicatesTotal())
                 .put("reordered", core.reorderedTotal()).put("staleDevices", core.staleDevices()).put("rejected", core.rejectedTotal())
                 .put("rejects", rejects).put("backlog", core.backlog()).put("peakBacklog", core.peakBacklog())
-                .put("throttled", core.throttled()).put("commandsSent", core.commandsSent()).put("commandsAcked", core.commandsAcked())
+                .put("throttled", core.throttled()).put("throttlesOnDrops", core.throttlesOnDrops()).put("brokerDropped", core.brokerDropped())
+                .put("commandsSent", core.commandsSent()).put("commandsAcked", core.commandsAcked())
                 .put("commandsTimedOut", core.commandsTimedOut()).put("commandsRefused", core.commandsRefused())
-                .put("evicted", core.evicted()).put("resyncs", core.resyncs()).put("epoch", core.epoch())
-                .put("reconnects", (long) reconnects.count()).put("connectionErrors", (long) connectionErrors.count());
+                .put("evicted", core.evicted()).put("resyncs", core.resyncs()).put("epoch", core.epoch());
     }
 
     // ---- metrics -------------------------------------------------------------------------------
@@ -316,6 +464,11 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         Gauge.builder(p + "ingest.backlog", core, GatewayCore::backlog).description("frames waiting to be processed").register(registry);
         Gauge.builder(p + "flow.throttled", core, c -> c.throttled() ? 1 : 0).register(registry);
         FunctionCounter.builder(p + "flow.throttles", core, GatewayCore::throttles).register(registry);
+        FunctionCounter.builder(p + "flow.throttles.on.drops", core, GatewayCore::throttlesOnDrops)
+                .description("throttles started because drops kept coming (sequence gaps, the broker's drop counter)").register(registry);
+        FunctionCounter.builder(p + "broker.dropped", core, GatewayCore::brokerDropped)
+                .description("messages the broker reported dropping ($SYS/broker/publish/messages/dropped) since the gateway first read it").register(registry);
+        FunctionCounter.builder(p + "broker.counter.bad", this, v -> v.badBrokerCounters).register(registry);
         FunctionCounter.builder(p + "commands.sent", core, GatewayCore::commandsSent).register(registry);
         FunctionCounter.builder(p + "commands.acked", core, GatewayCore::commandsAcked).register(registry);
         FunctionCounter.builder(p + "commands.timed.out", core, GatewayCore::commandsTimedOut).register(registry);
@@ -324,6 +477,11 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         reconnects = Counter.builder(p + "mqtt.reconnects").register(registry);
         connectionErrors = Counter.builder(p + "mqtt.connection.errors").register(registry);
         outgoingDropped = Counter.builder(p + "mqtt.outgoing.dropped").register(registry);
+        FunctionCounter.builder(p + "mqtt.unacknowledged.left", this, v -> v.ignoredWhileStopping)
+                .description("messages left unacknowledged (stopping, or the acknowledgement ring full), for the broker to resend").register(registry);
+        FunctionCounter.builder(p + "store.failures", this, v -> v.storeFailures).register(registry);
+        storeCommit = Timer.builder(p + "store.commit.latency").description("one batch of device books written and committed")
+                .publishPercentileHistogram().register(registry);
         processing = Timer.builder(p + "processing.latency").description("from arrival to processed, queueing included")
                 .publishPercentileHistogram().register(registry);
     }
@@ -334,5 +492,10 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
 
     public boolean isConnected() {
         return connected;
+    }
+
+    /** Store commit latency so far (count, mean, max), for the test log and the README's figures. */
+    public Timer storeCommitLatency() {
+        return storeCommit;
     }
 }

@@ -253,4 +253,63 @@ class GatewayCoreTest {
         assertThat(off.device("pi-1").sequences().missing()).isEqualTo(2);
         assertThat(out.published).isEmpty();
     }
+
+    /** A core whose policy slows devices to 2 frames/s: drops steer only such a policy. */
+    final GatewayCore rated = new GatewayCore(GatewayConfig.defaults().withStale(S, 3).withCommands(2, 5 * S)
+            .withIngest(100, new GatewayConfig.Flow(true, 10, 2, 2_000)), Keyring.development(), out);
+
+    @Test
+    void shouldNotSteerOnDropsWithoutAThrottledRate() {
+        core.handle(0, Topics.telemetry("pi-1"), telemetry("pi-1", 0));
+        core.handle(S / 5, Topics.telemetry("pi-1"), telemetry("pi-1", 10));
+        assertThat(core.throttled()).as("pausing on drops would make devices drop more").isFalse();
+        assertThat(core.dropsPerSecond(S / 5)).as("still counted").isPositive();
+    }
+
+    @Test
+    void shouldThrottleOnRisingGapsWithAnEmptyQueueAndReleaseOnceTheyStop() {
+        rated.handle(0, Topics.telemetry("pi-1"), telemetry("pi-1", 0));
+        rated.handle(S / 10, Topics.telemetry("pi-1"), telemetry("pi-1", 3));       // 2 lost: not yet pressure
+        assertThat(rated.throttled()).isFalse();
+        rated.handle(S / 5, Topics.telemetry("pi-1"), telemetry("pi-1", 6));        // 4 lost in a second: the broker is dropping
+        assertThat(rated.backlog()).isZero();
+        assertThat(rated.throttled()).as("gaps throttle even with no local backlog").isTrue();
+        assertThat(rated.throttlesOnDrops()).isEqualTo(1);
+        assertThat(out.decoded(0).credits()).as("slowed, not paused: a paused device would drop more and hide its gaps").isEqualTo(Frame.U32_MAX);
+        assertThat(out.decoded(0).rateMilliHz()).as("the policy's throttled rate").isEqualTo(2_000);
+
+        for (int s = 7; s < 17; s++) rated.enqueue(S / 4, Topics.telemetry("pi-1"), telemetry("pi-1", s)); // backlog 10: high watermark
+        assertThat(out.decoded(out.published.size() - 1).rateMilliHz()).as("a backlog throttles to the policy's rate too").isEqualTo(2_000);
+        rated.drain(S / 3, 100);
+        assertThat(rated.throttled()).as("the backlog is gone, the drops are recent").isTrue();
+        assertThat(out.decoded(out.published.size() - 1).rateMilliHz()).isEqualTo(2_000);
+
+        rated.tick(4 * S);
+        assertThat(rated.throttled()).as("not yet quiet for " + GatewayCore.DROP_QUIET_SECONDS + " s").isTrue();
+        rated.tick(S / 5 + GatewayCore.DROP_QUIET_SECONDS * S);
+        assertThat(rated.throttled()).isFalse();
+        assertThat(rated.releases()).isEqualTo(1);
+        assertThat(rated.throttles()).as("one throttle that changed its way twice").isEqualTo(1);
+    }
+
+    @Test
+    void shouldThrottleOnTheBrokersDropCounterAndNotOnItsFirstReading() {
+        rated.handle(0, Topics.telemetry("pi-1"), telemetry("pi-1", 0));
+        rated.brokerDropCounter(S, 5_000);                 // drops from before this gateway: not news
+        assertThat(rated.throttled()).isFalse();
+        assertThat(rated.brokerDropped()).isZero();
+        rated.brokerDropCounter(2 * S, 5_010);
+        assertThat(rated.throttled()).isTrue();
+        assertThat(rated.brokerDropped()).isEqualTo(10);
+        rated.brokerDropCounter(3 * S, 3);                 // the broker restarted: 3 new drops
+        assertThat(rated.brokerDropped()).isEqualTo(13);
+    }
+
+    @Test
+    void shouldNotTakeReorderingForLoss() {
+        long now = 0;
+        for (long s : new long[] {0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9}) rated.handle(now += S / 20, Topics.telemetry("pi-1"), telemetry("pi-1", s));
+        assertThat(rated.missingTotal()).isZero();
+        assertThat(rated.throttled()).as("every gap was filled by a late frame").isFalse();
+    }
 }

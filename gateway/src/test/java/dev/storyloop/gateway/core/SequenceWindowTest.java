@@ -36,12 +36,43 @@ class SequenceWindowTest {
 
     @Test
     void shouldCountFramesLostBeforeTheFirstOneWhenTheDeviceStartedAtZero() {
+        SequenceWindow fresh = new SequenceWindow(64);
+        fresh.accept(5);
+        assertThat(fresh.missing()).as("a device starts at 0: 0..4 were lost").isEqualTo(5);
+        assertThat(fresh.accept(3)).isEqualTo(LATE);
+        assertThat(fresh.missing()).isEqualTo(4);
+    }
+
+    @Test
+    void shouldNotInventMissingFramesBelowTheFirstOneSeenAfterARestartWithoutBooks() {
         SequenceWindow early = new SequenceWindow(64);
+        early.baselineAtFirstSight();
         early.accept(5);
-        assertThat(early.missing()).isEqualTo(5);
+        assertThat(early.missing()).as("a restarted gateway's first sight of the device: 0..4 may have been applied before").isZero();
+        assertThat(early.accept(3)).as("below the baseline, inside the window: late").isEqualTo(LATE);
+        assertThat(early.missing()).isZero();
+        early.accept(7);
+        assertThat(early.missing()).isEqualTo(1);
         SequenceWindow late = new SequenceWindow(64);
         late.accept(1_000);
         assertThat(late.missing()).as("joined late: nothing before is known").isZero();
+    }
+
+    @Test
+    void shouldRefuseReplaysAndKeepItsBooksAfterARestore() {
+        SequenceWindow before = new SequenceWindow(64);
+        for (long s : new long[] {0, 1, 2, 5, 6}) before.accept(s);
+        long[] saved = new long[SequenceWindow.savedLongs(64)];
+        before.saveTo(saved);
+
+        SequenceWindow after = new SequenceWindow(64);
+        assertThat(after.restore(saved)).isTrue();
+        assertThat(after.accept(5)).as("a captured frame replayed after the restart").isEqualTo(DUPLICATE);
+        assertThat(after.accept(3)).isEqualTo(LATE);
+        assertThat(after.accept(7)).isEqualTo(NEW);
+        assertThat(after.missing()).as("only 4 never came").isEqualTo(1);
+        assertThat(after.received()).isEqualTo(7);
+        assertThat(after.restore(new long[SequenceWindow.savedLongs(128)])).as("another window size").isFalse();
     }
 
     @Test
