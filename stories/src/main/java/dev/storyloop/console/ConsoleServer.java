@@ -196,14 +196,8 @@ public final class ConsoleServer implements AutoCloseable {
             answerWhenReady(ctx, probes, deadline);
         });
         router.get("/events").handler(ctx -> {
-            if (streams.incrementAndGet() > STREAMS_MAX) {
-                streams.decrementAndGet();
-                ctx.response().setStatusCode(503).end("too many console pages open (" + STREAMS_MAX + ")\n");
-                return;
-            }
-            HttpServerResponse response = ctx.response().setChunked(true)
-                    .putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-store");
-            response.write(": storyloop console\n\n");
+            HttpServerResponse response = openEventStream(ctx, streams);
+            if (response == null) return;
             long[] lastWarning = new long[DEVICES_MAX];
             Vertx vertx = ctx.vertx();
             long timer = vertx.setPeriodic(PUSH_EVERY_MILLIS, id -> {
@@ -258,14 +252,8 @@ public final class ConsoleServer implements AutoCloseable {
             json(ctx, new JsonObject().put("paused", false));
         });
         router.get("/events").handler(ctx -> {
-            if (streams.incrementAndGet() > STREAMS_MAX) {
-                streams.decrementAndGet();
-                ctx.response().setStatusCode(503).end("too many console pages open (" + STREAMS_MAX + ")\n");
-                return;
-            }
-            HttpServerResponse response = ctx.response().setChunked(true)
-                    .putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-store");
-            response.write(": storyloop console\n\n");
+            HttpServerResponse response = openEventStream(ctx, streams);
+            if (response == null) return;
             long[] lastWarning = {0};
             Vertx vertx = ctx.vertx();
             long timer = vertx.setPeriodic(PUSH_EVERY_MILLIS, id -> {
@@ -360,5 +348,21 @@ public final class ConsoleServer implements AutoCloseable {
 
     private static void json(RoutingContext ctx, JsonObject body) {
         ctx.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store").end(body.encode());
+    }
+
+    /**
+     * Opens a server-sent event stream, or answers 503 when {@link #STREAMS_MAX} pages are already open
+     * (then null); the caller decrements {@code streams} when its stream ends.
+     */
+    private static HttpServerResponse openEventStream(RoutingContext ctx, AtomicInteger streams) {
+        if (streams.incrementAndGet() > STREAMS_MAX) {
+            streams.decrementAndGet();
+            ctx.response().setStatusCode(503).end("too many console pages open (" + STREAMS_MAX + ")\n");
+            return null;
+        }
+        HttpServerResponse response = ctx.response().setChunked(true)
+                .putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-store");
+        response.write(": storyloop console\n\n");
+        return response;
     }
 }
