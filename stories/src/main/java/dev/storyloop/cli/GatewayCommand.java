@@ -69,6 +69,15 @@ final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--no-flow-control", description = "Never ask devices to slow down (stories show the broker dropping instead).")
     boolean noFlowControl;
 
+    @Option(names = "--throttle-rate", defaultValue = "0", description = "Frames per second each device may send while the gateway"
+            + " throttles (0: none, devices hold their frames until released; default: ${DEFAULT-VALUE}). Drops the gateway only sees"
+            + " as gaps or in the broker's counter throttle devices only when this is above 0: pausing them would make the broker drop more.")
+    double throttleRatePerSecond;
+
+    @Option(names = "--evict-after", defaultValue = "24h", converter = Units.DurationNanos.class,
+            description = "Forget a device silent this long (default: ${DEFAULT-VALUE}); its next signed frame registers it again.")
+    long evictAfterNanos;
+
     @Option(names = "--status-every", defaultValue = "10s", converter = Units.DurationNanos.class,
             description = "Status line interval (default: ${DEFAULT-VALUE}).")
     long statusNanos;
@@ -175,8 +184,20 @@ final class GatewayCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cli, "--keys: " + e.getMessage());
         }
-        GatewayConfig core = GatewayConfig.defaults().withMaxDevices(maxDevices);
-        if (noFlowControl) core = core.withIngest(core.ingestCapacity(), GatewayConfig.Flow.off());
+        if (!(throttleRatePerSecond >= 0 && throttleRatePerSecond <= 1_000_000)) {
+            throw new CommandLine.ParameterException(cli, "--throttle-rate must be 0..1000000 frames per second");
+        }
+        if (noFlowControl && throttleRatePerSecond > 0) throw new CommandLine.ParameterException(cli, "--throttle-rate needs flow control on");
+        if (evictAfterNanos < 60_000_000_000L) throw new CommandLine.ParameterException(cli, "--evict-after must be at least 1m");
+        GatewayConfig core = GatewayConfig.defaults().withMaxDevices(maxDevices).withEvictAfter(evictAfterNanos);
+        GatewayConfig.Flow flow = core.flow();
+        if (noFlowControl) {
+            flow = GatewayConfig.Flow.off();
+        } else if (throttleRatePerSecond > 0) {
+            long milliHz = Math.max(1, Math.round(throttleRatePerSecond * 1_000));
+            flow = new GatewayConfig.Flow(true, flow.highWatermark(), flow.lowWatermark(), milliHz);
+        }
+        core = core.withIngest(core.ingestCapacity(), flow);
         GatewayOptions options = GatewayOptions.local(uri.getHost(), port, token).withHttp(httpHost, httpPort).withKeyring(keyring).withCore(core);
         if (mqttUser != null) options = options.withCredentials(mqttUser, readSecret(cli, mqttPasswordFile, "--mqtt-password-file"));
         return options;

@@ -71,5 +71,9 @@ class GatewayCommandTest {
         assertThat(cli.run("gateway", "--broker", "tcp://127.0.0.1:1883", "--token-file", token.toString(), "--keys", badKeys.toString())).isEqualTo(2);
         assertThat(cli.err.toString()).contains("keys:1: the key is not hex");
         assertThat(cli.run("gateway", "--broker", "tcp://127.0.0.1:1883", "--token-file", token.toString(), "--dev-fleet", "--http-port", "70000")).isEqualTo(2);
+        assertThat(cli.run("gateway", "--broker", "tcp://127.0.0.1:1883", "--token-file", token.toString(), "--dev-fleet", "--throttle-rate", "-1")).isEqualTo(2);
+        assertThat(cli.run("gateway", "--broker", "tcp://127.0.0.1:1883", "--token-file", token.toString(), "--dev-fleet", "--throttle-rate", "5",
+                "--no-flow-control")).isEqualTo(2);
+        assertThat(cli.run("gateway", "--broker", "tcp://127.0.0.1:1883", "--token-file", token.toString(), "--dev-fleet", "--evict-after", "1s")).isEqualTo(2);
     }
 }
