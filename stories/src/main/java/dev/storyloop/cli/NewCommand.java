@@ -38,7 +38,7 @@ final class NewCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), dir + " already exists");
         }
         String title = Character.toUpperCase(slug.charAt(0)) + slug.substring(1).replace('-', ' ');
-        Files.writeString(dir.resolve("scenario.yaml"), template().replace("TITLE", title).replace("SLUG", slug));
+        Files.writeString(dir.resolve("scenario.yaml"), template().replace("TITLE", title).replace("STORY_DIR", dir.toString()));
         Files.writeString(dir.resolve("story.md"), STORY.replace("TITLE", title));
         spec.commandLine().getOut().println("created " + dir + "/scenario.yaml and story.md; run: ./storyloop run " + dir);
         spec.commandLine().getOut().flush();
@@ -65,7 +65,7 @@ final class NewCommand implements Callable<Integer> {
     }
 
     static final String TEMPLATE = """
-            # TITLE: the world of the story and the claims it makes. Run: ./storyloop run stories/SLUG
+            # TITLE: the world of the story and the claims it makes. Run: ./storyloop run STORY_DIR
             # Every key below is optional except title, duration and expect; durations: 250ms, 1s, 2m; sizes: 512, 64KiB.
             # How to write claims, link numbers from story.md, refute, vary and plot: stories/README.md.
             title: TITLE
@@ -137,10 +137,15 @@ final class NewCommand implements Callable<Integer> {
             expect:
               - id: nothing-lost         # [a-z0-9-]; story.md links it: results/summary.md#nothing-lost
                 claim: "Nothing is lost"
-                metric: run.device.unreceived
-                op: "=="                 # == != < <= > >= contains
+                metric: run.device.unreceived   # readings sampled but never received: cannot see a device that sampled nothing
+                op: "=="                 # == != < <= > >= contains (quote the op: YAML reads a bare > as a block)
                 value: 0                 # or other: another.metric; tolerance: for ==
                 # refuted: true          # the story says this does NOT hold; the run fails only if it holds
+              - id: nobody-silent
+                claim: "...and every device was heard from"
+                metric: run.device.silent       # devices the gateway never received anything from (dead from boot, say)
+                op: "=="
+                value: 0
             # Metrics a claim can name as VARIANT.metric (./storyloop metrics tells what each means):
             METRICS
             """;

@@ -90,7 +90,7 @@ class RunCommandTest {
                     refuted: true
                 """);
         assertThat(cli.run("run", story.toString())).as(cli.err.toString()).isZero();
-        assertThat(cli.out.toString()).contains("refuted, as the story says", "1 story: 1 claim(s) held, 1 refuted as the story says, 0 failed");
+        assertThat(cli.out.toString()).contains("refuted, as the story says", "1 story: 2 claim(s) held, 1 refuted as the story says, 0 failed");
         String summary = Files.readString(story.resolve("results/summary.md"));
         assertThat(summary).contains("`./storyloop run " + story + " --seed 1`", "<a id=\"refuted-as-told\"></a>", "| refuted, as the story says |",
                 "<a id=\"m-run.device.sampled\"></a>");

@@ -140,7 +140,7 @@ public final class StoryRunner {
         String row = "  %-4s %-" + idWidth + "s  %-" + width + "s  %-40s  %s%n";
         out.append(String.format(Locale.ROOT, row, "", "id", "claim", "expected", "measured"));
         for (ClaimResult c : result.claims()) {
-            String measured = c.measured() + (c.claim().refuted() ? " (" + c.verdict() + ")" : "");
+            String measured = c.measured() + (c.claim().refuted() && !c.noData() ? " (" + c.verdict() + ")" : "");
             out.append(String.format(Locale.ROOT, row, c.passes() ? "ok" : "FAIL", c.claim().id(), c.claim().claim(), c.claim().describe(),
                     measured));
         }

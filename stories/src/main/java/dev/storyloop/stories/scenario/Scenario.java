@@ -59,8 +59,8 @@ public record Scenario(String title, String summary, long seed, Duration duratio
         for (LoadChange change : load) require(change.at().nanos() < duration.nanos(), "a load change at " + change.at() + " is after the end");
         java.util.Set<String> ids = new java.util.HashSet<>();
         for (Claim claim : expect) require(ids.add(claim.id()), "claim id '" + claim.id() + "' is used twice; ids must be unique in the file");
-        long names = variants.stream().map(Variant::name).distinct().count();
-        require(names == variants.size(), "variant names must be different");
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Variant variant : variants) require(names.add(variant.name()), "variant name '" + variant.name() + "' is used twice; names must be different");
         for (Variant variant : variants) {
             require(variant.commandsEvery() == null || gateway.commands() != null, "variant '" + variant.name()
                     + "' sets commands-every, but gateway.commands is not set");
@@ -376,6 +376,7 @@ public record Scenario(String title, String summary, long seed, Duration duratio
 
         public Claim {
             require(ID.matcher(id).matches(), "claim id '" + id + "' must be lower-case letters, digits and - (at most 48)");
+            require(op != null && !op.isEmpty(), "op is empty: an unquoted > or | starts a YAML block; quote it, e.g. op: \">\"");
             require(OPS.contains(op), "op must be one of " + OPS + ", got '" + op + "'");
             require((value == null) != (other == null), "a claim needs exactly one of value and other");
             require(tolerance == null || tolerance >= 0, "tolerance must be >= 0");

@@ -230,6 +230,8 @@ public final class ScenarioFile {
         String message = e.getOriginalMessage().lines().findFirst().orElse("");
         Matcher missing = MISSING.matcher(message);
         if (missing.find()) return "missing key '" + missing.group(1) + "'";
+        Matcher unitless = Pattern.compile("Cannot construct instance of `[^`]*\\$Duration`.*from (?:Number|Integer|Floating-point) value \\(([^)]*)\\)").matcher(message);
+        if (unitless.find()) return "'" + unitless.group(1) + "' has no unit: write a duration like 250ms, 1s, 2m or 1h";
         Matcher text = Pattern.compile("no String-argument constructor/factory method to deserialize from String value \\('(.*)'\\)").matcher(message);
         if (text.find()) return "expected keys (key: value) here, found the text '" + text.group(1) + "'; is a ':' missing?";
         Matcher type = Pattern.compile("Cannot deserialize value of type `([^`]+)` from (\\w+) (?:value )?\"?([^\"]*)\"?").matcher(message);

@@ -180,5 +180,12 @@ class ScenarioFileTest {
         assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", MINIMAL + "devices:\n  count 3\n"))
                 .isInstanceOf(ScenarioFile.Invalid.class)
                 .hasMessage("s.yaml:10: devices: expected keys (key: value) here, found the text 'count 3'; is a ':' missing?");
+        assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", MINIMAL.replace("duration: 10s", "duration: 40")))
+                .isInstanceOf(ScenarioFile.Invalid.class).hasMessage("s.yaml:2: duration: '40' has no unit: write a duration like 250ms, 1s, 2m or 1h");
+        // YAML reads a bare > as the start of a folded block, so the op arrives empty.
+        assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", MINIMAL.replace("op: \"==\"", "op: >")))
+                .isInstanceOf(ScenarioFile.Invalid.class).hasMessageContaining("op is empty: an unquoted > or | starts a YAML block; quote it");
+        assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", MINIMAL + "variants:\n  - name: twice\n  - name: twice\n"))
+                .isInstanceOf(ScenarioFile.Invalid.class).hasMessageContaining("variant name 'twice' is used twice");
     }
 }
