@@ -1,5 +1,6 @@
 package dev.storyloop.stories.run;
 
+import dev.storyloop.stories.scenario.ClaimCheck;
 import dev.storyloop.stories.scenario.Scenario;
 
 import java.math.BigDecimal;
@@ -22,13 +23,13 @@ import java.util.regex.Pattern;
  */
 public final class ProseCheck {
     /** A link to one of the results: the text, the anchor, its line in story.md. */
-    private static final Pattern LINK = Pattern.compile("\\[([^\\]]+)\\]\\((?:\\./)?results/summary\\.md#([^)\\s]+)\\)");
+    private static final Pattern LINK = ClaimCheck.PROSE_LINK;
     private static final Pattern NUMBER = Pattern.compile("^[~≈]?\\s*(-?\\d{1,3}(?:,\\d{3})+|-?\\d+)(\\.\\d+)?\\s*(%)?");
     /** The prefix of a metric anchor: {@code m-VARIANT.METRIC}. */
-    public static final String METRIC_ANCHOR = "m-";
+    public static final String METRIC_ANCHOR = ClaimCheck.METRIC_ANCHOR;
 
     /** The sections of summary.md a link may point to (as a reference, not a figure). */
-    static final java.util.Set<String> SECTIONS = java.util.Set.of("claims", "comparison", "key-metrics", "plots", "scenario", "all-metrics");
+    static final java.util.Set<String> SECTIONS = ClaimCheck.SUMMARY_SECTIONS;
 
     private ProseCheck() {}
 

@@ -14,7 +14,40 @@ import java.util.regex.Pattern;
  * produce. Each problem names the file and the line of the claim.
  */
 public final class ClaimCheck {
+    /** A link in story.md to one of the results: group 1 the text, group 2 the anchor. */
+    public static final Pattern PROSE_LINK = Pattern.compile("\\[([^\\]]+)\\]\\((?:\\./)?results/summary\\.md#([^)\\s]+)\\)");
+    /** The prefix of a metric anchor in summary.md: {@code m-VARIANT.METRIC}. */
+    public static final String METRIC_ANCHOR = "m-";
+    /** The sections of summary.md a link may point to (as a reference, not a figure). */
+    public static final java.util.Set<String> SUMMARY_SECTIONS = java.util.Set.of("claims", "comparison", "key-metrics", "plots", "scenario", "all-metrics");
+
     private ClaimCheck() {}
+
+    /**
+     * Links in story.md whose target cannot exist for this scenario (no such claim id, variant or metric), found before
+     * anything runs; whether a linked number matches is checked after the run ({@code ProseCheck}).
+     */
+    public static List<String> linkProblems(String storyMarkdown, Scenario scenario) {
+        List<String> problems = new ArrayList<>();
+        List<String> variants = scenario.variants().stream().map(Scenario.Variant::name).toList();
+        List<String> ids = scenario.expect().stream().map(Scenario.Claim::id).toList();
+        String[] lines = storyMarkdown.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            java.util.regex.Matcher m = PROSE_LINK.matcher(lines[i]);
+            while (m.find()) {
+                String anchor = m.group(2);
+                if (SUMMARY_SECTIONS.contains(anchor) || anchor.startsWith("memory-of-one-device") || ids.contains(anchor)) continue;
+                String where = "story.md:" + (i + 1) + ": [" + m.group(1).trim() + "] links to #" + anchor + ": ";
+                if (anchor.startsWith(METRIC_ANCHOR)) {
+                    metric(where, "link", anchor.substring(METRIC_ANCHOR.length()), variants, Metric.World.SIMULATED, problems);
+                } else {
+                    problems.add(where + "no claim has that id" + didYouMean(anchor, ids) + "; a metric is linked as #" + METRIC_ANCHOR
+                            + "VARIANT.metric");
+                }
+            }
+        }
+        return problems;
+    }
 
     /** Every problem, one line each, or an empty list; {@code text} is the file's text, for line numbers. */
     public static List<String> problems(String file, String text, Scenario scenario, Metric.World world) {

@@ -51,7 +51,9 @@ public final class ScenarioFile {
     /** Reads {@code file} and checks its claims, plots and comparisons for {@code world}: every problem at once, before a run. */
     public static Scenario readChecked(Path file, dev.storyloop.stories.catalog.Metric.World world) throws Invalid {
         Scenario scenario = read(file);
-        List<String> problems = ClaimCheck.problems(file.toString(), text(file), scenario, world);
+        List<String> problems = new java.util.ArrayList<>(ClaimCheck.problems(file.toString(), text(file), scenario, world));
+        Path story = file.resolveSibling("story.md");
+        if (java.nio.file.Files.isRegularFile(story)) problems.addAll(ClaimCheck.linkProblems(text(story), scenario));
         if (!problems.isEmpty()) throw new Invalid(String.join("\n", problems));
         return scenario;
     }

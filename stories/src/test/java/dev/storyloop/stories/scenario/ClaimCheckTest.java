@@ -78,4 +78,23 @@ class ClaimCheckTest {
         assertThat(ClaimCheck.problems("s.yaml", text.replace("gateway_backlg", "throttled").replace("gateway.recieved", "gateway.received"),
                 ScenarioFile.parse("s.yaml", text), Metric.World.LIVE)).isNotEmpty();
     }
+
+    @Test
+    void shouldFindLinksToNothingInStoryMdBeforeTheRun() throws Exception {
+        String text = HEAD + "    metric: buggy.gateway.missing\n    op: \"==\"\n    value: 0\n";
+        Scenario scenario = ScenarioFile.parse("s.yaml", text);
+        String story = """
+                # A check
+                It missed [0 readings](results/summary.md#first), see [the claims](results/summary.md#claims)
+                and [12](results/summary.md#m-fixed.gateway.received).
+                Then [3](results/summary.md#frist) and [4](results/summary.md#m-fixed.gateway.recieved)
+                and [5](results/summary.md#m-buggi.gateway.received).
+                """;
+        assertThat(ClaimCheck.linkProblems(story, scenario)).containsExactly(
+                "story.md:4: [3] links to #frist: no claim has that id (did you mean 'first'?); a metric is linked as #m-VARIANT.metric",
+                "story.md:4: [4] links to #m-fixed.gateway.recieved: link: unknown metric 'gateway.recieved' (did you mean 'gateway.received'"
+                        + " or 'gateway.rejected' or 'gateway.reordered'?); ./storyloop metrics lists them all",
+                "story.md:5: [5] links to #m-buggi.gateway.received: link: unknown variant 'buggi' (did you mean 'buggy'?); the variants are"
+                        + " [buggy, fixed]");
+    }
 }
