@@ -124,8 +124,17 @@ public final class ScenarioFile {
             } catch (JsonMappingException e) {
                 int line = lineOf(yaml, "name:\\s*[\"']?" + Pattern.quote(declared.name()) + "[\"']?\\s*$");
                 String field = path(e);
+                String why = why(e);
+                Matcher missing = MISSING.matcher(e.getOriginalMessage() == null ? "" : e.getOriginalMessage());
+                String misspelt = missing.find() ? misspeltKeyIn(world, e, missing.group(1)) : null;
+                if (misspelt != null) {
+                    // As at the top level: the misspelling is the mistake, not the required key it left missing.
+                    if (field.endsWith("." + missing.group(1))) field = field.substring(0, field.length() - missing.group(1).length() - 1);
+                    why = "unknown key '" + misspelt + "' (did you mean '" + missing.group(1) + "'?)";
+                    line = lineOfKeyAfter(yaml, misspelt, Math.max(line, 1));
+                }
                 throw new Invalid(name + (line > 0 ? ":" + line : "") + ": variant '" + declared.name() + "'"
-                        + (field.isEmpty() ? "" : ": " + field) + ": " + why(e));
+                        + (field.isEmpty() ? "" : ": " + field) + ": " + why);
             } catch (JsonProcessingException e) {
                 throw new Invalid(name + ": variant '" + declared.name() + "': " + e.getOriginalMessage());
             }
@@ -216,6 +225,16 @@ public final class ScenarioFile {
             if (keyAt.matcher(lines[i]).find()) return i + 1;
         }
         return near;
+    }
+
+    /** The first line at or after {@code from} (1-based) where {@code key} is written as a key, in block or flow style; else {@code from}. */
+    private static int lineOfKeyAfter(String yaml, String key, int from) {
+        String[] lines = yaml.split("\n", -1);
+        Pattern keyAt = Pattern.compile("(^|[\\s{,\\[-])" + Pattern.quote(key) + "\\s*:");
+        for (int i = from - 1; i < lines.length; i++) {
+            if (keyAt.matcher(lines[i].replaceAll("#.*", "")).find()) return i + 1;
+        }
+        return from;
     }
 
     private static String path(JsonMappingException e) {

@@ -185,6 +185,9 @@ class ScenarioFileTest {
         // YAML reads a bare > as the start of a folded block, so the op arrives empty.
         assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", MINIMAL.replace("op: \"==\"", "op: >")))
                 .isInstanceOf(ScenarioFile.Invalid.class).hasMessageContaining("op is empty: an unquoted > or | starts a YAML block; quote it");
+        assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", MINIMAL + "variants:\n  - name: short-stop\n    gateway: {stops: [{at: 10s, fro: 5s}]}\n"))
+                .isInstanceOf(ScenarioFile.Invalid.class)
+                .hasMessage("s.yaml:11: variant 'short-stop': gateway.stops[0]: unknown key 'fro' (did you mean 'for'?)");
         assertThatThrownBy(() -> ScenarioFile.parse("s.yaml", MINIMAL + "variants:\n  - name: twice\n  - name: twice\n"))
                 .isInstanceOf(ScenarioFile.Invalid.class).hasMessageContaining("variant name 'twice' is used twice");
     }
