@@ -74,6 +74,12 @@ final class GatewayCommand implements Callable<Integer> {
             + " as gaps or in the broker's counter throttle devices only when this is above 0: pausing them would make the broker drop more.")
     double throttleRatePerSecond;
 
+    @Option(names = "--client-id", defaultValue = GatewayOptions.CLIENT_ID_DEFAULT, description = "The gateway's MQTT client id"
+            + " (default: ${DEFAULT-VALUE}). Its persistent session holds the frames published while it is away: every gateway"
+            + " process of one deployment uses the same id, and no other client may (the broker hands the session to the newest"
+            + " connection with that id).")
+    String clientId;
+
     @Option(names = "--evict-after", defaultValue = "24h", converter = Units.DurationNanos.class,
             description = "Forget a device silent this long (default: ${DEFAULT-VALUE}); its next signed frame registers it again.")
     long evictAfterNanos;
@@ -198,7 +204,9 @@ final class GatewayCommand implements Callable<Integer> {
             flow = new GatewayConfig.Flow(true, flow.highWatermark(), flow.lowWatermark(), milliHz);
         }
         core = core.withIngest(core.ingestCapacity(), flow);
-        GatewayOptions options = GatewayOptions.local(uri.getHost(), port, token).withHttp(httpHost, httpPort).withKeyring(keyring).withCore(core);
+        if (!clientId.matches("[A-Za-z0-9_-]{1,64}")) throw new CommandLine.ParameterException(cli, "--client-id must be 1-64 characters of [A-Za-z0-9_-]");
+        GatewayOptions options = GatewayOptions.local(uri.getHost(), port, token).withHttp(httpHost, httpPort).withKeyring(keyring).withCore(core)
+                .withClientId(clientId);
         if (mqttUser != null) options = options.withCredentials(mqttUser, readSecret(cli, mqttPasswordFile, "--mqtt-password-file"));
         return options;
     }

@@ -75,5 +75,6 @@ class GatewayCommandTest {
         assertThat(cli.run("gateway", "--broker", "tcp://127.0.0.1:1883", "--token-file", token.toString(), "--dev-fleet", "--throttle-rate", "5",
                 "--no-flow-control")).isEqualTo(2);
         assertThat(cli.run("gateway", "--broker", "tcp://127.0.0.1:1883", "--token-file", token.toString(), "--dev-fleet", "--evict-after", "1s")).isEqualTo(2);
+        assertThat(cli.run("gateway", "--broker", "tcp://127.0.0.1:1883", "--token-file", token.toString(), "--dev-fleet", "--client-id", "a/b")).isEqualTo(2);
     }
 }

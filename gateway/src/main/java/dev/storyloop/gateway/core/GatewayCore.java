@@ -90,6 +90,7 @@ public final class GatewayCore {
     private long resyncs;
     private long acksAccepted;
     private long statusUpdates;
+    private long statusOverruled; // "offline" statuses a later signed frame proved wrong
     private long commandsSent;
     private long commandsAcked;
     private long commandsTimedOut;
@@ -241,6 +242,13 @@ public final class GatewayCore {
                 break;
             default:
                 break;
+        }
+        // A status has no tag, a frame does: a new signed frame that arrived after an "offline" status proves the device is
+        // up, so a forged or stale "offline" cannot hold a live device offline (a real will comes after the last frame).
+        if ((verdict == SequenceWindow.Verdict.NEW || verdict == SequenceWindow.Verdict.RESYNC)
+                && Topics.STATUS_OFFLINE.equals(record.status)) {
+            record.status = null;
+            statusOverruled++;
         }
         evictionWatch.framed(record, nowNanos);
         seen(record, nowNanos);
@@ -556,6 +564,8 @@ public final class GatewayCore {
     public long telemetryAccepted() { return telemetryAccepted; }
     public long acksAccepted() { return acksAccepted; }
     public long statusUpdates() { return statusUpdates; }
+    /** "offline" statuses that a newer signed frame from the same device overruled (a forged or stale status). */
+    public long statusOverruled() { return statusOverruled; }
     public long commandsSent() { return commandsSent; }
     public long commandsAcked() { return commandsAcked; }
     public long commandsTimedOut() { return commandsTimedOut; }

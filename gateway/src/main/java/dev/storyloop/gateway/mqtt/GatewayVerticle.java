@@ -220,6 +220,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
             reconnectAttempt = 0;
             pump();
         }).onFailure(error -> {
+            connectionErrors.increment(); // a refused or failed connect is a connection error too, as the README's counter says
             LOG.log(System.Logger.Level.WARNING, "MQTT connect to " + options.brokerHost() + ":" + options.brokerPort() + " failed: " + error);
             if (client.isConnected()) client.disconnect(); // half set up: the close handler reconnects
             else scheduleReconnect();

@@ -180,6 +180,7 @@ class GatewayCoreTest {
                     registered[n] = true;
                     lastSeen[n] = now;
                     stale[n] = false;
+                    if ("offline".equals(status[n])) status[n] = null; // a new signed frame overrules an earlier "offline"
                 }
             }
         }

@@ -84,6 +84,21 @@ class GatewayHardeningTest {
     }
 
     @Test
+    void shouldLetANewSignedFrameOverruleAnOfflineStatusThatCameBeforeIt() {
+        GatewayCore core = new GatewayCore(GatewayConfig.defaults().withEpoch(1), Keyring.development(), new GatewayCoreTest.Recorded());
+        byte[] offline = Topics.STATUS_OFFLINE.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(core.handle(1, Topics.telemetry("real"), telemetry("real", 0, 1))).isNull();
+        assertThat(core.handle(2, Topics.status("real"), offline)).as("anyone may publish a status: it has no tag").isNull();
+        assertThat(core.device("real").liveness()).isEqualTo(DeviceRecord.Liveness.OFFLINE);
+        // A replay of a frame already seen proves nothing about now.
+        assertThat(core.handle(3, Topics.telemetry("real"), telemetry("real", 0, 1))).isEqualTo(Rejection.REPLAY);
+        assertThat(core.device("real").liveness()).isEqualTo(DeviceRecord.Liveness.OFFLINE);
+        assertThat(core.handle(4, Topics.telemetry("real"), telemetry("real", 1, 2))).isNull();
+        assertThat(core.device("real").liveness()).as("the device's next signed frame").isEqualTo(DeviceRecord.Liveness.ONLINE);
+        assertThat(core.statusOverruled()).isEqualTo(1);
+    }
+
+    @Test
     void shouldEvictSignedFakesThatFellSilentSoARealDeviceGetsIn() {
         long evictAfter = 60 * S;
         GatewayCore core = new GatewayCore(GatewayConfig.defaults().withEpoch(1).withMaxDevices(4).withEvictAfter(evictAfter),
