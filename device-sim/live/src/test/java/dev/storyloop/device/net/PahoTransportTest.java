@@ -21,6 +21,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,7 +43,7 @@ class PahoTransportTest {
     }
 
     @Test
-    void shouldTreatTooManyPublishesInProgressAsBackpressureAndDeliverEveryMessage(MosquittoBroker broker) throws Exception {
+    void shouldWaitForRoomInTheWindowWithoutARefusalAndDeliverEveryMessage(MosquittoBroker broker) throws Exception {
         List<String> heard = new CopyOnWriteArrayList<>();
         MqttAsyncClient subscriber = PahoClients.connect(broker, "sub", null, o -> o.setMaxInflight(1000));
         try (PahoTransport transport = new PahoTransport(broker.url(), "dev", 10, 32)) {
@@ -53,13 +55,16 @@ class PahoTransportTest {
                 @Override public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken t) {}
             });
             subscriber.subscribe("t/#", 1).waitForCompletion(3_000);
-            // The broker stops (SIGSTOP) once the device is connected, so no PUBACK can free Paho's window
-            // during the burst: the eleventh publish is refused however fast the acknowledgements would come.
-            // It continues once a refusal was counted.
-            Burst burst = new Burst(transport, 200, broker::pause);
+            // The broker stops (SIGSTOP) once the device is connected, so no PUBACK can free the window during
+            // the burst: the eleventh publish has to wait however fast the acknowledgements would come. The
+            // broker continues (SIGCONT) once the loop saw a publish waiting.
+            CountDownLatch waiting = new CountDownLatch(1);
+            Burst burst = new Burst(transport, 200, broker::pause, waiting::countDown);
             Thread thaw = new Thread(() -> {
                 try {
-                    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> transport.inflightRefusals() > 0);
+                    waiting.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 } finally {
                     broker.resume();
                 }
@@ -69,8 +74,10 @@ class PahoTransportTest {
             thaw.join();
 
             assertThat(burst.connected).isTrue();
+            assertThat(burst.waitedWhileFrozen).as("publishes waited for room while the broker was stopped").isTrue();
             assertThat(burst.succeeded).isEqualTo(200);
-            assertThat(transport.inflightRefusals()).as("more publishes than Paho's window of 10 at once").isPositive();
+            assertThat(transport.session().roomWaits()).as("publishes that waited for room").isPositive();
+            assertThat(transport.inflightRefusals()).as("Paho never had to refuse a publish (32202)").isZero();
             org.awaitility.Awaitility.await().until(() -> heard.size() >= 200);
             List<String> expected = new ArrayList<>();
             for (int i = 0; i < 200; i++) expected.add("m" + i);
@@ -129,11 +136,14 @@ class PahoTransportTest {
         int succeeded;
         final int count;
         final Runnable onConnected;
+        final Runnable onWaiting;
+        boolean waitedWhileFrozen;
 
-        Burst(PahoTransport transport, int count, Runnable onConnected) {
+        Burst(PahoTransport transport, int count, Runnable onConnected, Runnable onWaiting) {
             this.transport = transport;
             this.count = count;
             this.onConnected = onConnected;
+            this.onWaiting = onWaiting;
         }
 
         @Override
@@ -150,7 +160,11 @@ class PahoTransportTest {
             }
             boolean pending = false;
             for (Future<Boolean> publish : publishes) {
-                if (publish.poll(cx) == Poll.PENDING) pending = true; // polled in order: refused ones retry in order
+                if (publish.poll(cx) == Poll.PENDING) pending = true; // polled in order: waiting ones go in order
+            }
+            if (pending && !waitedWhileFrozen && transport.session().roomWaits() > 0) {
+                waitedWhileFrozen = true;
+                onWaiting.run();
             }
             if (pending) return Poll.PENDING;
             for (Future<Boolean> publish : publishes) if (Boolean.TRUE.equals(publish.output())) succeeded++;
