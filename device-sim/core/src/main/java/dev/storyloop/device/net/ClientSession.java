@@ -61,21 +61,24 @@ public final class ClientSession implements Transport, WakeSource {
     private final int[] inboundPacketIds;
     private int inboundHead;
     private int inboundSize;
-    private final ArrayDeque<Publish> inflight;              // QoS 1 publishes awaiting PUBACK, in send order
-    private final ArrayDeque<Publish> awaitingRoom = new ArrayDeque<>(); // in the order they first asked
-    private final ArrayDeque<Subscribe> awaitingSuback = new ArrayDeque<>();
-    private final List<Lost> lostWaiters = new ArrayList<>(); // one per waiting task: bounded by the task pool
+    private final ArrayDeque<PublishFuture> inflight;              // QoS 1 publishes awaiting PUBACK, in send order
+    private final ArrayDeque<PublishFuture> awaitingRoom = new ArrayDeque<>(); // in the order they first asked
+    private final ArrayDeque<SubscribeFuture> awaitingSuback = new ArrayDeque<>();
+    private final List<LostFuture> lostWaiters = new ArrayList<>(); // one per waiting task: bounded by the task pool
     private final WakerSlot receiver = new WakerSlot();
     private final WakerSlot roomLine = new WakerSlot();
     private final WakerSlot lossLine = new WakerSlot();
-    private final Receive receive = new Receive();
+    private final ReceiveFuture receive = new ReceiveFuture();
+    // What waits are named in dumps and traces (the text is part of a trace's digest, so it stays put).
     private final Object roomToPublish = new Object() {
-        @Override public String toString() { return "room to publish (send buffer or in-flight window) on " + name; }
+        @Override public String toString() { return "room to publish (send buffer or in-flight window) on " + wire.clientId(); }
     };
     private final Object lossWait = new Object() {
-        @Override public String toString() { return "the connection of " + name + " to be lost"; }
+        @Override public String toString() {
+            return wire.peerName() == null ? "the connection to be lost" : "the connection to " + wire.peerName() + " to be lost";
+        }
     };
-    private Connect connecting;
+    private ConnectFuture connecting;
     private volatile boolean connected; // written on the loop; status printers read it from other threads
     private String lastLossReason = "never connected";
     private long connectedAtNanos = -1;
@@ -108,18 +111,18 @@ public final class ClientSession implements Transport, WakeSource {
 
     @Override
     public Future<Boolean> connect(ConnectOptions options) {
-        return new Connect(Objects.requireNonNull(options, "options"));
+        return new ConnectFuture(Objects.requireNonNull(options, "options"));
     }
 
     @Override
     public Future<Boolean> publish(String topic, byte[] payload, int qos, boolean retained) {
         if (qos < 0 || qos > 1) throw new IllegalArgumentException("QoS must be 0 or 1");
-        return new Publish(Objects.requireNonNull(topic, "topic"), payload.clone(), qos, retained);
+        return new PublishFuture(Objects.requireNonNull(topic, "topic"), payload.clone(), qos, retained);
     }
 
     @Override
     public Future<Boolean> subscribe(String filter, int qos) {
-        return new Subscribe(Objects.requireNonNull(filter, "filter"), qos);
+        return new SubscribeFuture(Objects.requireNonNull(filter, "filter"), qos);
     }
 
     /** The one receive future of this session (one receiving task at a time). */
@@ -131,7 +134,7 @@ public final class ClientSession implements Transport, WakeSource {
 
     @Override
     public Future<String> connectionLost() {
-        Lost lost = new Lost();
+        LostFuture lost = new LostFuture();
         if (!connected) lost.finish(lastLossReason);
         return lost;
     }
@@ -161,7 +164,7 @@ public final class ClientSession implements Transport, WakeSource {
         connectedAtNanos = nowNanos;
         connections++;
         if (connecting != null) {
-            Connect waiting = connecting;
+            ConnectFuture waiting = connecting;
             connecting = null;
             waiting.finish(true);
         }
@@ -186,7 +189,7 @@ public final class ClientSession implements Transport, WakeSource {
 
     /** The PUBACK of the QoS 1 publish with this packet id; a stray one (an earlier connection's) is ignored. */
     public void onPuback(int packetId, long nowNanos) {
-        for (Publish waiting : inflight) {
+        for (PublishFuture waiting : inflight) {
             if (waiting.packetId == packetId) {
                 acknowledged(waiting, nowNanos);
                 return;
@@ -195,7 +198,7 @@ public final class ClientSession implements Transport, WakeSource {
         onRoom(nowNanos);
     }
 
-    private void acknowledged(Publish publish, long nowNanos) {
+    private void acknowledged(PublishFuture publish, long nowNanos) {
         inflight.remove(publish);
         publish.finish(true);
         onRoom(nowNanos);
@@ -203,13 +206,13 @@ public final class ClientSession implements Transport, WakeSource {
 
     /** The SUBACK of the oldest subscribe awaiting one. */
     public void onSuback(boolean granted, long nowNanos) {
-        Subscribe subscribed = awaitingSuback.pollFirst();
+        SubscribeFuture subscribed = awaitingSuback.pollFirst();
         if (subscribed != null) subscribed.finish(granted);
     }
 
     /** The medium has room again (send buffer drained, the medium's window freed): the waiting publishes look again. */
     public void onRoom(long nowNanos) {
-        Publish first = awaitingRoom.peekFirst();
+        PublishFuture first = awaitingRoom.peekFirst();
         if (first != null) first.waker.wake(this); // the first in line; it wakes the next once it has gone
     }
 
@@ -225,19 +228,19 @@ public final class ClientSession implements Transport, WakeSource {
         connected = false;
         lastLossReason = reason;
         if (connecting != null) {
-            Connect waiting = connecting;
+            ConnectFuture waiting = connecting;
             connecting = null;
             waiting.finish(false);
         }
         while (!inflight.isEmpty()) {
-            Publish unacked = inflight.pollFirst();
+            PublishFuture unacked = inflight.pollFirst();
             if (unacked.answered) wire.answerTaken(unacked.answerStamp);
             unacked.finish(unacked.answered); // a PUBACK that came before the loss still counts
         }
         while (!awaitingSuback.isEmpty()) awaitingSuback.pollFirst().finish(false);
         onRoom(lostAtNanos); // the first waiting publish finds the connection gone, and passes the word on
         if (wasUp) {
-            for (Lost waiter : lostWaiters) waiter.finish(reason);
+            for (LostFuture waiter : lostWaiters) waiter.finish(reason);
             lostWaiters.clear();
             lossLine.clear(); // the loss it was rung for is consumed
         }
@@ -303,11 +306,11 @@ public final class ClientSession implements Transport, WakeSource {
 
     // ---- the futures ---------------------------------------------------------------------------
 
-    private final class Connect extends SessionOp<Boolean> {
+    private final class ConnectFuture extends SessionOp<Boolean> {
         private final ConnectOptions options;
         private boolean started;
 
-        Connect(ConnectOptions options) {
+        ConnectFuture(ConnectOptions options) {
             super(ClientSession.this);
             this.options = options;
         }
@@ -337,11 +340,11 @@ public final class ClientSession implements Transport, WakeSource {
 
         @Override
         public String toString() {
-            return "CONNACK for " + name;
+            return "CONNACK from " + (wire.peerName() == null ? "the broker" : wire.peerName());
         }
     }
 
-    private final class Publish extends SessionOp<Boolean> {
+    private final class PublishFuture extends SessionOp<Boolean> {
         private final String topic;
         private final byte[] payload;
         private final int qos;
@@ -349,7 +352,7 @@ public final class ClientSession implements Transport, WakeSource {
         int packetId = -1;
         private boolean inLine;
 
-        Publish(String topic, byte[] payload, int qos, boolean retained) {
+        PublishFuture(String topic, byte[] payload, int qos, boolean retained) {
             super(ClientSession.this);
             this.topic = topic;
             this.payload = payload;
@@ -416,7 +419,7 @@ public final class ClientSession implements Transport, WakeSource {
             boolean wasFirst = awaitingRoom.peekFirst() == this;
             awaitingRoom.remove(this);
             inLine = false;
-            Publish next = awaitingRoom.peekFirst();
+            PublishFuture next = awaitingRoom.peekFirst();
             if (wasFirst && next != null) next.waker.wake(session);
         }
 
@@ -433,12 +436,12 @@ public final class ClientSession implements Transport, WakeSource {
         }
     }
 
-    private final class Subscribe extends SessionOp<Boolean> {
+    private final class SubscribeFuture extends SessionOp<Boolean> {
         private final String filter;
         private final int qos;
         private boolean sent;
 
-        Subscribe(String filter, int qos) {
+        SubscribeFuture(String filter, int qos) {
             super(ClientSession.this);
             this.filter = filter;
             this.qos = qos;
@@ -463,10 +466,10 @@ public final class ClientSession implements Transport, WakeSource {
         }
     }
 
-    private final class Lost extends SessionOp<String> {
+    private final class LostFuture extends SessionOp<String> {
         private final long ofConnection = connections; // a loss before the first poll still ends this wait
 
-        Lost() {
+        LostFuture() {
             super(ClientSession.this);
         }
 
@@ -491,7 +494,7 @@ public final class ClientSession implements Transport, WakeSource {
     }
 
     /** The one receive future: takes the next inbound message and acknowledges it if QoS 1. */
-    private final class Receive implements Future<InboundMessage> {
+    private final class ReceiveFuture implements Future<InboundMessage> {
         InboundMessage taken;
 
         @Override
@@ -499,7 +502,7 @@ public final class ClientSession implements Transport, WakeSource {
             drain(cx);
             if (inboundSize == 0) {
                 receiver.register(cx);
-                cx.waitingOn(ClientSession.this);
+                cx.waitingOn(wire); // the driver names its medium's messages
                 lookAgainIfQueued(receiver);
                 return Poll.PENDING;
             }

@@ -14,6 +14,14 @@ public interface SessionWire {
     /** {@link #publish} failed for good (the medium is not connected any more). */
     int FAILED = -2;
 
+    /** The client id, as waits name it in dumps and traces. */
+    String clientId();
+
+    /** The broker as waits name it ("tcp://127.0.0.1:1883"), or null for just "the broker". */
+    default String peerName() {
+        return null;
+    }
+
     /** Opens a new connection and sends CONNECT; false when not even that could start (the connect fails at once). */
     boolean open(ConnectOptions options, SessionOp<?> connect);
 

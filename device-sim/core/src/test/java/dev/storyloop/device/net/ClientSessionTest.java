@@ -31,6 +31,7 @@ class ClientSessionTest {
         SessionOp<?> lastOp;
         final List<Long> answersTaken = new ArrayList<>();
 
+        @Override public String clientId() { return "dev"; }
         @Override public boolean open(ConnectOptions options, SessionOp<?> connect) {
             actions.add("CONNECT");
             return openable;

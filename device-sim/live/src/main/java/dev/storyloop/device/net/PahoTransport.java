@@ -149,6 +149,16 @@ public final class PahoTransport extends SessionDriver implements AutoCloseable 
     // ---- the session's actions as Paho calls (loop thread) -------------------------------------
 
     @Override
+    public String clientId() {
+        return clientId;
+    }
+
+    @Override
+    public String peerName() {
+        return serverUri;
+    }
+
+    @Override
     public boolean answersOffLoop() {
         return true;
     }

@@ -46,6 +46,11 @@ public final class SimTransport extends SessionDriver implements ClientListener 
     public int inboundQueued() { return session.inboundQueued(); }
     public SimClient client() { return client; }
 
+    @Override
+    public String clientId() {
+        return client.clientId();
+    }
+
     // ---- from the simulated client: one hand-off each ------------------------------------------
 
     @Override public void onConnack(boolean sessionPresent, long now) { session.onConnack(sessionPresent, now); }
