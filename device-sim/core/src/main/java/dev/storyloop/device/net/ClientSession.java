@@ -24,7 +24,7 @@ import java.util.Objects;
  * {@link SessionWire}. Everything here runs on the loop thread. A driver whose medium answers on
  * other threads (Paho) queues the answers and hands them over in {@link SessionWire#drain}, which the
  * session calls at the start of every poll; such a driver wakes the loop through the interrupt lines
- * ({@link SessionOp#interrupt()}, {@link #receiveLine()}, {@link #roomLine()}, {@link #lossLine()}),
+ * ({@link SessionOp#interrupt()}, {@link #interruptReceiver()}, {@link #interruptRoom()}, {@link #interruptLoss()}),
  * never by calling the session from its own thread.
  *
  * <p>Operations and what ends them:
@@ -269,11 +269,16 @@ public final class ClientSession implements Transport, WakeSource {
     // ---- interrupt lines: safe from any thread, for drivers whose medium answers elsewhere ------
 
     /** Wakes the receiving task (a message was queued for the loop). */
-    public WakerSlot receiveLine() { return receiver; }
+    public void interruptReceiver() { interrupt(receiver); }
     /** Wakes the first publish waiting for room (the medium's window freed on another thread). */
-    public WakerSlot roomLine() { return roomLine; }
+    public void interruptRoom() { interrupt(roomLine); }
     /** Wakes the task that waits for the connection to be lost (a loss or a keepalive check is queued). */
-    public WakerSlot lossLine() { return lossLine; }
+    public void interruptLoss() { interrupt(lossLine); }
+
+    /** The one place a wake crosses from another thread to the loop: the executor's interrupt path. */
+    void interrupt(WakerSlot line) {
+        line.wake(this);
+    }
 
     // ---- books ---------------------------------------------------------------------------------
 

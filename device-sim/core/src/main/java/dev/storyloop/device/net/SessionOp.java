@@ -30,7 +30,7 @@ public abstract class SessionOp<T> implements Future<T> {
 
     /** Safe from any thread: wakes the waiting task so that its next poll drains the queued answer. */
     public final void interrupt() {
-        waker.wake(session);
+        session.interrupt(waker);
     }
 
     /**
@@ -42,7 +42,7 @@ public abstract class SessionOp<T> implements Future<T> {
     public final void answer(long stamp) {
         answerStamp = stamp; // published by the volatile write below
         answered = true;
-        waker.wake(session);
+        session.interrupt(waker);
     }
 
     /** Loop thread: sets the outcome once and wakes the waiting task. */

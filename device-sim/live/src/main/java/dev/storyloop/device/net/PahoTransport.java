@@ -331,7 +331,7 @@ public final class PahoTransport extends SessionDriver implements AutoCloseable 
         /** Any thread: a publish completed (or was never taken); a publish waiting for room looks again. */
         void releaseSlot() {
             inflight.decrementAndGet();
-            if (roomWanted.getAndSet(false)) session.roomLine().wake(session);
+            if (roomWanted.getAndSet(false)) session.interruptRoom();
         }
 
         void handOver(Kind kind, int packetId, boolean granted, String reason, InboundMessage message) {
@@ -347,9 +347,9 @@ public final class PahoTransport extends SessionDriver implements AutoCloseable 
         void lose(String reason) {
             handOver(Kind.CLOSED, 0, false, reason, null);
             // Whoever waits hears it: the connection's lost-waiter, the receiver, a publish waiting for room.
-            session.lossLine().wake(session);
-            session.receiveLine().wake(session);
-            session.roomLine().wake(session);
+            session.interruptLoss();
+            session.interruptReceiver();
+            session.interruptRoom();
         }
 
         @Override
@@ -363,7 +363,7 @@ public final class PahoTransport extends SessionDriver implements AutoCloseable 
             }
             handOver(Kind.MESSAGE, message.getId(), false, null, new InboundMessage(topic, message.getPayload(),
                     message.getQos(), message.isRetained(), message.isDuplicate()));
-            session.receiveLine().wake(session);
+            session.interruptReceiver();
         }
 
         @Override
@@ -397,7 +397,7 @@ public final class PahoTransport extends SessionDriver implements AutoCloseable 
                 stop();
                 timer = PING_TIMER.schedule(() -> {
                     due = true;
-                    session.lossLine().wake(session);
+                    session.interruptLoss();
                 }, Math.max(0, delayInMilliseconds), TimeUnit.MILLISECONDS);
             }
 
