@@ -456,8 +456,8 @@ public final class PahoTransport extends SessionDriver implements AutoCloseable 
     }
 
     /**
-     * Paho's callbacks for every publish: a QoS 1 PUBACK is handed over in the publish's own op (no
-     * event object per message), and the window slot is released (Paho freed its own before calling).
+     * Paho's callbacks for every publish: the window slot is released (Paho freed its own before
+     * calling), and a QoS 1 PUBACK is handed over in the publish's own op (no event object per message).
      * A failure needs no event: the loss that caused it follows and fails every outstanding publish.
      */
     private final class PublishDone implements IMqttActionListener {
@@ -465,8 +465,9 @@ public final class PahoTransport extends SessionDriver implements AutoCloseable 
         public void onSuccess(IMqttToken token) {
             Client client = clientOf(token);
             if (client == null) return;
-            if (token.getMessageId() > 0) ((SessionOp<?>) token.getUserContext()).answer(System.nanoTime()); // QoS 0: no id
+            // The slot first: the loop, woken by the answer, may publish again at once, and should find room.
             client.releaseSlot();
+            if (token.getMessageId() > 0) ((SessionOp<?>) token.getUserContext()).answer(System.nanoTime()); // QoS 0: no id
         }
 
         @Override
