@@ -57,17 +57,22 @@ public final class DeviceLoopCost {
                     double[] loopBytes = new double[rounds];
                     for (int round = 0; round < rounds; round++) {
                         long sampled0 = sampled(fleet);
+                        long parks0 = parks(fleet);
+                        long polls0 = polls(fleet);
                         CpuBooks cpu0 = CpuBooks.take(broker.pid());
                         Thread.sleep(seconds * 1_000L);
                         long sampled1 = sampled(fleet);
+                        long parks1 = parks(fleet);
+                        long polls1 = polls(fleet);
                         CpuBooks cpu1 = CpuBooks.take(broker.pid());
                         long readings = sampled1 - sampled0;
                         loopMicros[round] = cpu1.groupCpuNanos(cpu0, "device loops") / 1e3 / readings;
                         pahoMicros[round] = cpu1.groupCpuNanos(cpu0, "Paho threads") / 1e3 / readings;
                         loopBytes[round] = (double) cpu1.groupAllocatedBytes(cpu0, "device loops") / readings;
                         System.out.printf(Locale.ROOT, "QoS %d round %d: %d readings (%.0f/s): device loops %.1f us CPU and %.0f B allocated per reading, "
-                                        + "their Paho threads %.1f us per reading; %s%n", qos, round + 1, readings,
+                                        + "their Paho threads %.1f us per reading; per reading %.2f polls, %.2f parks; %s%n", qos, round + 1, readings,
                                 readings / ((cpu1.wallNanos() - cpu0.wallNanos()) / 1e9), loopMicros[round], loopBytes[round], pahoMicros[round],
+                                (double) (polls1 - polls0) / readings, (double) (parks1 - parks0) / readings,
                                 cpu1.line(cpu0, readings));
                     }
                     System.out.printf(Locale.ROOT, "QoS %d: median per reading: device loop %.1f us CPU, %.0f B allocated; Paho threads %.1f us CPU%n",
@@ -86,6 +91,24 @@ public final class DeviceLoopCost {
             }
         }
         System.exit(0);
+    }
+
+    static long parks(List<LiveDevice> fleet) {
+        long parks = 0;
+        for (LiveDevice device : fleet) parks += device.device().executor().parks();
+        return parks;
+    }
+
+    /**
+     * Polls of every task so far. The diagnostics' counters are the loop thread's plain fields, read
+     * here from another thread: a figure that may lag by a few polls, fine for a rate over seconds.
+     */
+    static long polls(List<LiveDevice> fleet) {
+        long polls = 0;
+        for (LiveDevice device : fleet) {
+            for (int slot = 0; slot < device.device().executor().taskCapacity(); slot++) polls += device.diagnostics().polls(slot);
+        }
+        return polls;
     }
 
     static long sampled(List<LiveDevice> fleet) {
