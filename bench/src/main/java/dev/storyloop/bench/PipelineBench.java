@@ -202,11 +202,11 @@ public final class PipelineBench {
                     fleet.add(LiveDevice.start(config, broker.url(), LiveBoard.withSimulatedGpio(id)));
                 }
                 Thread.sleep(WARM_UP_MILLIS); // connected and JIT-compiled
-                long r0 = GatewayIngestBench.stats(vertx, options).getLong("received");
+                long r0 = GatewayIngestBench.stats(gateway).getLong("received");
                 long refused0 = refusals(fleet);
                 CpuBooks cpu0 = CpuBooks.take(broker.pid());
                 Thread.sleep(seconds * 1_000L);
-                long r1 = GatewayIngestBench.stats(vertx, options).getLong("received");
+                long r1 = GatewayIngestBench.stats(gateway).getLong("received");
                 CpuBooks cpu1 = CpuBooks.take(broker.pid());
                 long refused1 = refusals(fleet);
                 double rate = (r1 - r0) / ((cpu1.wallNanos() - cpu0.wallNanos()) / 1e9);
@@ -223,8 +223,8 @@ public final class PipelineBench {
                 }
                 // At QoS 0 the devices can outrun the gateway: what they wrote waits in the broker's queue
                 // towards it. The books are read once it has taken everything in (nothing new for a second).
-                GatewayIngestBench.awaitProcessed(vertx, options, delivered, System.nanoTime());
-                JsonObject stats = GatewayIngestBench.stats(vertx, options);
+                GatewayIngestBench.awaitProcessed(gateway, delivered, System.nanoTime());
+                JsonObject stats = GatewayIngestBench.stats(gateway);
                 gateway.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
                 System.out.printf(Locale.ROOT, "  (b) QoS %d: %.0f msg/s; CPU per message received: %s; Paho refused %.0f publishes/s (32202)%n",
                         qos, rate, cpu1.line(cpu0, r1 - r0), (refused1 - refused0) / ((cpu1.wallNanos() - cpu0.wallNanos()) / 1e9));
@@ -367,7 +367,7 @@ public final class PipelineBench {
                 long total = (long) publishers * repeats;
                 long start = System.nanoTime();
                 started.addAll(repeat(broker, pub, qos, topics, frames, repeats));
-                long[] processed = GatewayIngestBench.awaitProcessed(vertx, options, total, start);
+                long[] processed = GatewayIngestBench.awaitProcessed(gateway, total, start);
                 awaitAll(started);
                 gateway.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
                 double rate = processed[0] / ((processed[1] - start) / 1e9);
