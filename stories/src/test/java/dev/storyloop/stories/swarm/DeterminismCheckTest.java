@@ -42,6 +42,7 @@ class DeterminismCheckTest {
             return new DeterminismCheck.Ran(run.digest(), run.metrics());
         });
 
+        System.out.println("planted nondeterminism: " + outcome.describe());
         StringBuilder plain = new StringBuilder();
         StringBuilder perturbed = new StringBuilder();
         run(scenario, false, plain, SimRunner.Progress.NONE);
