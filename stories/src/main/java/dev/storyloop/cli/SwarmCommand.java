@@ -75,6 +75,7 @@ final class SwarmCommand implements Callable<Integer> {
         if (shrink && seed == null) throw new CommandLine.ParameterException(cli, "--shrink goes with --seed N");
         if (shrink && determinism.enabled) throw new CommandLine.ParameterException(cli, "--shrink and --check-determinism are separate runs");
         if (shard != null && seed != null) throw new CommandLine.ParameterException(cli, "--shard cuts --from/--count, not one --seed");
+        if (seed != null && !shrink && this.out != null) throw new CommandLine.ParameterException(cli, "--out goes with --shrink or a range of seeds, not one --seed");
         if (shrinkRuns < 1 || shrinkRuns > Shrinker.RUNS_MAX) throw new CommandLine.ParameterException(cli, "--shrink-runs must be 1.." + Shrinker.RUNS_MAX);
         Swarm.World planted;
         try {

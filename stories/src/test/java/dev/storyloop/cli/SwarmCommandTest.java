@@ -41,6 +41,7 @@ class SwarmCommandTest {
         assertThat(new Cli().run("swarm", "--shard", "4/4", "--count", "8")).isEqualTo(2);
         assertThat(new Cli().run("swarm", "--shard", "0/4", "--count", "3")).isEqualTo(2);
         assertThat(new Cli().run("swarm", "--seed", "1", "--plant", "no-such-option: 1")).isEqualTo(2);
+        assertThat(new Cli().run("swarm", "--seed", "1", "--out", "x.json")).isEqualTo(2);
     }
 
     @Test

@@ -159,6 +159,10 @@ public final class Shards {
                 problems.add(names.get(i) + ": planted '" + r.planted() + "', but " + names.get(0) + " '" + first.planted() + "'");
             }
             if (r.seeds() != r.count()) problems.add(names.get(i) + ": ran " + r.seeds() + " of its " + r.count() + " seeds");
+            if (!r.version().equals(first.version())) {
+                // Another build may draw or run other worlds from the same seeds: its verdicts are not part of this run.
+                problems.add(names.get(i) + ": made by storyloop " + r.version() + ", but " + names.get(0) + " by " + first.version());
+            }
         }
         order.sort(Comparator.comparingLong((Integer i) -> results.get(i).from()).thenComparingInt(i -> i));
         long cursor = first.rangeFrom();

@@ -48,6 +48,8 @@ class ShardsTest {
         assertThat(Shards.merge(List.of("a"), List.of(a)).problems()).containsExactly("gap: seeds 26..100 are in no shard");
         assertThat(Shards.merge(List.of("a", "x"), List.of(a, part(2, 50, 26, 25))).problems())
                 .contains("x: part of seeds 2..51, but a of seeds 1..100");
+        Shards.Result other = new Shards.Result(Shards.FORMAT, "another", 1, 100, 1, 4, 26, 75, "", 75, 0, List.of(), List.of(), 0, 0);
+        assertThat(Shards.merge(List.of("a", "y"), List.of(a, other)).problems()).containsExactly("y: made by storyloop another, but a by test");
     }
 
     private static Shards.Result part(long rangeFrom, long rangeCount, long from, long count, Long... failing) {
