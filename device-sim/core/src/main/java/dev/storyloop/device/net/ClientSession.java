@@ -24,8 +24,14 @@ import java.util.Objects;
  * {@link SessionWire}. Everything here runs on the loop thread. A driver whose medium answers on
  * other threads (Paho) queues the answers and hands them over in {@link SessionWire#drain}, which the
  * session calls at the start of every poll; such a driver wakes the loop through the interrupt lines
- * ({@link SessionOp#interrupt()}, {@link #interruptReceiver()}, {@link #interruptRoom()}, {@link #interruptLoss()}),
- * never by calling the session from its own thread.
+ * ({@link SessionOp#interrupt()}, {@link #interruptReceiver()}, {@link #interruptRoom()},
+ * {@link #interruptLoss()}), never by calling the session from its own thread.
+ *
+ * <p>The keepalive rule kept here is when the check runs: in the poll of the connection's
+ * lost-waiter ({@link SessionWire#keepaliveTurn}), so a loop that stands still sends no PINGREQ, as
+ * in firmware whose MQTT stack shares the executor's thread. What the check does (PINGREQ after a
+ * keepalive without traffic, give up when no PINGRESP follows) stays with the medium: the
+ * simulated client's timers, Paho's {@code checkForActivity}.
  *
  * <p>Operations and what ends them:
  * <ol>

@@ -3,7 +3,6 @@ package dev.storyloop.device.net;
 import dev.storyloop.device.exec.Context;
 import dev.storyloop.device.exec.Future;
 import dev.storyloop.device.exec.Poll;
-import dev.storyloop.device.exec.WakeSource;
 import dev.storyloop.device.exec.WakerSlot;
 
 /**
@@ -79,10 +78,5 @@ public abstract class SessionOp<T> implements Future<T> {
     @Override
     public void cancel() {
         waker.clear();
-    }
-
-    /** For a driver that names the session in its wakes. */
-    public final WakeSource source() {
-        return session;
     }
 }
