@@ -86,7 +86,7 @@ public final class ClientSession implements Transport, WakeSource {
     };
     private ConnectFuture connecting;
     private volatile boolean connected; // written on the loop; status printers read it from other threads
-    private String lastLossReason = "never connected";
+    private volatile String lastLossReason = "never connected"; // a fleet's report reads it from another thread
     private long connectedAtNanos = -1;
     private long lostAtNanos = -1;
     private long connections;
@@ -344,6 +344,7 @@ public final class ClientSession implements Transport, WakeSource {
         public void cancel() {
             if (connecting == this) {
                 connecting = null;
+                lastLossReason = "connect abandoned (no CONNACK before the deadline)";
                 wire.abandon();
             }
             super.cancel();

@@ -58,6 +58,11 @@ public abstract class SessionDriver implements Transport, SessionWire {
         return session.inboundDropped();
     }
 
+    /** Why the last connection ended or the last connect failed ("never connected" before any); safe from any thread. */
+    public final String lastLossReason() {
+        return session.lastLossReason();
+    }
+
     /** Connections that reached CONNACK. */
     public final long connections() {
         return session.connections();

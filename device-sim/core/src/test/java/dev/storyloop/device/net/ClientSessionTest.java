@@ -99,6 +99,7 @@ class ClientSessionTest {
         connecting.abort(); // as a deadline does: the future's cancel hook runs
         settle();
         assertThat(wire.actions).containsExactly("CONNECT", "ABANDON");
+        assertThat(session.lastLossReason()).startsWith("connect abandoned");
         session.onConnack(false, 1); // late: nobody waits for it any more
         assertThat(wire.actions).containsExactly("CONNECT", "ABANDON");
     }
