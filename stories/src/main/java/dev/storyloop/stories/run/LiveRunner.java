@@ -3,6 +3,7 @@ package dev.storyloop.stories.run;
 import dev.storyloop.device.firmware.Device;
 import dev.storyloop.device.firmware.FirmwareConfig;
 import dev.storyloop.device.hal.LiveBoard;
+import dev.storyloop.device.live.DeviceFleet;
 import dev.storyloop.device.live.LiveDevice;
 import dev.storyloop.gateway.GatewayApp;
 import dev.storyloop.protocol.CommandCode;
@@ -37,21 +38,32 @@ import java.util.concurrent.TimeUnit;
  * {@code not_realised} metric rather than pretended.
  */
 public final class LiveRunner {
-    static final long CONNECT_WAIT_MILLIS = 30_000;
+    static final long CONNECT_WAIT_MILLIS = 30_000; // the gateway's own connect to the broker
     static final String TOKEN = "live-runner-token-0123456789";
     static final long SECOND = 1_000_000_000L;
 
     private LiveRunner() {}
 
     public static RunResult run(Scenario scenario, Scenario.Variant variant, long seed, LiveBroker brokerChoice, long durationNanos) throws Exception {
+        return run(scenario, variant, seed, brokerChoice, durationNanos, DeviceFleet.Settings.defaults());
+    }
+
+    /**
+     * As {@link #run(Scenario, Scenario.Variant, long, LiveBroker, long)}, with the fleet's loop threads,
+     * connects in flight and connect wait: a run whose devices do not all connect within the wait goes
+     * on with those that did, and its results say how many connected and why the others did not.
+     */
+    public static RunResult run(Scenario scenario, Scenario.Variant variant, long seed, LiveBroker brokerChoice, long durationNanos,
+                                DeviceFleet.Settings fleetSettings) throws Exception {
         scenario = scenario.world(variant); // the variant's sections merged over the scenario's
         Scenario.Firmware firmware = scenario.devices().firmware();
         String brokerUrl = brokerChoice.url();
         URI broker = URI.create(brokerUrl);
         Vertx vertx = Vertx.vertx(GatewayApp.vertxOptions());
-        List<LiveDevice> devices = new ArrayList<>();
+        List<LiveDevice> devices = new ArrayList<>(); // the fleet's, in start order
         SortedMap<String, Object> metrics = new TreeMap<>();
         WillObserver wills = null;
+        DeviceFleet devicesFleet = null;
         try {
             GatewayOptions options = GatewayOptions.local(broker.getHost(), broker.getPort(), TOKEN)
                     .withClientId("storyloop-live-" + variant.name() + "-" + seed)
@@ -70,29 +82,38 @@ public final class LiveRunner {
             List<String> fleet = new ArrayList<>();
             for (int n = 1; n <= scenario.devices().count(); n++) fleet.add(scenario.devices().idOf(n));
             wills = WillObserver.start(brokerUrl, options.clientId() + "-wills", fleet);
+            List<FirmwareConfig> configs = new ArrayList<>();
             for (int n = 1; n <= scenario.devices().count(); n++) {
-                FirmwareConfig config = SimRunner.firmwareConfig(scenario.devices().idOf(n), firmware, seed * 1_000_003L + n);
-                devices.add(LiveDevice.start(config, brokerUrl, LiveBoard.withSimulatedGpio(config.deviceId())));
+                configs.add(SimRunner.firmwareConfig(scenario.devices().idOf(n), firmware, seed * 1_000_003L + n));
             }
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_WAIT_MILLIS);
-            // Every device connected, and in the gateway's registry, which only a device's first tagged frame puts it in
-            // (a status does not), or the deadline passed with every device connected.
-            List<String> ids = devices.stream().map(d -> d.device().config().deviceId()).toList();
-            while (!devices.stream().allMatch(d -> d.device().isConnected()) || !allKnown(gateway, ids)) {
+            // The devices share a few loop threads and connect a bounded number at a time, all within one wait.
+            devicesFleet = DeviceFleet.start(configs, brokerUrl, config -> LiveBoard.withSimulatedGpio(config.deviceId()),
+                    (device, diagnostics) -> {}, fleetSettings);
+            devices.addAll(devicesFleet.devices());
+            DeviceFleet.ConnectReport connects = devicesFleet.awaitConnected();
+            System.err.printf("live run: %d of %d devices connected in %.1f s on %d loop thread(s), %d connecting at a time%n",
+                    connects.connected(), connects.asked(), devicesFleet.sinceLaunchNanos() / 1e9, devicesFleet.loops().size(),
+                    fleetSettings.connectsInFlight());
+            if (!connects.all()) {
+                System.err.printf("live run: %d of %d devices connected within %.0f s; running with them. Not connected: %s%n",
+                        connects.connected(), connects.asked(), fleetSettings.connectWaitNanos() / 1e9, connects.describe());
+            }
+            long deadline = System.nanoTime() + fleetSettings.connectWaitNanos();
+            // Every connected device in the gateway's registry, which only a device's first tagged frame puts it in
+            // (a status does not), or the deadline passed.
+            List<String> ids = devices.stream().filter(d -> d.device().isConnected()).map(d -> d.device().config().deviceId()).toList();
+            while (!allKnown(gateway, ids)) {
                 if (System.nanoTime() > deadline) {
-                    JsonObject books = stats(gateway);
-                    if (devices.stream().allMatch(d -> d.device().isConnected())) {
-                        // A device that has sent no frame yet (its uplink waits for a token, say) is not in the registry;
-                        // the run starts without waiting for it, as the simulated run does, and commands to it are refused.
-                        System.err.printf("live run: %d of %d devices in the gateway's registry after %d s; starting%n",
-                                books.getInteger("devices"), devices.size(), CONNECT_WAIT_MILLIS / 1000);
-                        break;
-                    }
-                    throw new IllegalStateException("the devices did not all connect: "
-                            + devices.stream().filter(d -> d.device().isConnected()).count() + " of " + devices.size() + "; gateway " + books.encode());
+                    // A device that has sent no frame yet (its uplink waits for a token, say) is not in the registry;
+                    // the run starts without waiting for it, as the simulated run does, and commands to it are refused.
+                    System.err.printf("live run: %d of %d devices in the gateway's registry after %.0f s; starting%n",
+                            stats(gateway).getInteger("devices"), ids.size(), fleetSettings.connectWaitNanos() / 1e9);
+                    break;
                 }
                 Thread.sleep(20);
             }
+            metrics.put("live.devices_connected", (long) connects.connected());
+            metrics.put("live.not_connected", connects.all() ? "" : connects.describe());
             long commandsTimer = -1;
             Scenario.Commands commands = scenario.gateway().commands();
             if (commands != null) {
@@ -108,7 +129,7 @@ public final class LiveRunner {
             wills.collect(metrics); // before the devices close: what the run did, not how it ended
             if (commandsTimer >= 0) vertx.cancelTimer(commandsTimer);
             Thread.sleep(options.core().commandTimeoutNanos() / 1_000_000L + 500); // outstanding commands end: acked or timed out
-            for (LiveDevice device : devices) device.close();
+            devicesFleet.close();
             Thread.sleep(500);
             JsonObject stats = stats(gateway);
             java.util.Map<String, Long> receivedBy = new java.util.TreeMap<>();
@@ -120,7 +141,7 @@ public final class LiveRunner {
             return new RunResult(variant.name(), metrics, List.copyOf(series), "live (not deterministic)", first.budget().report(),
                     RunResult.NO_LATENCIES, first.budget().reservations(), first.budget().budgetBytes());
         } finally {
-            for (LiveDevice device : devices) device.close();
+            if (devicesFleet != null) devicesFleet.close();
             if (wills != null) wills.close();
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }

@@ -5,6 +5,7 @@ import dev.storyloop.stories.catalog.MetricCatalog;
 import dev.storyloop.stories.scenario.Scenario;
 import dev.storyloop.stories.scenario.ScenarioFile;
 
+import dev.storyloop.device.live.DeviceFleet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -86,6 +87,12 @@ public final class StoryRunner {
      */
     public static StoryResult runLive(Path storyDir, Long seedOverride, Function<Scenario.Broker, LiveBroker> brokers, Long durationNanos)
             throws Exception {
+        return runLive(storyDir, seedOverride, brokers, durationNanos, DeviceFleet.Settings.defaults());
+    }
+
+    /** As {@link #runLive(Path, Long, Function, Long)}, with the live fleet's loop threads, connects in flight and connect wait. */
+    public static StoryResult runLive(Path storyDir, Long seedOverride, Function<Scenario.Broker, LiveBroker> brokers, Long durationNanos,
+                                      DeviceFleet.Settings fleet) throws Exception {
         Scenario scenario = ScenarioFile.readChecked(storyDir.resolve("scenario.yaml"), Metric.World.LIVE);
         long seed = seedOverride != null ? seedOverride : scenario.seed();
         long duration = durationNanos != null ? durationNanos : scenario.duration().nanos();
@@ -93,7 +100,7 @@ public final class StoryRunner {
         String where;
         try (LiveBroker broker = brokers.apply(scenario.broker())) {
             where = broker.url() + (broker.controllable() ? " (started by the runner)" : "");
-            for (Scenario.Variant variant : scenario.variants()) runs.add(LiveRunner.run(scenario, variant, seed, broker, duration));
+            for (Scenario.Variant variant : scenario.variants()) runs.add(LiveRunner.run(scenario, variant, seed, broker, duration, fleet));
         }
         return checked(storyDir, scenario, seed, runs, "live runs are not deterministic: no digest",
                 "live against " + where + ", " + duration / 1_000_000_000L + " s per variant");
