@@ -45,7 +45,10 @@ public final class SimBroker {
     private final KeepaliveCheck keepaliveCheck;
     private final Outbox outbox = new Outbox();
     private long walkBaseSecond; // the broker's second when it (re)started: Mosquitto's keepalive walks count from it
-    private final TreeMap<String, Session> sessions = new TreeMap<>();
+    private final TreeMap<String, Session> sessions = new TreeMap<>(); // iterated: in client id order
+    // The same sessions for lookups (every packet looks its sender up; a fleet's ids share long
+    // prefixes, which make the tree's string comparisons costly); never iterated.
+    private final HashMap<String, Session> sessionsById = new HashMap<>();
     // Connected sessions with a keepalive, by the deadline they were filed under. Activity only moves a
     // deadline later, so a filed deadline is a lower bound: it is brought up to date when it reaches
     // the front, and the front is then the exact earliest deadline (no scan of every session per turn).
@@ -168,14 +171,14 @@ public final class SimBroker {
     /** CONNECT. {@code will} may be null. Returns false (and answers nothing) while the broker is down. */
     public boolean connect(long now, String clientId, boolean cleanSession, int keepAliveSeconds, Message will) {
         if (!running) return false;
-        Session existing = sessions.get(clientId);
+        Session existing = sessionsById.get(clientId);
         if (existing != null && existing.connected) {
             // Mosquitto publishes the old connection's will only when one of the two sessions is clean;
             // a persistent session taken over by a persistent connection carries on, and its will is cleared.
             if (!existing.clean && !cleanSession) existing.will = null;
             send(clientId, Packet.Type.CLOSE, 1, "taken over by a new connection");
             lost(existing, now);
-            existing = sessions.get(clientId); // a clean session ended with the old connection
+            existing = sessionsById.get(clientId); // a clean session ended with the old connection
         }
         boolean sessionPresent = false;
         Session session;
@@ -183,6 +186,7 @@ public final class SimBroker {
             if (existing != null) endSession(existing);
             session = new Session(clientId, cleanSession, limits.maxInflightMessages(), ++sessionSerial);
             sessions.put(clientId, session);
+            sessionsById.put(clientId, session);
         } else {
             session = existing;
             sessionPresent = true;
@@ -346,7 +350,7 @@ public final class SimBroker {
 
     /** When the session's keepalive lapses, or {@link Long#MAX_VALUE} when it cannot (not connected, no keepalive, ended). */
     private long keepAliveDeadline(Session session) {
-        if (!session.connected || session.keepAliveSeconds <= 0 || sessions.get(session.clientId) != session) return Long.MAX_VALUE;
+        if (!session.connected || session.keepAliveSeconds <= 0 || sessionsById.get(session.clientId) != session) return Long.MAX_VALUE;
         return keepaliveCheck.deadlineNanos(session.lastSeenNanos, session.keepAliveSeconds, walkBaseSecond);
     }
 
@@ -363,6 +367,7 @@ public final class SimBroker {
                 stats.drop(limits.persistence() ? DropReason.SESSION_ENDED : DropReason.BROKER_CRASH,
                         session.inflight.size() + session.queue.size());
                 all.remove();
+                sessionsById.remove(session.clientId);
                 for (String filter : session.subscriptions.keySet()) unindex(session, filter);
             }
         }
@@ -523,12 +528,13 @@ public final class SimBroker {
     private void endSession(Session session) {
         stats.drop(DropReason.SESSION_ENDED, session.inflight.size() + session.queue.size());
         sessions.remove(session.clientId);
+        sessionsById.remove(session.clientId);
         for (String filter : session.subscriptions.keySet()) unindex(session, filter);
     }
 
     private Session connectedSession(String clientId) {
         if (!running) return null;
-        Session session = sessions.get(clientId);
+        Session session = sessionsById.get(clientId);
         return session != null && session.connected ? session : null;
     }
 
@@ -549,16 +555,16 @@ public final class SimBroker {
     }
 
     public int queued(String clientId) {
-        Session session = sessions.get(clientId);
+        Session session = sessionsById.get(clientId);
         return session == null ? 0 : session.queue.size();
     }
 
     public boolean hasSession(String clientId) {
-        return sessions.containsKey(clientId);
+        return sessionsById.containsKey(clientId);
     }
 
     public boolean isConnected(String clientId) {
-        Session session = sessions.get(clientId);
+        Session session = sessionsById.get(clientId);
         return running && session != null && session.connected;
     }
 
@@ -578,6 +584,9 @@ public final class SimBroker {
 
     /** Throws when the books do not balance: every routed copy is delivered, dropped, in flight or queued. */
     public void checkBalance() {
+        if (sessions.size() != sessionsById.size()) {
+            throw new IllegalStateException("session index out of step: " + sessions.size() + " sessions, " + sessionsById.size() + " indexed");
+        }
         long accounted = stats.delivered() + stats.droppedTotal() + inflight() + queued();
         if (accounted != stats.routed()) {
             throw new IllegalStateException("broker books do not balance: routed " + stats.routed() + " != delivered "
