@@ -24,7 +24,8 @@ public final class Link {
         void receive(Packet.Type type, int arg, Object ref, long nowNanos);
     }
 
-    private static final int RING_CAPACITY_INITIAL = 8;
+    // Small: a fleet has two links per device, most of them with a packet or two on the way; a busy link grows its ring once.
+    private static final int RING_CAPACITY_INITIAL = 2;
 
     private final String name;
     private LinkProfile profile;
