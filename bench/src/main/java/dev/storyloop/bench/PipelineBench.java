@@ -136,10 +136,10 @@ public final class PipelineBench {
                 fleet.add(LiveDevice.start(config, broker.url(), LiveBoard.withSimulatedGpio(id)));
             }
             Thread.sleep(2_000); // connected and JIT-compiled
-            long r0 = GatewayIngestBench.stats(vertx, options).getLong("received");
+            long r0 = GatewayIngestBench.stats(gateway).getLong("received");
             long t0 = System.nanoTime();
             Thread.sleep(seconds * 1_000L);
-            long r1 = GatewayIngestBench.stats(vertx, options).getLong("received");
+            long r1 = GatewayIngestBench.stats(gateway).getLong("received");
             long t1 = System.nanoTime();
             long dropped = 0, heldAtStop = 0;
             for (LiveDevice device : fleet) {
@@ -149,7 +149,7 @@ public final class PipelineBench {
                 dropped += device.device().dropped() - device.device().stats().droppedOnReset();
             }
             Thread.sleep(1_000);
-            JsonObject stats = GatewayIngestBench.stats(vertx, options);
+            JsonObject stats = GatewayIngestBench.stats(gateway);
             gateway.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             return new double[] {(r1 - r0) / ((t1 - t0) / 1e9), stats.getLong("missing"), dropped, heldAtStop};
         } finally {
@@ -219,7 +219,7 @@ public final class PipelineBench {
             long total = (long) publishers * repeats;
             long start = System.nanoTime();
             started.addAll(repeat(broker, pub, qos, topics, frames, repeats));
-            long[] processed = GatewayIngestBench.awaitProcessed(vertx, options, total, start);
+            long[] processed = GatewayIngestBench.awaitProcessed(gateway, total, start);
             awaitAll(started);
             gateway.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             return new double[] {processed[0] / ((processed[1] - start) / 1e9), total - processed[0]};
