@@ -68,6 +68,9 @@ public final class SimBroker {
         final String filter;
         final boolean wildcard;
         final LinkedHashMap<Session, Integer> subscribers = new LinkedHashMap<>();
+        // The same sessions in the same (subscription) order, walked by index when routing: the map's
+        // iterator is an object per walk, which only a fully compiled JIT removes.
+        final ArrayList<Session> inOrder = new ArrayList<>();
 
         FilterEntry(String filter) {
             this.filter = filter;
@@ -247,7 +250,7 @@ public final class SimBroker {
             filters.put(filter, entry);
             if (entry.wildcard) wildcardFilters.add(entry);
         }
-        entry.subscribers.put(session, granted);
+        if (entry.subscribers.put(session, granted) == null) entry.inOrder.add(session);
         send(clientId, Packet.Type.SUBACK, granted, null);
         Session subscriber = session;
         retained.search(filter, kept -> {
@@ -273,7 +276,8 @@ public final class SimBroker {
     private void unindex(Session session, String filter) {
         FilterEntry entry = filters.get(filter);
         if (entry == null) return;
-        entry.subscribers.remove(session);
+        if (entry.subscribers.remove(session) != null) entry.inOrder.remove(session);
+        assert entry.inOrder.size() == entry.subscribers.size() : "subscriber list out of step for " + filter;
         if (entry.subscribers.isEmpty()) {
             filters.remove(filter);
             if (entry.wildcard) wildcardFilters.remove(entry);
@@ -414,7 +418,8 @@ public final class SimBroker {
     }
 
     private void collect(FilterEntry entry, long epoch) {
-        for (Session session : entry.subscribers.keySet()) {
+        for (int i = 0; i < entry.inOrder.size(); i++) {
+            Session session = entry.inOrder.get(i);
             if (session.routeEpoch != epoch) {
                 session.routeEpoch = epoch;
                 session.routeFilter = entry.filter;
