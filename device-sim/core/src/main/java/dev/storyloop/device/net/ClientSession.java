@@ -283,7 +283,7 @@ public final class ClientSession implements Transport, WakeSource {
 
     /** The one place a wake crosses from another thread to the loop: the executor's interrupt path. */
     void interrupt(WakerSlot line) {
-        line.wake(this);
+        line.interrupt();
     }
 
     // ---- books ---------------------------------------------------------------------------------
