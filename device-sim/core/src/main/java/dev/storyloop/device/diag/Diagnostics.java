@@ -219,6 +219,10 @@ public final class Diagnostics implements LoopObserver {
     public Histogram pollDurations() { return pollDurations.histogram(); }
     /** Delays from a wake to its poll; a new histogram of zeros while every wake was polled at once (read it, do not record into it). */
     public Histogram scheduleDelays() { return scheduleDelays.histogram(); }
+    /** The longest poll so far (0 when none took time); unlike {@link #pollDurations()} it builds no histogram. */
+    public long pollNanosMax() { return pollDurations.maxValue(); }
+    /** The wake-to-poll delay at {@code percentile} (0 while every wake was polled at once); builds no histogram. */
+    public long scheduleDelayNanosAtPercentile(double percentile) { return scheduleDelays.valueAtPercentile(percentile); }
     public long polls(int slot) { return polls[slot]; }
     public long wakes(int slot) { return wakes[slot]; }
     public long selfWakes(int slot) { return selfWakes[slot]; }

@@ -41,6 +41,16 @@ final class LazyHistogram {
         return histogram != null;
     }
 
+    /** The largest value recorded (0 when none), read without building a histogram. */
+    long maxValue() {
+        return histogram == null ? 0 : histogram.getMaxValue();
+    }
+
+    /** The value at {@code percentile} (0 when nothing or only zeros were recorded), read without building a histogram. */
+    long valueAtPercentile(double percentile) {
+        return histogram == null ? 0 : histogram.getValueAtPercentile(percentile);
+    }
+
     /**
      * The values recorded: the histogram itself once one exists, else a new one holding the zeros
      * counted so far (a copy: recording into it changes nothing here).

@@ -16,6 +16,9 @@ class LazyHistogramTest {
         assertThat(h.histogram().getTotalCount()).isEqualTo(6);
         assertThat(h.histogram().getMaxValue()).isZero();
         assertThat(h.histogram().getValueAtPercentile(99)).isZero();
+        assertThat(h.maxValue()).isZero();
+        assertThat(h.valueAtPercentile(99)).isZero();
+        assertThat(h.materialized()).isFalse();
     }
 
     @Test
@@ -30,6 +33,8 @@ class LazyHistogramTest {
         assertThat(h.histogram().getValueAtPercentile(50)).isZero();
         assertThat(h.histogram().getValueAtPercentile(99)).isBetween(4_900L, 5_100L);
         assertThat(h.histogram().getMaxValue()).isBetween(6_900L, 7_100L);
+        assertThat(h.maxValue()).isEqualTo(h.histogram().getMaxValue());
+        assertThat(h.valueAtPercentile(99)).isEqualTo(h.histogram().getValueAtPercentile(99));
     }
 
     @Test
