@@ -48,6 +48,30 @@ public final class TimerQueue {
         siftUp(timer.heapIndex);
     }
 
+    /**
+     * Takes the arming sequence number the next {@link #arm} would use, for an entry that a shared
+     * timer will stand for later (a simulated link's packets share one timer): armed with
+     * {@link #arm(Timer, long, long)}, it ties with other timers exactly as if it had been armed now.
+     */
+    public long takeSequence() {
+        return nextSequence++;
+    }
+
+    /** Arms {@code timer} for {@code deadlineNanos} with a sequence taken earlier by {@link #takeSequence()}. */
+    public void arm(Timer timer, long deadlineNanos, long sequence) {
+        assert sequence < nextSequence : "sequence " + sequence + " was never taken";
+        if (timer.isArmed()) cancel(timer);
+        if (size == heap.length) {
+            throw new TimerQueueFullException("timer queue full: all " + heap.length
+                    + " timers are armed; reserve more timers in the device's memory budget");
+        }
+        timer.deadlineNanos = deadlineNanos;
+        timer.sequence = sequence;
+        timer.heapIndex = size;
+        heap[size++] = timer;
+        siftUp(timer.heapIndex);
+    }
+
     /** Disarms {@code timer}; does nothing when it is not armed. */
     public void cancel(Timer timer) {
         int index = timer.heapIndex;

@@ -3,7 +3,6 @@ package dev.storyloop.device.sim;
 import dev.storyloop.device.time.Timer;
 import dev.storyloop.device.time.TimerQueue;
 
-import java.util.ArrayDeque;
 import java.util.SplittableRandom;
 
 /**
@@ -11,21 +10,38 @@ import java.util.SplittableRandom;
  *
  * <p>{@link #offer} computes when a packet arrives (serialisation at the link's bandwidth,
  * latency, jitter, retransmissions after losses, never before the packet ahead of it, never during
- * a partition) and schedules its delivery on the world's timer queue. The books balance at all
+ * a partition) and hands it to the link's {@link End} then. The packets on the way are kept
+ * flattened (see {@link Packet}) in parallel arrays used as a ring, and one timer on the world's
+ * queue stands for the packet at the head: a packet costs no object, so a message allocates
+ * nothing once the ring has grown to the link's traffic. Each packet keeps the arming sequence it
+ * was given when offered, so packets of different links that arrive at the same instant are
+ * delivered in the order they were sent, as with a timer per packet. The books balance at all
  * times: {@code offered == delivered + lost + inFlight}.
  */
 public final class Link {
-    /** What to do with a packet when it arrives. */
-    @FunctionalInterface
-    public interface Receiver {
-        void receive(long nowNanos);
+    /** Where a link's packets go when they arrive: the broker's side of an uplink, the client of a downlink. */
+    public interface End {
+        void receive(Packet.Type type, int arg, Object ref, long nowNanos);
     }
+
+    // Small: a fleet has two links per device, most of them with a packet or two on the way; a busy link grows its ring once.
+    private static final int RING_CAPACITY_INITIAL = 2;
 
     private final String name;
     private LinkProfile profile;
     private final SplittableRandom random;
     private final TimerQueue events;
-    private final ArrayDeque<Packet> inFlight = new ArrayDeque<>();
+    private final End end;
+    // The packets on the way, oldest first, as a ring over parallel arrays. It holds at most one
+    // packet per byte of the send buffer (every packet is at least 2 bytes), which bounds its growth.
+    private byte[] types = new byte[RING_CAPACITY_INITIAL];
+    private int[] args = new int[RING_CAPACITY_INITIAL];
+    private Object[] refs = new Object[RING_CAPACITY_INITIAL];
+    private int[] sizes = new int[RING_CAPACITY_INITIAL];
+    private long[] arrivals = new long[RING_CAPACITY_INITIAL];
+    private long[] sequences = new long[RING_CAPACITY_INITIAL];
+    private int head;
+    private int count;
     private int bytesInFlight;
     private long lastArrivalNanos;
     private long serialisedUntilNanos;
@@ -40,58 +56,45 @@ public final class Link {
     private long publishesDelivered;
     private long publishesLost;
     private Runnable onDrain;
-
-    private final class Packet extends Timer {
-        final int bytes;
-        final boolean publish;
-        final Receiver receiver;
-
-        Packet(int bytes, boolean publish, Receiver receiver) {
-            this.bytes = bytes;
-            this.publish = publish;
-            this.receiver = receiver;
-        }
-
+    private final Timer headArrives = new Timer() {
         @Override
         protected void onFire(long nowNanos) {
-            Packet head = inFlight.pollFirst();
-            assert head == this : "link delivered out of order";
-            bytesInFlight -= bytes;
-            delivered++;
-            if (publish) publishesDelivered++;
-            receiver.receive(nowNanos);
-            if (onDrain != null) onDrain.run();
+            deliverHead(nowNanos);
         }
-    }
+    };
 
     /** From now on packets go by {@code next} (those already on the way keep their arrival times). */
     void reprofile(LinkProfile next) {
         profile = next;
     }
 
-    Link(String name, LinkProfile profile, SplittableRandom random, TimerQueue events) {
+    Link(String name, LinkProfile profile, SplittableRandom random, TimerQueue events, End end) {
         this.name = name;
         this.profile = profile;
         this.random = random;
         this.events = events;
+        this.end = end;
+    }
+
+    /** Sends {@code packet}; see {@link #offer(long, Packet.Type, int, Object, int)}. */
+    public boolean offer(long now, Packet packet) {
+        return offer(now, packet.type(), packet.flatArg(), packet.flatRef(), packet.wireBytes());
     }
 
     /**
-     * Sends {@code bytes}; returns false, sending nothing, when the link is closed or its send
-     * buffer has no room (the caller's backpressure).
+     * Sends a packet given flat ({@link Packet#flatArg()}, {@link Packet#flatRef()}) of {@code bytes}
+     * on the wire; returns false, sending nothing, when the link is closed or its send buffer has no
+     * room (the caller's backpressure).
      */
-    public boolean offer(long now, int bytes, Receiver receiver) {
-        return offer(now, bytes, false, receiver);
-    }
-
-    /** Like {@link #offer(long, int, Receiver)}; {@code publish} marks PUBLISH packets for the world's message books. */
-    public boolean offer(long now, int bytes, boolean publish, Receiver receiver) {
+    public boolean offer(long now, Packet.Type type, int arg, Object ref, int bytes) {
+        if (bytes <= 0) throw new IllegalArgumentException("a packet on a link has at least 1 byte, got " + bytes + " for " + type);
         if (!open) return false;
         if (bytesInFlight + bytes > profile.sendBufferBytes()) {
             refusedBufferFull++;
             return false;
         }
         offered++;
+        boolean publish = type == Packet.Type.PUBLISH;
         if (publish) publishesOffered++;
         long start = Math.max(now, serialisedUntilNanos);
         long serialisation = profile.bytesPerSecond() == 0 ? 0 : bytes * 1_000_000_000L / profile.bytesPerSecond();
@@ -108,22 +111,89 @@ public final class Link {
         if (arrival < partitionedUntilNanos) arrival = partitionedUntilNanos + profile.latency().sampleNanos(random);
         arrival = Math.max(arrival, lastArrivalNanos); // TCP delivers in order
         lastArrivalNanos = arrival;
-        Packet packet = new Packet(bytes, publish, receiver);
-        inFlight.addLast(packet);
+        if (count == types.length) grow();
+        int slot = slot(count);
+        types[slot] = (byte) type.ordinal();
+        args[slot] = arg;
+        refs[slot] = ref;
+        sizes[slot] = bytes;
+        arrivals[slot] = arrival;
+        sequences[slot] = events.takeSequence();
+        count++;
         bytesInFlight += bytes;
-        events.arm(packet, arrival);
+        if (count == 1) armHead();
         return true;
+    }
+
+    private void deliverHead(long now) {
+        assert count > 0 : "link " + name + " fired with nothing on the way";
+        int slot = head;
+        assert arrivals[slot] <= now : "link " + name + " delivered early";
+        Packet.Type type = Packet.TYPES[types[slot]];
+        int arg = args[slot];
+        Object ref = refs[slot];
+        int bytes = sizes[slot];
+        refs[slot] = null; // the ring must not keep a delivered message alive
+        head = slot(1);
+        count--;
+        bytesInFlight -= bytes;
+        delivered++;
+        if (type == Packet.Type.PUBLISH) publishesDelivered++;
+        if (count > 0) armHead();
+        end.receive(type, arg, ref, now);
+        if (onDrain != null) onDrain.run();
+    }
+
+    private void armHead() {
+        events.arm(headArrives, arrivals[head], sequences[head]);
+    }
+
+    private int slot(int offset) {
+        int i = head + offset;
+        return i >= types.length ? i - types.length : i;
+    }
+
+    private void grow() {
+        int capacity = types.length * 2;
+        byte[] nextTypes = new byte[capacity];
+        int[] nextArgs = new int[capacity];
+        Object[] nextRefs = new Object[capacity];
+        int[] nextSizes = new int[capacity];
+        long[] nextArrivals = new long[capacity];
+        long[] nextSequences = new long[capacity];
+        for (int i = 0; i < count; i++) {
+            int from = slot(i);
+            nextTypes[i] = types[from];
+            nextArgs[i] = args[from];
+            nextRefs[i] = refs[from];
+            nextSizes[i] = sizes[from];
+            nextArrivals[i] = arrivals[from];
+            nextSequences[i] = sequences[from];
+        }
+        types = nextTypes;
+        args = nextArgs;
+        refs = nextRefs;
+        sizes = nextSizes;
+        arrivals = nextArrivals;
+        sequences = nextSequences;
+        head = 0;
     }
 
     /** Nothing gets through until {@code untilNanos}; what is sent meanwhile waits (TCP keeps retrying). */
     public void partitionUntil(long untilNanos) {
         partitionedUntilNanos = Math.max(partitionedUntilNanos, untilNanos);
         long arrival = partitionedUntilNanos;
-        for (Packet packet : inFlight) {
-            if (packet.deadlineNanos() < arrival) events.arm(packet, arrival);
-            arrival = Math.max(arrival, packet.deadlineNanos());
+        for (int i = 0; i < count; i++) {
+            int slot = slot(i);
+            if (arrivals[slot] < arrival) {
+                // Held back: it is re-armed now, so it ties behind what was armed before it.
+                arrivals[slot] = arrival;
+                sequences[slot] = events.takeSequence();
+            }
+            arrival = Math.max(arrival, arrivals[slot]);
         }
         lastArrivalNanos = Math.max(lastArrivalNanos, arrival);
+        if (count > 0) armHead();
     }
 
     /** Called whenever a packet has left the send buffer: room for a writer that was refused. */
@@ -139,12 +209,14 @@ public final class Link {
     public void close() {
         if (!open) return;
         open = false;
-        for (Packet packet : inFlight) {
-            events.cancel(packet);
+        events.cancel(headArrives);
+        for (int i = 0; i < count; i++) {
+            int slot = slot(i);
             lostOnClose++;
-            if (packet.publish) publishesLost++;
+            if (types[slot] == Packet.Type.PUBLISH.ordinal()) publishesLost++;
+            refs[slot] = null;
         }
-        inFlight.clear();
+        count = 0;
         bytesInFlight = 0;
     }
 
@@ -158,15 +230,15 @@ public final class Link {
     public long publishesOffered() { return publishesOffered; }
     public long publishesDelivered() { return publishesDelivered; }
     public long publishesLost() { return publishesLost; }
-    public int inFlight() { return inFlight.size(); }
+    public int inFlight() { return count; }
     public int bytesInFlight() { return bytesInFlight; }
     public int freeBufferBytes() { return profile.sendBufferBytes() - bytesInFlight; }
 
     /** Throws unless {@code offered == delivered + lost + inFlight}. */
     public void checkBalance() {
-        if (offered != delivered + lostOnClose + inFlight.size()) {
+        if (offered != delivered + lostOnClose + count) {
             throw new IllegalStateException("link " + name + " does not balance: offered " + offered + " != delivered "
-                    + delivered + " + lost " + lostOnClose + " + in flight " + inFlight.size());
+                    + delivered + " + lost " + lostOnClose + " + in flight " + count);
         }
     }
 }

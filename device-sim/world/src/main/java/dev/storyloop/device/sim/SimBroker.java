@@ -17,7 +17,8 @@ import java.util.TreeSet;
  * A model of an MQTT 3.1.1 broker with Mosquitto's behaviour, driven by calls that carry {@code now}.
  *
  * <p>Sans-IO: packets arrive as method calls (after the simulated uplink delivered them) and
- * leave through a {@link BrokerPort} (onto the simulated downlinks). No threads, no clock, and
+ * leave as entries of its {@link Outbox}, which the caller drains after each call (the world puts
+ * them on the simulated downlinks); the broker never calls out. No threads, no clock, and
  * every collection that is iterated has a defined order (clients by id; filters, subscribers and
  * in-flight messages in the order they were made; the hash index is only looked up), so a run is
  * a function of its inputs. Routing looks a topic up among literal filters and tries only the
@@ -42,9 +43,12 @@ public final class SimBroker {
 
     private final BrokerLimits limits;
     private final KeepaliveCheck keepaliveCheck;
-    private final BrokerPort port;
+    private final Outbox outbox = new Outbox();
     private long walkBaseSecond; // the broker's second when it (re)started: Mosquitto's keepalive walks count from it
-    private final TreeMap<String, Session> sessions = new TreeMap<>();
+    private final TreeMap<String, Session> sessions = new TreeMap<>(); // iterated: in client id order
+    // The same sessions for lookups (every packet looks its sender up; a fleet's ids share long
+    // prefixes, which make the tree's string comparisons costly); never iterated.
+    private final HashMap<String, Session> sessionsById = new HashMap<>();
     // Connected sessions with a keepalive, by the deadline they were filed under. Activity only moves a
     // deadline later, so a filed deadline is a lower bound: it is brought up to date when it reaches
     // the front, and the front is then the exact earliest deadline (no scan of every session per turn).
@@ -104,16 +108,36 @@ public final class SimBroker {
     }
 
     /** Mosquitto's keepalive check with its whole seconds starting at time zero. */
-    public SimBroker(BrokerLimits limits, BrokerPort port) {
-        this(limits, new KeepaliveCheck(KeepaliveCheck.Mode.MOSQUITTO_2_0, 0), port);
+    public SimBroker(BrokerLimits limits) {
+        this(limits, new KeepaliveCheck(KeepaliveCheck.Mode.MOSQUITTO_2_0, 0));
     }
 
     /** A broker started at time zero that notices lapsed keepalives by {@code keepaliveCheck}. */
-    public SimBroker(BrokerLimits limits, KeepaliveCheck keepaliveCheck, BrokerPort port) {
+    public SimBroker(BrokerLimits limits, KeepaliveCheck keepaliveCheck) {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.keepaliveCheck = Objects.requireNonNull(keepaliveCheck, "keepaliveCheck");
-        this.port = Objects.requireNonNull(port, "port");
         this.walkBaseSecond = keepaliveCheck.second(0);
+    }
+
+    /** What the broker wrote since its owner last drained it, in order. */
+    public Outbox outbox() {
+        return outbox;
+    }
+
+    /**
+     * The client's socket could not take a PUBLISH from the {@link #outbox()} (its outgoing buffer is
+     * full, or its connection is already gone): a QoS 0 copy, counted delivered when written, is
+     * dropped instead; a QoS 1 copy stays in flight and is resent when the client reconnects.
+     */
+    public void publishRefused(String clientId, int packetId) {
+        if (packetId != 0) return;
+        assert stats.delivered > 0 : "a refused copy was never counted";
+        stats.delivered--;
+        stats.drop(DropReason.OUTGOING_BUFFER_FULL, 1);
+    }
+
+    private void send(String clientId, Packet.Type type, int arg, Object ref) {
+        outbox.add(clientId, type, arg, ref);
     }
 
     public KeepaliveCheck keepaliveCheck() {
@@ -122,17 +146,39 @@ public final class SimBroker {
 
     // ---- packets from clients ---------------------------------------------------------------
 
+    /**
+     * A packet from {@code clientId}'s connection, given flat (see {@link Packet}): what the world's
+     * network calls when an uplink delivers. Returns false only for a CONNECT the broker did not take
+     * (it is down); every other packet returns true.
+     */
+    public boolean receive(long now, String clientId, Packet.Type type, int arg, Object ref) {
+        switch (type) {
+            case CONNECT: return connect(now, clientId, (arg & 1) != 0, arg >>> 1, (Message) ref);
+            case PUBLISH: publish(now, clientId, (Message) ref, Packet.publishId(arg)); return true;
+            case PUBACK: puback(now, clientId, arg); return true;
+            case SUBSCRIBE: subscribe(now, clientId, (String) ref, arg); return true;
+            case PINGREQ: pingreq(now, clientId); return true;
+            case DISCONNECT: disconnect(now, clientId); return true;
+            default: throw new IllegalArgumentException(type + " from client " + clientId + ": only the broker sends it");
+        }
+    }
+
+    /** A packet from {@code clientId}'s connection, as a value. */
+    public boolean receive(long now, String clientId, Packet packet) {
+        return receive(now, clientId, packet.type(), packet.flatArg(), packet.flatRef());
+    }
+
     /** CONNECT. {@code will} may be null. Returns false (and answers nothing) while the broker is down. */
     public boolean connect(long now, String clientId, boolean cleanSession, int keepAliveSeconds, Message will) {
         if (!running) return false;
-        Session existing = sessions.get(clientId);
+        Session existing = sessionsById.get(clientId);
         if (existing != null && existing.connected) {
             // Mosquitto publishes the old connection's will only when one of the two sessions is clean;
             // a persistent session taken over by a persistent connection carries on, and its will is cleared.
             if (!existing.clean && !cleanSession) existing.will = null;
-            port.close(clientId, "taken over by a new connection", now);
+            send(clientId, Packet.Type.CLOSE, 1, "taken over by a new connection");
             lost(existing, now);
-            existing = sessions.get(clientId); // a clean session ended with the old connection
+            existing = sessionsById.get(clientId); // a clean session ended with the old connection
         }
         boolean sessionPresent = false;
         Session session;
@@ -140,6 +186,7 @@ public final class SimBroker {
             if (existing != null) endSession(existing);
             session = new Session(clientId, cleanSession, limits.maxInflightMessages(), ++sessionSerial);
             sessions.put(clientId, session);
+            sessionsById.put(clientId, session);
         } else {
             session = existing;
             sessionPresent = true;
@@ -149,10 +196,10 @@ public final class SimBroker {
         session.lastSeenNanos = now;
         session.will = will;
         fileKeepAlive(session); // a shorter keepalive can move the deadline earlier
-        port.connack(clientId, sessionPresent, now);
+        send(clientId, Packet.Type.CONNACK, sessionPresent ? 1 : 0, null);
         if (sessionPresent) {
             for (int i = 0; i < session.inflight.size(); i++) {
-                port.publish(clientId, session.inflight.messageAt(i), session.inflight.idAt(i), true, now);
+                send(clientId, Packet.Type.PUBLISH, Packet.publishArg(session.inflight.idAt(i), true), session.inflight.messageAt(i));
             }
             fillInflight(session, now);
         }
@@ -173,7 +220,7 @@ public final class SimBroker {
             malformed(from, "malformed PUBLISH: " + rejection, now); // Mosquitto answers a protocol error by closing
             return;
         }
-        if (message.qos() == 1) port.puback(clientId, packetId, now);
+        if (message.qos() == 1) send(clientId, Packet.Type.PUBACK, packetId, null);
         route(message, now);
     }
 
@@ -201,7 +248,7 @@ public final class SimBroker {
             if (entry.wildcard) wildcardFilters.add(entry);
         }
         entry.subscribers.put(session, granted);
-        port.suback(clientId, granted, now);
+        send(clientId, Packet.Type.SUBACK, granted, null);
         Session subscriber = session;
         retained.search(filter, kept -> {
             stats.retainedSent++;
@@ -212,7 +259,7 @@ public final class SimBroker {
     /** A packet Mosquitto cannot accept: the connection is closed without DISCONNECT, so the will goes out. */
     private void malformed(Session session, String reason, long now) {
         stats.malformedPackets++;
-        port.close(session.clientId, reason, now);
+        send(session.clientId, Packet.Type.CLOSE, 0, reason);
         lost(session, now);
     }
 
@@ -247,7 +294,7 @@ public final class SimBroker {
         Session session = connectedSession(clientId);
         if (session == null) return;
         session.lastSeenNanos = now;
-        port.pingresp(clientId, now);
+        send(clientId, Packet.Type.PINGRESP, 0, null);
     }
 
     /** DISCONNECT: a clean goodbye, so the will is discarded. */
@@ -277,7 +324,7 @@ public final class SimBroker {
         expired.sort(Comparator.comparing((Session s) -> s.clientId));
         for (Session session : expired) {
             stats.keepaliveCloses++;
-            port.close(session.clientId, "keepalive expired", now);
+            send(session.clientId, Packet.Type.CLOSE, 0, "keepalive expired");
             lost(session, now, session.expiredAtNanos);
         }
     }
@@ -303,7 +350,7 @@ public final class SimBroker {
 
     /** When the session's keepalive lapses, or {@link Long#MAX_VALUE} when it cannot (not connected, no keepalive, ended). */
     private long keepAliveDeadline(Session session) {
-        if (!session.connected || session.keepAliveSeconds <= 0 || sessions.get(session.clientId) != session) return Long.MAX_VALUE;
+        if (!session.connected || session.keepAliveSeconds <= 0 || sessionsById.get(session.clientId) != session) return Long.MAX_VALUE;
         return keepaliveCheck.deadlineNanos(session.lastSeenNanos, session.keepAliveSeconds, walkBaseSecond);
     }
 
@@ -320,6 +367,7 @@ public final class SimBroker {
                 stats.drop(limits.persistence() ? DropReason.SESSION_ENDED : DropReason.BROKER_CRASH,
                         session.inflight.size() + session.queue.size());
                 all.remove();
+                sessionsById.remove(session.clientId);
                 for (String filter : session.subscriptions.keySet()) unindex(session, filter);
             }
         }
@@ -417,12 +465,12 @@ public final class SimBroker {
         stats.routed++;
         if (session.connected) {
             if (copy.qos() == 0) {
-                if (port.publish(session.clientId, copy, 0, false, now)) stats.delivered++;
-                else stats.drop(DropReason.OUTGOING_BUFFER_FULL, 1);
+                stats.delivered++; // unless the socket refuses it: publishRefused
+                send(session.clientId, Packet.Type.PUBLISH, 0, copy);
             } else if (!session.inflight.isFull()) {
                 int id = session.nextPacketId();
                 session.inflight.add(id, copy);
-                port.publish(session.clientId, copy, id, false, now); // not written: stays in flight, resent on reconnect
+                send(session.clientId, Packet.Type.PUBLISH, id, copy); // not written: stays in flight, resent on reconnect
             } else if (limits.maxQueuedMessages() == 0 || session.queue.size() < limits.maxQueuedMessages()) {
                 session.queue.addLast(copy);
             } else {
@@ -445,7 +493,7 @@ public final class SimBroker {
             Message next = session.queue.removeFirst();
             int id = session.nextPacketId();
             session.inflight.add(id, next);
-            port.publish(session.clientId, next, id, false, now);
+            send(session.clientId, Packet.Type.PUBLISH, id, next);
         }
     }
 
@@ -480,12 +528,13 @@ public final class SimBroker {
     private void endSession(Session session) {
         stats.drop(DropReason.SESSION_ENDED, session.inflight.size() + session.queue.size());
         sessions.remove(session.clientId);
+        sessionsById.remove(session.clientId);
         for (String filter : session.subscriptions.keySet()) unindex(session, filter);
     }
 
     private Session connectedSession(String clientId) {
         if (!running) return null;
-        Session session = sessions.get(clientId);
+        Session session = sessionsById.get(clientId);
         return session != null && session.connected ? session : null;
     }
 
@@ -506,16 +555,16 @@ public final class SimBroker {
     }
 
     public int queued(String clientId) {
-        Session session = sessions.get(clientId);
+        Session session = sessionsById.get(clientId);
         return session == null ? 0 : session.queue.size();
     }
 
     public boolean hasSession(String clientId) {
-        return sessions.containsKey(clientId);
+        return sessionsById.containsKey(clientId);
     }
 
     public boolean isConnected(String clientId) {
-        Session session = sessions.get(clientId);
+        Session session = sessionsById.get(clientId);
         return running && session != null && session.connected;
     }
 
@@ -535,6 +584,9 @@ public final class SimBroker {
 
     /** Throws when the books do not balance: every routed copy is delivered, dropped, in flight or queued. */
     public void checkBalance() {
+        if (sessions.size() != sessionsById.size()) {
+            throw new IllegalStateException("session index out of step: " + sessions.size() + " sessions, " + sessionsById.size() + " indexed");
+        }
         long accounted = stats.delivered() + stats.droppedTotal() + inflight() + queued();
         if (accounted != stats.routed()) {
             throw new IllegalStateException("broker books do not balance: routed " + stats.routed() + " != delivered "

@@ -2,7 +2,6 @@ package dev.storyloop.device.sim;
 
 import dev.storyloop.device.time.Timer;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Objects;
 
@@ -17,13 +16,16 @@ import java.util.Objects;
  * refused. Like Paho, it sends PINGREQ when it has sent nothing, or heard nothing, for a keepalive
  * interval (a device that publishes and hears its PUBACKs more often than that never pings), and
  * gives the connection up when a PINGREQ went unanswered for another interval.
+ *
+ * <p>It is the far end of its connection's downlink: the broker's packets arrive in
+ * {@link #receive}, one switch over the packet types, and reach the {@link ClientListener}.
  */
-public final class SimClient {
+public final class SimClient implements Link.End {
     private final SimWorld world;
     private final String clientId;
     private final ClientListener listener;
     private final boolean autoAck;
-    private SimWorld.Connection connection;
+    private SimNetwork.Connection connection;
     private int lastPacketId;
     private long keepAliveNanos;
     private long lastSentNanos;   // the last packet this connection's uplink took
@@ -69,15 +71,13 @@ public final class SimClient {
     public boolean connect(boolean cleanSession, int keepAliveSeconds, Message will) {
         if (isConnected()) return false;
         long now = world.nowNanos();
-        connection = world.open(this);
+        connection = world.network().open(this);
         pendingAcks.clear(); // they belonged to the previous connection; the session resends their messages
         connection.up.onDrain(this::drained);
         keepAliveNanos = keepAliveSeconds * 1_000_000_000L;
         lastHeardNanos = now;
         pingSentNanos = -1;
-        int bytes = 14 + clientId.length() + (will == null ? 0 : 4 + will.topic().length() + will.payload().length);
-        SimWorld.Connection opened = connection;
-        send(bytes, false, at -> world.connectArrived(opened, at, cleanSession, keepAliveSeconds, will));
+        send(Packet.Type.CONNECT, keepAliveSeconds << 1 | (cleanSession ? 1 : 0), will, Packet.connectBytes(clientId, will));
         if (keepAliveNanos > 0) world.events().arm(keepAlive, now + keepAliveNanos);
         return true;
     }
@@ -88,13 +88,13 @@ public final class SimClient {
         flushAcks();
         if (!pendingAcks.isEmpty()) return -1; // acknowledgements go first
         int packetId = message.qos() == 0 ? 0 : nextPacketId();
-        boolean sent = send(publishBytes(message), true, at -> world.broker().publish(at, clientId, message, packetId));
+        boolean sent = send(Packet.Type.PUBLISH, packetId, message, Packet.publishBytes(message));
         return sent ? packetId : -1;
     }
 
     public boolean subscribe(String filter, int qos) {
         if (!isConnected()) return false;
-        return send(7 + filter.length(), false, at -> world.broker().subscribe(at, clientId, filter, qos));
+        return send(Packet.Type.SUBSCRIBE, qos, filter, 7 + filter.length());
     }
 
     /** Sends PUBACK, now or (when the send buffer is full) as soon as there is room; false when not connected. */
@@ -107,13 +107,13 @@ public final class SimClient {
     }
 
     private boolean offerPuback(int packetId) {
-        return send(4, false, at -> world.broker().puback(at, clientId, packetId));
+        return send(Packet.Type.PUBACK, packetId, null, 4);
     }
 
     /** Offers a packet to the current connection's uplink; true when its send buffer took it. */
-    private boolean send(int bytes, boolean publish, Link.Receiver receiver) {
+    private boolean send(Packet.Type type, int arg, Object ref, int bytes) {
         long now = world.nowNanos();
-        if (!connection.up.offer(now, bytes, publish, receiver)) return false;
+        if (!connection.up.offer(now, type, arg, ref, bytes)) return false;
         lastSentNanos = now;
         return true;
     }
@@ -126,12 +126,9 @@ public final class SimClient {
     /** Sends DISCONNECT (the will is discarded) and closes the connection once it is through. */
     public void disconnect() {
         if (!isConnected()) return;
-        SimWorld.Connection closing = connection;
+        SimNetwork.Connection closing = connection;
         closing.disconnectSent = true;
-        closing.up.offer(world.nowNanos(), 2, at -> {
-            world.broker().disconnect(at, clientId);
-            world.close(closing);
-        });
+        closing.up.offer(world.nowNanos(), Packet.Type.DISCONNECT, 0, null, 2);
         world.events().cancel(keepAlive);
         connection = null;
     }
@@ -139,10 +136,10 @@ public final class SimClient {
     /** The device loses power or its socket dies: no DISCONNECT, the broker sees the socket close and sends the will. */
     public void kill() {
         if (connection == null) return;
-        SimWorld.Connection dying = connection;
+        SimNetwork.Connection dying = connection;
         connection = null;
         world.events().cancel(keepAlive);
-        world.abort(dying);
+        world.network().abort(dying);
     }
 
     /**
@@ -151,11 +148,11 @@ public final class SimClient {
      */
     public void vanish() {
         if (connection == null) return;
-        SimWorld.Connection gone = connection;
+        SimNetwork.Connection gone = connection;
         connection = null;
         pendingAcks.clear();
         world.events().cancel(keepAlive);
-        world.vanish(gone);
+        world.network().vanish(gone);
     }
 
     public boolean isConnected() {
@@ -167,39 +164,42 @@ public final class SimClient {
         return connection == null ? 0 : connection.up.freeBufferBytes();
     }
 
-    SimWorld.Connection connection() {
+    SimNetwork.Connection connection() {
         return connection;
     }
 
     // ---- from the world ----
 
-    void deliverConnack(boolean sessionPresent, long now) {
+    /** A packet from the broker arrived on the downlink (given flat: see {@link Packet}). */
+    @Override
+    public void receive(Packet.Type type, int arg, Object ref, long now) {
         lastHeardNanos = now;
-        listener.onConnack(sessionPresent, now);
+        switch (type) {
+            case CONNACK:
+                listener.onConnack(arg != 0, now);
+                break;
+            case PUBLISH: {
+                Message message = (Message) ref;
+                int packetId = Packet.publishId(arg);
+                listener.onMessage(message, packetId, Packet.publishDuplicate(arg), now);
+                if (autoAck && message.qos() == 1) puback(packetId);
+                break;
+            }
+            case PUBACK:
+                listener.onPuback(arg, now);
+                break;
+            case SUBACK:
+                listener.onSuback(arg, now);
+                break;
+            case PINGRESP:
+                pingSentNanos = -1;
+                break;
+            default:
+                throw new IllegalStateException(type + " on the downlink of " + clientId + ": only a client sends it");
+        }
     }
 
-    void deliverMessage(Message message, int packetId, boolean duplicate, long now) {
-        lastHeardNanos = now;
-        listener.onMessage(message, packetId, duplicate, now);
-        if (autoAck && message.qos() == 1) puback(packetId);
-    }
-
-    void deliverPuback(int packetId, long now) {
-        lastHeardNanos = now;
-        listener.onPuback(packetId, now);
-    }
-
-    void deliverSuback(int grantedQos, long now) {
-        lastHeardNanos = now;
-        listener.onSuback(grantedQos, now);
-    }
-
-    void deliverPingresp(long now) {
-        lastHeardNanos = now;
-        pingSentNanos = -1;
-    }
-
-    void closed(SimWorld.Connection which, String reason, long now) {
+    void closed(SimNetwork.Connection which, String reason, long now) {
         if (which != connection) return; // an older connection
         connection = null;
         world.events().cancel(keepAlive);
@@ -211,15 +211,15 @@ public final class SimClient {
         if (pingSentNanos >= 0 && lastHeardNanos >= pingSentNanos) pingSentNanos = -1; // heard from since: alive
         // A connection the other side closed unseen (behind a partition) looks alive until the ping goes unanswered.
         if (!connection.up.isOpen() || (pingSentNanos >= 0 && now - pingSentNanos >= keepAliveNanos)) {
-            SimWorld.Connection dead = connection;
+            SimNetwork.Connection dead = connection;
             connection = null;
-            world.abort(dead);
+            world.network().abort(dead);
             listener.onClosed("no PINGRESP within the keepalive", now);
             return;
         }
         long next;
         if (pingSentNanos < 0 && (now - lastSentNanos >= keepAliveNanos || now - lastHeardNanos >= keepAliveNanos)) {
-            if (send(2, false, at -> world.broker().pingreq(at, clientId))) pingSentNanos = now;
+            if (send(Packet.Type.PINGREQ, 0, null, 2)) pingSentNanos = now;
             next = now + keepAliveNanos; // the answer's deadline; or, when the send buffer was full, the next try
         } else if (pingSentNanos >= 0) {
             next = pingSentNanos + keepAliveNanos;
@@ -232,11 +232,5 @@ public final class SimClient {
     private int nextPacketId() {
         lastPacketId = lastPacketId == 65_535 ? 1 : lastPacketId + 1;
         return lastPacketId;
-    }
-
-    static int publishBytes(Message message) {
-        int remaining = 2 + message.topic().getBytes(StandardCharsets.UTF_8).length + (message.qos() > 0 ? 2 : 0)
-                + message.payload().length;
-        return 1 + (remaining < 128 ? 1 : remaining < 16_384 ? 2 : 3) + remaining;
     }
 }

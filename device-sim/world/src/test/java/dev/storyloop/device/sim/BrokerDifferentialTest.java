@@ -110,18 +110,14 @@ class BrokerDifferentialTest {
         List<List<String>> received = new ArrayList<>();
         for (int c = 0; c < script.clients(); c++) received.add(new ArrayList<>());
         List<int[]> acks = new ArrayList<>();
-        SimBroker broker = new SimBroker(BrokerLimits.MOSQUITTO_DEFAULTS.withMaxQueuedMessages(0), new BrokerPort() {
-            @Override public void connack(String clientId, boolean sessionPresent, long now) {}
-            @Override public void puback(String clientId, int packetId, long now) {}
-            @Override public void suback(String clientId, int grantedQos, long now) {}
-            @Override public void close(String clientId, String reason, long now) {}
-            @Override public boolean publish(String clientId, Message m, int packetId, boolean duplicate, long now) {
+        SimBroker broker = new SimBroker(BrokerLimits.MOSQUITTO_DEFAULTS.withMaxQueuedMessages(0));
+        BrokerReplies deliveries = new BrokerReplies() {
+            @Override public void publish(String clientId, Message m, int packetId, boolean duplicate) {
                 int client = Integer.parseInt(clientId.substring(clientId.lastIndexOf('c') + 1));
                 received.get(client).add(delivery(m.topic(), m.payload(), m.qos(), m.retain()));
                 if (m.qos() == 1) acks.add(new int[] {client, packetId}); // Paho acks every QoS 1 message
-                return true;
             }
-        });
+        };
         List<List<List<String>>> afterEachStep = new ArrayList<>();
         long now = 0;
         for (Step step : script.steps()) {
@@ -147,8 +143,11 @@ class BrokerDifferentialTest {
                 default:
                     throw new AssertionError(step.kind());
             }
-            for (int[] ack : acks) broker.puback(now, id(script.seed(), ack[0]), ack[1]);
+            BrokerReplies.drain(broker, deliveries);
+            List<int[]> due = new ArrayList<>(acks);
             acks.clear();
+            for (int[] ack : due) broker.puback(now, id(script.seed(), ack[0]), ack[1]);
+            BrokerReplies.drain(broker, deliveries);
             broker.checkBalance();
             List<List<String>> snapshot = new ArrayList<>();
             for (List<String> list : received) snapshot.add(List.copyOf(list));

@@ -40,34 +40,44 @@ class MosquittoBehaviourDifferentialTest {
     // ---- the simulated side -------------------------------------------------------------------
 
     /** The simulated broker with a port that records what each client receives, its SUBACK codes and whether it was closed. */
-    static final class Model implements BrokerPort {
+    static final class Model implements BrokerReplies {
         final SimBroker broker;
-        final Map<String, List<Received>> received = new HashMap<>(); // looked up by client, never iterated
-        final Map<String, Integer> lastSuback = new HashMap<>();
-        final Map<String, String> closed = new HashMap<>(); // why each client's (last) connection was closed
+        private final Map<String, List<Received>> received = new HashMap<>(); // looked up by client, never iterated
+        private final Map<String, Integer> lastSuback = new HashMap<>();
+        private final Map<String, String> closed = new HashMap<>(); // why each client's (last) connection was closed
 
         Model(KeepaliveCheck check) {
-            broker = new SimBroker(BrokerLimits.MOSQUITTO_DEFAULTS, check, this);
+            broker = new SimBroker(BrokerLimits.MOSQUITTO_DEFAULTS, check);
         }
 
         Model() {
             this(KeepaliveCheck.mosquitto(1));
         }
 
+        /** What {@code client} received so far (the broker's outbox read first). */
         List<Received> of(String client) {
+            BrokerReplies.drain(broker, this);
             return received.computeIfAbsent(client, k -> new ArrayList<>());
         }
 
-        @Override public void connack(String clientId, boolean sessionPresent, long now) {}
-        @Override public boolean publish(String clientId, Message m, int packetId, boolean duplicate, long now) {
-            of(clientId).add(new Received(m.topic(), new String(m.payload(), StandardCharsets.UTF_8), m.qos(), m.retain()));
-            return true;
+        Map<String, Integer> lastSuback() {
+            BrokerReplies.drain(broker, this);
+            return lastSuback;
         }
-        @Override public void puback(String clientId, int packetId, long now) {}
-        @Override public void suback(String clientId, int grantedQos, long now) {
+
+        Map<String, String> closed() {
+            BrokerReplies.drain(broker, this);
+            return closed;
+        }
+
+        @Override public void publish(String clientId, Message m, int packetId, boolean duplicate) {
+            received.computeIfAbsent(clientId, k -> new ArrayList<>())
+                    .add(new Received(m.topic(), new String(m.payload(), StandardCharsets.UTF_8), m.qos(), m.retain()));
+        }
+        @Override public void suback(String clientId, int grantedQos) {
             lastSuback.put(clientId, grantedQos);
         }
-        @Override public void close(String clientId, String reason, long now) {
+        @Override public void close(String clientId, String reason) {
             closed.put(clientId, reason);
         }
 
@@ -96,7 +106,7 @@ class MosquittoBehaviourDifferentialTest {
             model.broker.connect(connectAt, "silent", true, keepAlive, null);
             long closedAt = model.broker.nextKeepAliveDeadlineNanos();
             model.broker.tick(closedAt);
-            assertThat(model.closed).as("seed %d", seed).containsKey("silent");
+            assertThat(model.closed()).as("seed %d", seed).containsKey("silent");
             modelMin = Math.min(modelMin, closedAt - connectAt);
             modelMax = Math.max(modelMax, closedAt - connectAt);
         }
@@ -162,7 +172,7 @@ class MosquittoBehaviourDifferentialTest {
             model.broker.connect(1, tag, c[0], 60, model.msg(tag + "/w", "old-connection", 0, false));
             model.broker.connect(2, tag, c[1], 60, null);
 
-            assertThat(model.closed).as(tag).containsEntry(tag, "taken over by a new connection");
+            assertThat(model.closed()).as(tag).containsEntry(tag, "taken over by a new connection");
             assertThat(model.of("obs")).as("old clean %s, new clean %s: the observer's messages", c[0], c[1]).isEqualTo(real);
         }
     }
@@ -221,7 +231,7 @@ class MosquittoBehaviourDifferentialTest {
         model.broker.publish(1, "pub", model.msg(topic, "one", 1, false), 1);
         model.broker.publish(1, "pub", model.msg(topic, "zero", 0, false), 0);
 
-        assertThat(model.lastSuback.get("sub")).as("granted QoS").isEqualTo(realGranted).isEqualTo(2);
+        assertThat(model.lastSuback().get("sub")).as("granted QoS").isEqualTo(realGranted).isEqualTo(2);
         assertThat(model.of("sub")).isEqualTo(real);
     }
 
@@ -252,8 +262,8 @@ class MosquittoBehaviourDifferentialTest {
             model.broker.connect(0, tag, true, 60, model.msg(tag + "/w", "gone", 0, false));
             model.broker.subscribe(1, tag, c[0], qos);
 
-            assertThat(model.closed.containsKey(tag)).as("%s at QoS %s: closed", c[0], qos).isEqualTo(realClosed).isTrue();
-            assertThat(model.lastSuback.getOrDefault(tag, -1)).as("SUBACK").isEqualTo(realSuback);
+            assertThat(model.closed().containsKey(tag)).as("%s at QoS %s: closed", c[0], qos).isEqualTo(realClosed).isTrue();
+            assertThat(model.lastSuback().getOrDefault(tag, -1)).as("SUBACK").isEqualTo(realSuback);
             assertThat(model.of("obs")).as("the observer's messages (the will)").isEqualTo(real);
         }
     }
@@ -282,7 +292,7 @@ class MosquittoBehaviourDifferentialTest {
             model.broker.connect(0, tag, true, 60, model.msg("wild-pub/will/" + tag, "gone", 0, false));
             model.broker.publish(1, tag, model.msg(bad, "routed?", 0, false), 0);
 
-            assertThat(model.closed.containsKey(tag)).as("closed after PUBLISH to %s", bad).isEqualTo(realClosed).isTrue();
+            assertThat(model.closed().containsKey(tag)).as("closed after PUBLISH to %s", bad).isEqualTo(realClosed).isTrue();
             assertThat(model.of("obs")).as("the observer's messages after PUBLISH to %s", bad).isEqualTo(real);
         }
     }

@@ -13,27 +13,33 @@ class SimBrokerTest {
     private static final long S = 1_000_000_000L;
 
     /** Records what the broker wrote, as short lines: "pi-1 <- PUBLISH t/x 'a' qos1 id1". */
-    static final class Recording implements BrokerPort {
-        final List<String> packets = new ArrayList<>();
+    final class Recording implements BrokerReplies {
+        private final List<String> packets = new ArrayList<>();
 
-        @Override public void connack(String client, boolean sessionPresent, long now) {
+        /** Everything the broker wrote so far (its outbox drained first). */
+        List<String> packets() {
+            BrokerReplies.drain(broker, this);
+            return packets;
+        }
+
+        @Override public void connack(String client, boolean sessionPresent) {
             packets.add(client + " <- CONNACK" + (sessionPresent ? " session-present" : ""));
         }
-        @Override public boolean publish(String client, Message m, int id, boolean dup, long now) {
-            return packets.add(client + " <- PUBLISH " + m.topic() + " '" + new String(m.payload(), StandardCharsets.UTF_8) + "' qos"
+        @Override public void publish(String client, Message m, int id, boolean dup) {
+            packets.add(client + " <- PUBLISH " + m.topic() + " '" + new String(m.payload(), StandardCharsets.UTF_8) + "' qos"
                     + m.qos() + (m.qos() == 1 ? " id" + id : "") + (m.retain() ? " retained" : "") + (dup ? " dup" : ""));
         }
-        @Override public void puback(String client, int id, long now) { packets.add(client + " <- PUBACK id" + id); }
-        @Override public void suback(String client, int granted, long now) { packets.add(client + " <- SUBACK " + granted); }
-        @Override public void close(String client, String reason, long now) { packets.add(client + " <- CLOSE " + reason); }
+        @Override public void puback(String client, int id) { packets.add(client + " <- PUBACK id" + id); }
+        @Override public void suback(String client, int granted) { packets.add(client + " <- SUBACK " + granted); }
+        @Override public void close(String client, String reason) { packets.add(client + " <- CLOSE " + reason); }
 
         List<String> to(String client, String kind) {
-            return packets.stream().filter(p -> p.startsWith(client + " <- " + kind)).toList();
+            return packets().stream().filter(p -> p.startsWith(client + " <- " + kind)).toList();
         }
     }
 
+    private SimBroker broker = new SimBroker(BrokerLimits.MOSQUITTO_DEFAULTS);
     private final Recording port = new Recording();
-    private SimBroker broker = new SimBroker(BrokerLimits.MOSQUITTO_DEFAULTS, port);
 
     private static Message msg(String topic, String payload, int qos, boolean retain) {
         return new Message(topic, payload.getBytes(StandardCharsets.UTF_8), qos, retain);
@@ -53,14 +59,14 @@ class SimBrokerTest {
         broker.publish(1, "pub", msg("t/a", "x", 1, false), 7);
         broker.puback(2, "sub", 1);
 
-        assertThat(port.packets).containsSubsequence("pub <- PUBACK id7", "sub <- PUBLISH t/a 'x' qos1 id1");
+        assertThat(port.packets()).containsSubsequence("pub <- PUBACK id7", "sub <- PUBLISH t/a 'x' qos1 id1");
         assertThat(broker.stats().delivered()).isEqualTo(1);
         assertThat(broker.inflight()).isZero();
     }
 
     @Test
     void shouldQueueBehindTheInflightWindowAndDropBeyondTheQueueAsMosquittoDoes() {
-        broker = new SimBroker(new BrokerLimits(1, 5, false), port);
+        broker = new SimBroker(new BrokerLimits(1, 5, false));
         broker.connect(0, "slow-sub", true, 60, null);
         broker.subscribe(0, "slow-sub", "fixture/slow", 1);
         broker.connect(0, "fast-pub", true, 60, null);
@@ -121,7 +127,7 @@ class SimBrokerTest {
 
     @Test
     void shouldExpireAKeepaliveAfterExactlyOneAndAHalfIntervalsWhenAskedForTheSpecsRule() {
-        broker = new SimBroker(BrokerLimits.MOSQUITTO_DEFAULTS, KeepaliveCheck.SPEC, port);
+        broker = new SimBroker(BrokerLimits.MOSQUITTO_DEFAULTS, KeepaliveCheck.SPEC);
         broker.connect(0, "gw", true, 0, null);
         broker.subscribe(0, "gw", "will/#", 0);
         broker.connect(0, "dev", true, 10, msg("will/dev", "gone", 0, false));
@@ -132,12 +138,12 @@ class SimBrokerTest {
         broker.tick(15 * S + 1);
 
         assertThat(broker.isConnected("dev")).isFalse();
-        assertThat(port.packets).containsSubsequence("dev <- CLOSE keepalive expired", "gw <- PUBLISH will/dev 'gone' qos0");
+        assertThat(port.packets()).containsSubsequence("dev <- CLOSE keepalive expired", "gw <- PUBLISH will/dev 'gone' qos0");
     }
 
     @Test
     void shouldQueueQoS1ForAnOfflinePersistentSessionAndResendOnReconnect() {
-        broker = new SimBroker(new BrokerLimits(2, 3, false), port);
+        broker = new SimBroker(new BrokerLimits(2, 3, false));
         broker.connect(0, "gw", false, 60, null);
         broker.subscribe(0, "gw", "t", 1);
         broker.connect(0, "pub", true, 60, null);
@@ -151,7 +157,7 @@ class SimBrokerTest {
 
         assertThat(broker.stats().dropped(DropReason.QUEUE_FULL)).isEqualTo(1);
         assertThat(broker.stats().dropped(DropReason.OFFLINE_QOS0)).isEqualTo(1);
-        port.packets.clear();
+        port.packets().clear();
         broker.connect(4, "gw", false, 60, null);
 
         assertThat(port.to("gw", "")).containsExactly(
@@ -169,12 +175,12 @@ class SimBrokerTest {
 
         assertThat(broker.hasSession("c")).isFalse();
         broker.connect(2, "c", false, 60, null);
-        assertThat(port.packets).last().isEqualTo("c <- CONNACK");
+        assertThat(port.packets()).last().isEqualTo("c <- CONNACK");
     }
 
     @Test
     void shouldLoseEverythingInACrashWithoutPersistence() {
-        broker = new SimBroker(new BrokerLimits(1, 10, false), port);
+        broker = new SimBroker(new BrokerLimits(1, 10, false));
         broker.connect(0, "gw", false, 60, null);
         broker.subscribe(0, "gw", "t", 1);
         broker.connect(0, "pub", true, 60, null);
@@ -192,7 +198,7 @@ class SimBrokerTest {
 
     @Test
     void shouldKeepPersistentSessionsAcrossACrashWithPersistence() {
-        broker = new SimBroker(new BrokerLimits(1, 10, true), port);
+        broker = new SimBroker(new BrokerLimits(1, 10, true));
         broker.connect(0, "gw", false, 60, null);
         broker.subscribe(0, "gw", "t", 1);
         broker.connect(0, "pub", true, 60, null);
@@ -201,7 +207,7 @@ class SimBrokerTest {
 
         broker.crash(2);
         broker.restart(3);
-        port.packets.clear();
+        port.packets().clear();
         broker.connect(4, "gw", false, 60, null);
 
         assertThat(port.to("gw", "")).containsExactly("gw <- CONNACK session-present", "gw <- PUBLISH t 'm0' qos1 id1 dup");
@@ -212,7 +218,7 @@ class SimBrokerTest {
     void shouldExpireAKeepaliveOnMosquittosSixSecondWalkInWholeSeconds() {
         // Whole seconds start 0.25 s after time zero's second; the broker walks its clients at seconds 6, 12, ...
         broker = new SimBroker(BrokerLimits.MOSQUITTO_DEFAULTS,
-                new KeepaliveCheck(KeepaliveCheck.Mode.MOSQUITTO_2_0, 750_000_000L), port);
+                new KeepaliveCheck(KeepaliveCheck.Mode.MOSQUITTO_2_0, 750_000_000L));
         broker.connect(0, "gw", true, 0, null);
         broker.subscribe(0, "gw", "will/#", 0);
         broker.connect(S, "dev", true, 2, msg("will/dev", "gone", 0, false)); // in second 1: lapsed from second 5 on
@@ -223,7 +229,7 @@ class SimBrokerTest {
         broker.tick(6 * S - 750_000_000L);
 
         assertThat(broker.isConnected("dev")).isFalse();
-        assertThat(port.packets).containsSubsequence("dev <- CLOSE keepalive expired", "gw <- PUBLISH will/dev 'gone' qos0");
+        assertThat(port.packets()).containsSubsequence("dev <- CLOSE keepalive expired", "gw <- PUBLISH will/dev 'gone' qos0");
         assertThat(broker.stats().keepaliveCloses()).isEqualTo(1);
         assertThat(broker.stats().willSilenceNanosMax()).isEqualTo(5 * S - 750_000_000L); // from the CONNECT at 1 s to the walk at 5.25 s
     }
@@ -246,7 +252,7 @@ class SimBrokerTest {
 
         broker.connect(1, "dev", false, 60, null);
 
-        assertThat(port.packets).containsSubsequence("dev <- CLOSE taken over by a new connection", "dev <- CONNACK session-present");
+        assertThat(port.packets()).containsSubsequence("dev <- CLOSE taken over by a new connection", "dev <- CONNACK session-present");
         assertThat(port.to("gw", "PUBLISH")).isEmpty();
         assertThat(broker.stats().wills()).isZero();
     }

@@ -106,7 +106,7 @@ class SimWorldTest {
         int accepted = 0;
         while (dev.publish(reading) >= 0) accepted++;
 
-        assertThat(accepted).isEqualTo(1_000 / SimClient.publishBytes(reading));
+        assertThat(accepted).isEqualTo(1_000 / Packet.publishBytes(reading));
         world.runFor(200 * MS);
         assertThat(dev.publish(reading)).as("the buffer drained at 10 kB/s").isZero();
         world.checkBalance();

@@ -36,21 +36,21 @@ class SlowSubscriberDifferentialTest {
     void shouldDropTheSameNumberOfMessagesAsMosquitto(MosquittoBroker mosquitto) throws Exception {
         // The model: the subscriber acknowledges nothing until all has been published.
         List<Integer> unacked = new ArrayList<>();
-        SimBroker model = new SimBroker(new BrokerLimits(INFLIGHT, QUEUED, false), new BrokerPort() {
-            @Override public void connack(String clientId, boolean sessionPresent, long now) {}
-            @Override public void puback(String clientId, int packetId, long now) {}
-            @Override public void suback(String clientId, int grantedQos, long now) {}
-            @Override public void close(String clientId, String reason, long now) {}
-            @Override public boolean publish(String clientId, Message m, int packetId, boolean dup, long now) {
+        SimBroker model = new SimBroker(new BrokerLimits(INFLIGHT, QUEUED, false));
+        BrokerReplies toSlow = new BrokerReplies() {
+            @Override public void publish(String clientId, Message m, int packetId, boolean dup) {
                 if (clientId.equals("slow")) unacked.add(packetId);
-                return true;
             }
-        });
+        };
         model.connect(0, "slow", true, 60, null);
         model.subscribe(0, "slow", "slow/t", 1);
         model.connect(0, "fast", true, 60, null);
         for (int i = 0; i < PUBLISHED; i++) model.publish(1, "fast", new Message("slow/t", new byte[] {(byte) i}, 1, false), i + 1);
-        while (!unacked.isEmpty()) model.puback(2, "slow", unacked.remove(0));
+        BrokerReplies.drain(model, toSlow);
+        while (!unacked.isEmpty()) {
+            model.puback(2, "slow", unacked.remove(0));
+            BrokerReplies.drain(model, toSlow);
+        }
         model.checkBalance();
 
         // Mosquitto: the subscriber's callback blocks, so Paho acknowledges nothing until it is released.
