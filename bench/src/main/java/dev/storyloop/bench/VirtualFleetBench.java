@@ -9,6 +9,7 @@ import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.lang.management.ThreadMXBean;
 import java.util.Locale;
 
 /**
@@ -16,12 +17,22 @@ import java.util.Locale;
  * links, the gateway core next to the broker, no in-flight limit towards it: Mosquitto's default
  * of 20 over a 10 ms round trip would cap the fleet at 2,000 msg/s) on one thread and one virtual clock. The devices keep
  * MQTT's usual 60 s keepalive (a meter that publishes once a minute then hardly ever pings). Prints wall time, simulated
- * messages per wall second, the speed-up over real time and the heap's peak.
+ * messages per wall second, the speed-up over real time, CPU time (less sensitive than wall time to other load on
+ * the machine), the run's digest (two runs must print the same) and the heap's peak. The series is sampled once a
+ * simulated minute, not once a second as in stories.
  *
  * <p>Usage: {@code VirtualFleetBench DEVICES PERIOD DURATION} (e.g. {@code 100000 1m 1h}).
  */
 public final class VirtualFleetBench {
+    /** The series is taken once a simulated minute: each sample walks every device and broker session (see SimRunner). */
+    private static final long SERIES_PERIOD_NANOS = 60_000_000_000L;
+
     private VirtualFleetBench() {}
+
+    /** CPU time of the whole JVM (every thread: the world's, the collector's, the compilers'). */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
 
     public static void main(String[] args) throws Exception {
         if (args.length != 3) {
@@ -51,18 +62,28 @@ public final class VirtualFleetBench {
                 gateway:
                   lan: true
                 expect:
-                  - {claim: "every reading arrives", metric: run.gateway.missing, op: "==", value: 0}
+                  - {id: all-arrive, claim: "every reading arrives", metric: run.gateway.missing, op: "==", value: 0}
                 """.formatted(args[2], devices, args[1]);
         Scenario scenario = ScenarioFile.parse("virtual fleet", yaml);
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) pool.resetPeakUsage();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long started = System.nanoTime();
+        long cpuStarted = processCpuNanos();
+        long threadCpuStarted = threads.getCurrentThreadCpuTime();
         long[] lastPrint = {started};
+        double[] boot = {-1, -1}; // wall and CPU seconds to the end of the first simulated second: the boot, mostly
         RunResult run = SimRunner.run(scenario, scenario.variants().get(0), 1, (variant, done, total, events) -> {
             long now = System.nanoTime();
+            if (boot[0] < 0) {
+                boot[0] = (now - started) / 1e9;
+                boot[1] = (processCpuNanos() - cpuStarted) / 1e9;
+            }
             if (now - lastPrint[0] < 10_000_000_000L) return;
             lastPrint[0] = now;
             System.out.printf(Locale.ROOT, "  %.0f / %.0f simulated s after %.1f s wall, %,d events%n", done, total, (now - started) / 1e9, events);
-        });
+        }, null, SERIES_PERIOD_NANOS);
+        double cpu = (processCpuNanos() - cpuStarted) / 1e9;
+        double threadCpu = (threads.getCurrentThreadCpuTime() - threadCpuStarted) / 1e9;
         double wall = (System.nanoTime() - started) / 1e9;
         long heapPeak = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
@@ -79,6 +100,9 @@ public final class VirtualFleetBench {
                 devices, args[1], args[2], wall, simulated / wall);
         System.out.printf(Locale.ROOT, "  %,d readings received by the gateway core (%,.0f per wall second), missing %s, sampled %s%n",
                 received, received / wall, run.metrics().get("gateway.missing"), run.metrics().get("device.sampled"));
+        System.out.printf(Locale.ROOT, "  CPU %.1f s (the process: world, GC and JIT; the world's thread alone %.1f s); boot and first simulated second %.1f s wall, %.1f s CPU%n",
+                cpu, threadCpu, boot[0], boot[1]);
+        System.out.printf(Locale.ROOT, "  digest %s%n", run.digest());
         System.out.printf(Locale.ROOT, "  heap peak %.2f GiB (sum of the heap pools' peaks; -Xmx %.1f GiB), %d GCs taking %.1f s%n",
                 heapPeak / (double) (1L << 30), Runtime.getRuntime().maxMemory() / (double) (1L << 30), gcs, gcMillis / 1e3);
     }

@@ -61,10 +61,11 @@ public final class Diagnostics implements LoopObserver {
     private final long[] pollNanosMax;
     private final long[] lostReportedAtPoll;
     private final long[] closedReportedAtPoll;
-    // They start at a few hundred bytes and grow only as far as the values recorded need
-    // (a fixed range up to an hour would be 36 KiB each, most of a simulated device's heap in a fleet).
-    private final Histogram pollDurations = new Histogram(2); // auto-resizing
-    private final Histogram scheduleDelays = new Histogram(2); // auto-resizing
+    // Counters until a value above zero arrives (in simulation, only when a poll spends time), then
+    // auto-resizing histograms: a fixed range up to an hour would be 36 KiB each, and even an empty
+    // auto-resizing one about 2 KiB, most of a quiet simulated device's heap in a fleet.
+    private final LazyHistogram pollDurations = new LazyHistogram(HISTOGRAM_MAX_NANOS);
+    private final LazyHistogram scheduleDelays = new LazyHistogram(HISTOGRAM_MAX_NANOS);
     private final List<LostWakerReport> lostWakers = new ArrayList<>();
     private final List<LongPollReport> longPolls = new ArrayList<>();
     private final List<FailedTaskReport> failed = new ArrayList<>();
@@ -141,7 +142,7 @@ public final class Diagnostics implements LoopObserver {
     public void onPollStart(TaskView task, long wokenAtNanos, long nowNanos) {
         if (watchdog != null) watchdog.pollStarted(nowNanos);
         long delay = nowNanos - wokenAtNanos;
-        if (delay >= 0) scheduleDelays.recordValue(Math.min(delay, HISTOGRAM_MAX_NANOS));
+        if (delay >= 0) scheduleDelays.record(delay);
     }
 
     @Override
@@ -152,7 +153,7 @@ public final class Diagnostics implements LoopObserver {
         polls[slot]++;
         pollNanosTotal[slot] += duration;
         if (duration > pollNanosMax[slot]) pollNanosMax[slot] = duration;
-        pollDurations.recordValue(Math.min(Math.max(duration, 0), HISTOGRAM_MAX_NANOS));
+        pollDurations.record(duration);
         if (duration > longPollThresholdNanos) {
             longPollCount++;
             LongPollReport report = new LongPollReport(task.name(), slot, duration, longPollThresholdNanos, startNanos, stack);
@@ -228,8 +229,14 @@ public final class Diagnostics implements LoopObserver {
     public long lostWakerCount() { return lostWakerCount; }
     public long longPollCount() { return longPollCount; }
     public long failedTasks() { return failedTasks; }
-    public Histogram pollDurations() { return pollDurations; }
-    public Histogram scheduleDelays() { return scheduleDelays; }
+    /** Poll durations on the executor's clock; a new histogram of zeros while no poll took time (read it, do not record into it). */
+    public Histogram pollDurations() { return pollDurations.histogram(); }
+    /** Delays from a wake to its poll; a new histogram of zeros while every wake was polled at once (read it, do not record into it). */
+    public Histogram scheduleDelays() { return scheduleDelays.histogram(); }
+    /** The longest poll so far (0 when none took time); unlike {@link #pollDurations()} it builds no histogram. */
+    public long pollNanosMax() { return pollDurations.maxValue(); }
+    /** The wake-to-poll delay at {@code percentile} (0 while every wake was polled at once); builds no histogram. */
+    public long scheduleDelayNanosAtPercentile(double percentile) { return scheduleDelays.valueAtPercentile(percentile); }
     public long polls(int slot) { return polls[slot]; }
     public long wakes(int slot) { return wakes[slot]; }
     public long selfWakes(int slot) { return selfWakes[slot]; }

@@ -2,42 +2,69 @@ package dev.storyloop.device.diag;
 
 import dev.storyloop.device.exec.LoopObserver;
 import dev.storyloop.device.exec.Poll;
+import dev.storyloop.device.exec.Sleep;
 import dev.storyloop.device.exec.TaskView;
+import dev.storyloop.device.exec.WaitNode;
 import dev.storyloop.device.exec.WakeSource;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * Records every loop event as a canonical JSON line and digests the lines with SHA-256.
+ * Records every loop event as a compact binary record ({@link TraceRecords}) and digests the
+ * records with SHA-256.
  *
  * <p>The digest is a run's identity: with the same seed and inputs, a simulated run gives the
- * same lines and so the same digest, on any machine and JDK. Lines hold only the virtual time,
- * task names with their slot and generation, and names of wake sources; never an identity hash,
- * a wall-clock time or a thread name. Lines go to the digest always and to {@code sink} when
- * one is given (a file); nothing is kept in memory.
+ * same records and so the same digest, on any machine and JDK. Records hold only the virtual time,
+ * task names with their slot and generation, names of wake sources and what a pending task waits
+ * on; never an identity hash, a wall-clock time or a thread name. A timer's wait is recorded as its
+ * deadline, not as text, so a fleet pays no formatting per event. Records go to the digest always;
+ * when a {@code sink} is given, each record is also rendered as the canonical JSON line that replay
+ * reads ({@link TraceRecords#appendJson}). Nothing is kept in memory beyond one record.
  */
 public final class TraceRecorder implements LoopObserver {
+    /** Records are gathered here and digested in blocks: one digest call per block, not per event. */
+    private static final int BLOCK_BYTES = 256;
+
     private final String executorName;
     private final Appendable sink;
+    private final OutputStream recordSink;
     private final MessageDigest digest;
-    private byte[] line = new byte[160]; // the line being built, UTF-8; grows for long names
+    private final StringBuilder jsonLine;
+    private byte[] block = new byte[BLOCK_BYTES]; // records not yet digested; grows only for a record longer than a block
     private int length;
+    private int recordStart;
+    private long lastNanos;
     private long events;
 
     public TraceRecorder(String executorName, Appendable sink) {
+        this(executorName, sink, null);
+    }
+
+    /**
+     * A recorder that also writes the binary records themselves to {@code recordSink} (null: none), in
+     * blocks: a compact trace that {@link TraceRecords#toJsonLines} renders as JSON lines when asked.
+     * Call {@link #digestHex()} at the end to write the last block.
+     */
+    public TraceRecorder(String executorName, Appendable sink, OutputStream recordSink) {
         this.executorName = executorName;
         this.sink = sink;
+        this.recordSink = recordSink;
+        this.jsonLine = sink == null ? null : new StringBuilder(160);
         try {
             this.digest = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by every JDK", e);
         }
+        // The executor's name opens the stream, so equal events on two executors do not digest alike.
+        begin(TraceRecords.HEADER, 0);
+        string(executorName);
+        endRecord(false);
     }
 
     public static TraceRecorder digestOnly(String executorName) {
@@ -46,54 +73,76 @@ public final class TraceRecorder implements LoopObserver {
 
     @Override
     public void onSpawn(TaskView task, long nowNanos) {
-        begin(nowNanos, "spawn", task).end();
+        begin(TraceRecords.SPAWN, nowNanos);
+        task(task);
+        end();
     }
 
     @Override
     public void onWake(TaskView task, WakeSource source, boolean self, long nowNanos) {
-        begin(nowNanos, "wake", task).field("src", source.wakeSourceName()).flag("self", self).end();
+        begin(self ? TraceRecords.WAKE_SELF : TraceRecords.WAKE, nowNanos);
+        task(task);
+        string(source.wakeSourceName());
+        end();
     }
 
     @Override
     public void onPollStart(TaskView task, long wokenAtNanos, long nowNanos) {
-        begin(nowNanos, "poll", task).end();
+        begin(TraceRecords.POLL, nowNanos);
+        task(task);
+        end();
     }
 
     @Override
     public void onPollEnd(TaskView task, Poll result, long startNanos, long endNanos) {
         if (result == Poll.READY) {
-            begin(endNanos, "ready", task).end();
+            begin(TraceRecords.READY, endNanos);
+            task(task);
         } else {
             // What replay shows for this task until its next event: its wait chain and the waker's holders.
-            begin(endNanos, "pend", task).field("on", WaitChain.describe(task.waitingOn(), endNanos))
-                    .number("holders", task.wakerHolders()).end();
+            begin(TraceRecords.PEND, endNanos);
+            task(task);
+            chain(task.waitingOn());
+            unsigned(task.wakerHolders());
         }
+        end();
     }
 
     @Override
     public void onComplete(TaskView task, Throwable failure, boolean aborted, long nowNanos) {
-        TraceRecorder r = begin(nowNanos, aborted ? "abort" : failure != null ? "fail" : "done", task);
-        if (failure != null) r.field("error", failure.getClass().getName());
-        r.end();
+        begin(aborted ? TraceRecords.ABORT : failure != null ? TraceRecords.FAIL : TraceRecords.DONE, nowNanos);
+        task(task);
+        if (!aborted && failure != null) string(failure.getClass().getName());
+        end();
     }
 
     @Override
     public void onTimersFired(int count, long nowNanos) {
-        begin(nowNanos, "timers", null).number("n", count).end();
+        begin(TraceRecords.TIMERS, nowNanos);
+        unsigned(count);
+        end();
     }
 
     @Override
     public void onNote(TaskView task, String kind, String subject, long nowNanos) {
-        begin(nowNanos, kind, task).field("on", subject).end();
+        begin(task == null ? TraceRecords.NOTE : TraceRecords.NOTE_TASK, nowNanos);
+        string(kind);
+        if (task != null) task(task);
+        string(subject);
+        end();
     }
 
     /**
-     * Records a diagnostic's report as a {@code warn} line, so a replay can jump to it: {@code kind}
+     * Records a diagnostic's report as a {@code warn} record, so a replay can jump to it: {@code kind}
      * is "lost-waker", "long-poll", "failed-task" or "closed-wait"; {@code task} is "name#slot.generation"
      * ("name#slot" for a long poll).
      */
     public void warning(long nowNanos, String kind, String task, String message) {
-        begin(nowNanos, "warn", null).field("kind", kind).field("task", task).field("msg", message).end();
+        begin(TraceRecords.WARN, nowNanos);
+        string(kind);
+        string(task);
+        string(message);
+        end();
     }
 
     /** Records every report {@code diagnostics} makes from now on as a {@link #warning}. */
@@ -115,114 +164,163 @@ public final class TraceRecorder implements LoopObserver {
         });
     }
 
-    private TraceRecorder begin(long nowNanos, String event, TaskView task) {
-        length = 0;
-        ascii("{\"t\":").number(nowNanos).ascii(",\"ex\":");
-        quote(executorName);
-        ascii(",\"e\":");
-        quote(event);
-        if (task != null) {
-            ascii(",\"task\":\"");
-            escaped(task.name());
-            put('#').number(task.slot()).put('.').number(task.generation()).put('"');
-        }
-        return this;
-    }
-
-    private TraceRecorder field(String key, String value) {
-        ascii(",\"").ascii(key).ascii("\":");
-        quote(value);
-        return this;
-    }
-
-    private TraceRecorder number(String key, long value) {
-        ascii(",\"").ascii(key).ascii("\":").number(value);
-        return this;
-    }
-
-    private TraceRecorder flag(String key, boolean value) {
-        if (value) ascii(",\"").ascii(key).ascii("\":true");
-        return this;
-    }
-
-    private void quote(String value) {
-        put('"');
-        escaped(value);
-        put('"');
-    }
-
-    /** A JSON string's content, UTF-8 encoded as {@code String.getBytes(UTF_8)} would (a lone surrogate becomes '?'). */
-    private void escaped(String value) {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '"' || c == '\\') put('\\').put(c);
-            else if (c < 0x20) ascii(String.format("\\u%04x", (int) c));
-            else if (c < 0x80) put(c);
-            else if (c < 0x800) put(0xC0 | c >> 6).put(0x80 | c & 0x3F);
-            else if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
-                int cp = Character.toCodePoint(c, value.charAt(++i));
-                put(0xF0 | cp >> 18).put(0x80 | cp >> 12 & 0x3F).put(0x80 | cp >> 6 & 0x3F).put(0x80 | cp & 0x3F);
-            } else if (Character.isSurrogate(c)) put('?');
-            else put(0xE0 | c >> 12).put(0x80 | c >> 6 & 0x3F).put(0x80 | c & 0x3F);
-        }
-    }
-
-    private TraceRecorder ascii(String text) {
-        for (int i = 0; i < text.length(); i++) put(text.charAt(i));
-        return this;
-    }
-
-    private TraceRecorder number(long value) {
-        if (value < 0) {
-            if (value == Long.MIN_VALUE) return ascii(Long.toString(value));
-            put('-');
-            value = -value;
-        }
-        int digits = 1;
-        for (long v = value; v >= 10; v /= 10) digits++;
-        ensure(digits);
-        for (int i = length + digits - 1; i >= length; i--) {
-            line[i] = (byte) ('0' + value % 10);
-            value /= 10;
-        }
-        length += digits;
-        return this;
-    }
-
-    private TraceRecorder put(int b) {
-        ensure(1);
-        line[length++] = (byte) b;
-        return this;
-    }
-
-    private void ensure(int more) {
-        if (length + more > line.length) line = Arrays.copyOf(line, Math.max(line.length * 2, length + more));
-    }
-
-    private void end() {
-        put('}').put('\n');
-        digest.update(line, 0, length);
-        events++;
-        if (sink != null) {
-            try {
-                sink.append(new String(line, 0, length, StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new UncheckedIOException("could not write the trace", e);
-            }
-        }
-    }
-
     public long events() {
         return events;
     }
 
-    /** The SHA-256 of all lines so far, in hex. Reading it does not end the trace. */
+    /** The SHA-256 of all records so far, in hex. Reading it does not end the trace. */
     public String digestHex() {
+        flush();
         try {
             MessageDigest copy = (MessageDigest) digest.clone();
             return HexFormat.of().formatHex(copy.digest());
         } catch (CloneNotSupportedException e) {
             throw new IllegalStateException("SHA-256 digest cannot be cloned", e);
         }
+    }
+
+    /** What the next links of a wait chain are; the walk mirrors {@link WaitChain#links} and stops at its depth. */
+    private void chain(Object waitingOn) {
+        Object at = waitingOn;
+        for (int depth = 0; at != null && depth < WaitChain.DEPTH_MAX; depth++) {
+            if (at instanceof Sleep) {
+                Sleep sleep = (Sleep) at;
+                put(TraceRecords.LINK_TIMER);
+                signed(sleep.deadlineNanos());
+                holder(sleep.wakerHolder());
+                at = sleep.innerWait();
+            } else if (at instanceof WaitNode) {
+                WaitNode node = (WaitNode) at;
+                put(TraceRecords.LINK_LABEL);
+                string(node.waitLabel(lastNanos));
+                holder(node.wakerHolder());
+                at = node.innerWait();
+            } else {
+                put(TraceRecords.LINK_OBJECT);
+                string(String.valueOf(at));
+                at = null;
+            }
+        }
+        put(TraceRecords.LINK_END);
+    }
+
+    private void holder(String holder) {
+        string(holder == null ? "" : holder);
+    }
+
+    private void task(TaskView task) {
+        unsigned(task.slot());
+        unsigned(task.generation());
+        string(task.name());
+    }
+
+    private void begin(int kind, long nowNanos) {
+        recordStart = length;
+        put(kind);
+        signed(nowNanos - lastNanos);
+        lastNanos = nowNanos;
+    }
+
+    private void end() {
+        endRecord(true);
+    }
+
+    private void endRecord(boolean event) {
+        if (event) events++;
+        if (sink != null && event) {
+            jsonLine.setLength(0);
+            TraceRecords.appendJson(executorName, block, recordStart, length, lastNanos, jsonLine);
+            try {
+                sink.append(jsonLine);
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not write the trace", e);
+            }
+        }
+        if (length >= BLOCK_BYTES / 2) flush();
+    }
+
+    private void flush() {
+        digest(length);
+        length = 0;
+        recordStart = 0;
+    }
+
+    private void digest(int bytes) {
+        digest.update(block, 0, bytes);
+        if (recordSink != null) {
+            try {
+                recordSink.write(block, 0, bytes);
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not write the trace's records", e);
+            }
+        }
+    }
+
+    /** A string as its UTF-8 length and bytes, as {@code String.getBytes(UTF_8)} would give them (a lone surrogate becomes '?'). */
+    private void string(String value) {
+        int bytes = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x80) bytes++;
+            else if (c < 0x800) bytes += 2;
+            else if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) bytes++;
+            else bytes += 3;
+        }
+        unsigned(bytes);
+        ensure(bytes);
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x80) block[length++] = (byte) c;
+            else if (c < 0x800) {
+                block[length++] = (byte) (0xC0 | c >> 6);
+                block[length++] = (byte) (0x80 | c & 0x3F);
+            } else if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, value.charAt(++i));
+                block[length++] = (byte) (0xF0 | cp >> 18);
+                block[length++] = (byte) (0x80 | cp >> 12 & 0x3F);
+                block[length++] = (byte) (0x80 | cp >> 6 & 0x3F);
+                block[length++] = (byte) (0x80 | cp & 0x3F);
+            } else if (Character.isSurrogate(c)) block[length++] = '?';
+            else {
+                block[length++] = (byte) (0xE0 | c >> 12);
+                block[length++] = (byte) (0x80 | c >> 6 & 0x3F);
+                block[length++] = (byte) (0x80 | c & 0x3F);
+            }
+        }
+    }
+
+    /** A signed number as a zigzag varint: small magnitudes take one byte whatever their sign. */
+    private void signed(long value) {
+        unsigned((value << 1) ^ (value >> 63));
+    }
+
+    /** An unsigned LEB128 varint: seven bits a byte, low bits first. */
+    private void unsigned(long value) {
+        ensure(10);
+        while ((value & ~0x7FL) != 0) {
+            block[length++] = (byte) (value & 0x7F | 0x80);
+            value >>>= 7;
+        }
+        block[length++] = (byte) value;
+    }
+
+    private void put(int b) {
+        ensure(1);
+        block[length++] = (byte) b;
+    }
+
+    /** Makes room for {@code more} bytes: digests the finished records first, and grows only for one record longer than a block. */
+    private void ensure(int more) {
+        if (length + more <= block.length) return;
+        if (recordStart > 0) {
+            digest(recordStart);
+            System.arraycopy(block, recordStart, block, 0, length - recordStart);
+            length -= recordStart;
+            recordStart = 0;
+        }
+        if (length + more > block.length) block = Arrays.copyOf(block, Math.max(block.length * 2, length + more));
     }
 }
