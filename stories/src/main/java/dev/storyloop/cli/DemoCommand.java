@@ -4,6 +4,7 @@ import dev.storyloop.stories.run.StoryRunner;
 import dev.storyloop.stories.scenario.ScenarioFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -27,12 +28,12 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Run with this seed instead of the scenario's.")
     Long seed;
 
-    @Option(names = "--stories", defaultValue = "stories", description = "Where the story folders are (default: ${DEFAULT-VALUE}).")
-    Path storiesRoot;
+    @Mixin
+    StoriesRootOption stories;
 
     @Override
     public Integer call() throws IOException {
-        Path story = storiesRoot.resolve(STORY);
+        Path story = stories.root.resolve(STORY);
         if (!Files.isRegularFile(story.resolve("scenario.yaml"))) {
             throw new CommandLine.ParameterException(spec.commandLine(), "no " + story + "/scenario.yaml: run the demo from the repository's root");
         }

@@ -12,6 +12,7 @@ import dev.storyloop.protocol.DeviceIds;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -35,8 +36,8 @@ final class DeviceCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--broker", required = true, description = "Broker URL, e.g. tcp://127.0.0.1:1883.")
-    String broker;
+    @Mixin
+    ServiceOptions service;
 
     @Option(names = "--id", defaultValue = "pi-1", description = "Device id; with --count N the ids are ID-1 .. ID-N (default: ${DEFAULT-VALUE}).")
     String id;
@@ -44,16 +45,8 @@ final class DeviceCommand implements Callable<Integer> {
     @Option(names = "--count", defaultValue = "1", description = "How many devices, each on its own executor (default: ${DEFAULT-VALUE}).")
     int count;
 
-    @Option(names = "--loops", description = "Loop threads the devices' executors share, each device staying on one (default: the number of cores, at most --count).")
-    Integer loops;
-
-    @Option(names = "--connects-in-flight", defaultValue = "32",
-            description = "Devices connecting at the same time; the next starts when one has connected or failed (default: ${DEFAULT-VALUE}).")
-    int connectsInFlight;
-
-    @Option(names = "--connect-wait", defaultValue = "30s", converter = Units.DurationNanos.class,
-            description = "How long the fleet may take to connect; devices not started by then are reported, not started (default: ${DEFAULT-VALUE}).")
-    long connectWaitNanos;
+    @Mixin
+    FleetOptions fleetOptions;
 
     @Option(names = "--period", defaultValue = "1s", converter = Units.DurationNanos.class,
             description = "Sample period (default: ${DEFAULT-VALUE}).")
@@ -88,9 +81,6 @@ final class DeviceCommand implements Callable<Integer> {
     @Option(names = "--button-line", defaultValue = "27", description = "Button line offset on the chip (default: ${DEFAULT-VALUE}).")
     int buttonLine;
 
-    @Option(names = "--duration", converter = Units.DurationNanos.class, description = "Stop after this long instead of waiting for Ctrl-C.")
-    Long durationNanos;
-
     @Option(names = "--status-every", defaultValue = "5s", converter = Units.DurationNanos.class,
             description = "Status line interval (default: ${DEFAULT-VALUE}).")
     long statusNanos;
@@ -100,8 +90,8 @@ final class DeviceCommand implements Callable<Integer> {
                     + "Read-only; bound to anything but loopback it asks for a token, printed with the address.")
     String console;
 
-    @Option(names = "--console-token", description = "The token the console asks for when bound beyond loopback (default: a random one, printed).")
-    String consoleToken;
+    @Mixin
+    ConsoleTokenOption consoleToken;
 
     @Option(names = "--refresh-loses-wake", description = "Plant the token-refresh bug: the HMAC future's slow path returns Pending without registering its waker.")
     boolean refreshLosesWake;
@@ -117,7 +107,7 @@ final class DeviceCommand implements Callable<Integer> {
         List<FirmwareConfig> configs = configs();
         String[] consoleAddress = console == null ? null : Units.hostPort(spec.commandLine(), "--console", console);
         PrintWriter out = spec.commandLine().getOut();
-        DeviceFleet.Settings settings = settings();
+        DeviceFleet.Settings settings = fleetOptions.settings(spec.commandLine(), count);
         List<LiveDevice> devices = new ArrayList<>();
         List<LiveProbe> probes = java.util.Collections.synchronizedList(new ArrayList<>()); // added on the loop threads
         DeviceFleet fleet = null;
@@ -125,7 +115,7 @@ final class DeviceCommand implements Callable<Integer> {
         long started = System.nanoTime();
         try (Foreground foreground = new Foreground("storyloop-device-exit")) {
             try {
-                fleet = DeviceFleet.start(configs, broker,
+                fleet = DeviceFleet.start(configs, service.broker,
                         config -> gpioChip == null ? LiveBoard.withSimulatedGpio(config.deviceId())
                                 : LiveBoard.withGpio(config.deviceId(), gpioChip, ledLine, buttonLine),
                         console == null ? (device, diagnostics) -> {} : (device, diagnostics) -> probes.add(LiveProbe.attach(
@@ -137,15 +127,15 @@ final class DeviceCommand implements Callable<Integer> {
                         connects.asked(), fleet.sinceLaunchNanos() / 1e9, fleet.loops().size(),
                         connects.all() ? "" : "; not connected: " + connects.describe());
                 if (console != null) {
-                    consoleServer = ConsoleServer.live(consoleAddress[0], Integer.parseInt(consoleAddress[1]), consoleToken,
+                    consoleServer = ConsoleServer.live(consoleAddress[0], Integer.parseInt(consoleAddress[1]), consoleToken.token,
                             "storyloop device " + id, probes);
                     out.println("console: " + consoleServer.url());
                 }
                 out.printf(Locale.ROOT, "storyloop device: %d device(s) -> %s, period %s, QoS %d, queue %d (%s), RAM %d B each; GPIO: %s; Ctrl-C stops%n",
-                        devices.size(), broker, Units.duration(periodNanos), qos, capacity, policy, ramBytes,
+                        devices.size(), service.broker, Units.duration(periodNanos), qos, capacity, policy, ramBytes,
                         devices.get(0).device().board().gpio().description());
                 out.flush();
-                foreground.runUntilStopped(statusNanos, durationNanos, () -> {
+                foreground.runUntilStopped(statusNanos, service.durationNanos, () -> {
                     out.println(status(devices, started, false, qos));
                     out.flush();
                 });
@@ -172,23 +162,14 @@ final class DeviceCommand implements Callable<Integer> {
         }
     }
 
-    private DeviceFleet.Settings settings() {
-        try {
-            return new DeviceFleet.Settings(loops == null ? Math.min(count, DeviceFleet.Settings.LOOPS_DEFAULT) : loops,
-                    connectsInFlight, connectWaitNanos);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--loops, --connects-in-flight, --connect-wait: " + e.getMessage());
-        }
-    }
-
     private List<FirmwareConfig> configs() {
         CommandLine cli = spec.commandLine();
-        if (!broker.startsWith("tcp://") && !broker.startsWith("ssl://")) {
-            throw new CommandLine.ParameterException(cli, "--broker must be a tcp:// or ssl:// URL, got '" + broker + "'");
+        if (!service.broker.startsWith("tcp://") && !service.broker.startsWith("ssl://")) {
+            throw new CommandLine.ParameterException(cli, "--broker must be a tcp:// or ssl:// URL, got '" + service.broker + "'");
         }
         if (count < 1 || count > COUNT_MAX) throw new CommandLine.ParameterException(cli, "--count must be 1.." + COUNT_MAX + ", got " + count);
         if (statusNanos < 100_000_000L) throw new CommandLine.ParameterException(cli, "--status-every must be at least 100ms");
-        if (durationNanos != null && durationNanos <= 0) throw new CommandLine.ParameterException(cli, "--duration must be positive");
+        if (service.durationNanos != null && service.durationNanos <= 0) throw new CommandLine.ParameterException(cli, "--duration must be positive");
         OverflowPolicy overflow;
         try {
             overflow = OverflowPolicy.parse(policy);

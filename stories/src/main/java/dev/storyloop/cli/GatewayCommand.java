@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -35,8 +36,8 @@ final class GatewayCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--broker", required = true, description = "Broker URL, e.g. tcp://127.0.0.1:1883.")
-    String broker;
+    @Mixin
+    ServiceOptions service;
 
     @Option(names = "--http-host", defaultValue = "127.0.0.1", description = "Address the HTTP API listens on (default: ${DEFAULT-VALUE}).")
     String httpHost;
@@ -87,9 +88,6 @@ final class GatewayCommand implements Callable<Integer> {
             description = "Status line interval (default: ${DEFAULT-VALUE}).")
     long statusNanos;
 
-    @Option(names = "--duration", converter = Units.DurationNanos.class, description = "Stop after this long instead of waiting for Ctrl-C.")
-    Long durationNanos;
-
     @Option(names = "--store", description = "Durable books (sequence windows, command sequences, the gateway epoch) in this file,"
             + " created when missing; an unreadable file stops the gateway with an error. Without it the books live in memory only.")
     Path storeFile;
@@ -127,7 +125,7 @@ final class GatewayCommand implements Callable<Integer> {
                 out.printf("storyloop gateway: MQTT %s:%d, HTTP API on http://%s:%d (GET /api/devices, /health, /metrics); Ctrl-C stops%n",
                         options.brokerHost(), options.brokerPort(), options.httpHost(), app.httpPort());
                 out.flush();
-                foreground.runUntilStopped(statusNanos, durationNanos, () -> {
+                foreground.runUntilStopped(statusNanos, service.durationNanos, () -> {
                     out.println("status  " + status(running));
                     out.flush();
                 });
@@ -162,12 +160,12 @@ final class GatewayCommand implements Callable<Integer> {
         CommandLine cli = spec.commandLine();
         URI uri;
         try {
-            uri = new URI(broker);
+            uri = new URI(service.broker);
         } catch (URISyntaxException e) {
             throw new CommandLine.ParameterException(cli, "--broker is not a URL: " + e.getMessage());
         }
         if (!"tcp".equals(uri.getScheme()) || uri.getHost() == null) {
-            throw new CommandLine.ParameterException(cli, "--broker must be tcp://HOST:PORT, got '" + broker + "'");
+            throw new CommandLine.ParameterException(cli, "--broker must be tcp://HOST:PORT, got '" + service.broker + "'");
         }
         int port = uri.getPort() < 0 ? 1883 : uri.getPort();
         if (httpPort < 0 || httpPort > 65_535) throw new CommandLine.ParameterException(cli, "--http-port must be 0..65535");

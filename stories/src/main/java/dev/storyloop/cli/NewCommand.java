@@ -4,7 +4,7 @@ import dev.storyloop.stories.catalog.Metric;
 import dev.storyloop.stories.catalog.MetricCatalog;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
@@ -22,14 +22,15 @@ final class NewCommand implements Callable<Integer> {
     @Parameters(paramLabel = "SLUG", description = "Folder name: lower-case words joined by -, e.g. the-timeout-that-dropped-a-reading.")
     String slug;
 
-    @Option(names = "--stories", defaultValue = "stories", description = "Where story folders live (default: ${DEFAULT-VALUE}).")
-    Path root;
+    @Mixin
+    StoriesRootOption stories;
 
     @Override
     public Integer call() throws IOException {
         if (!slug.matches("[a-z0-9]+(-[a-z0-9]+){0,15}")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "SLUG must be lower-case words joined by -, got '" + slug + "'");
         }
+        Path root = stories.root;
         Path dir = root.resolve(slug);
         try {
             Files.createDirectories(root);

@@ -8,6 +8,7 @@ import dev.storyloop.stories.scenario.Scenario;
 import dev.storyloop.stories.scenario.ScenarioFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -53,8 +54,8 @@ final class ReplayCommand implements Callable<Integer> {
             description = "Where the console listens (default: ${DEFAULT-VALUE}, a free port on loopback).")
     String console;
 
-    @Option(names = "--console-token", description = "The token the console asks for when bound beyond loopback (default: a random one, printed).")
-    String consoleToken;
+    @Mixin
+    ConsoleTokenOption consoleToken;
 
     @Option(names = "--no-serve", description = "Print the first warning and the tasks at it, and exit without serving the page.")
     boolean noServe;
@@ -106,7 +107,7 @@ final class ReplayCommand implements Callable<Integer> {
             }
         });
         try (Foreground foreground = new Foreground("storyloop-replay-exit");
-             ConsoleServer server = noServe ? null : ConsoleServer.replay(address[0], Integer.parseInt(address[1]), consoleToken, title, load)) {
+             ConsoleServer server = noServe ? null : ConsoleServer.replay(address[0], Integer.parseInt(address[1]), consoleToken.token, title, load)) {
             TraceIndex index;
             try {
                 index = load.join();

@@ -13,6 +13,7 @@ import dev.storyloop.stories.scenario.ScenarioFile;
 import dev.storyloop.stories.swarm.DeterminismCheck;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -38,8 +39,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--all", description = "Every story under --stories.")
     boolean all;
 
-    @Option(names = "--stories", defaultValue = "stories", description = "Where the story folders are (default: ${DEFAULT-VALUE}).")
-    Path storiesRoot;
+    @Mixin
+    StoriesRootOption stories;
 
     @Option(names = "--seed", description = "Run with this seed instead of the scenario's (results then say so).")
     Long seed;
@@ -60,16 +61,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--duration", converter = Units.DurationNanos.class, description = "With --live: real time per variant (default: the scenario's duration).")
     Long durationNanos;
 
-    @Option(names = "--loops", description = "With --live: loop threads the devices' executors share (default: the number of cores).")
-    Integer loops;
-
-    @Option(names = "--connects-in-flight", description = "With --live: devices connecting at the same time (default: 32).")
-    Integer connectsInFlight;
-
-    @Option(names = "--connect-wait", converter = Units.DurationNanos.class,
-            description = "With --live: how long the fleet may take to connect; the run then goes on with the devices that did, "
-                    + "and its results say why the others did not (default: 30s).")
-    Long connectWaitNanos;
+    @Mixin
+    FleetOptions fleetOptions;
 
     @Option(names = "--console", arity = "0..1", fallbackValue = "127.0.0.1:0", paramLabel = "HOST:PORT",
             description = "Watch the simulated run in the console (default address: a free port on 127.0.0.1); it can pause virtual time. "
@@ -83,8 +76,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--console-stay", converter = Units.DurationNanos.class, description = "With --console: how long the page stays after the run (default: until Ctrl-C).")
     Long consoleStayNanos;
 
-    @Option(names = "--console-token", description = "The token the console asks for when bound beyond loopback (default: a random one, printed).")
-    String consoleToken;
+    @Mixin
+    ConsoleTokenOption consoleToken;
 
     @CommandLine.Mixin
     DeterminismOption determinism;
@@ -106,20 +99,12 @@ final class RunCommand implements Callable<Integer> {
         }
         Function<Scenario.Broker, LiveBroker> brokers = limits -> broker != null ? LiveBroker.external(broker) : LiveBroker.local(mosquitto.get(), limits);
         if (!live && (broker != null || durationNanos != null)) throw new CommandLine.ParameterException(cli, "--broker and --duration go with --live");
-        if (!live && (loops != null || connectsInFlight != null || connectWaitNanos != null)) {
+        if (!live && fleetOptions.given()) {
             throw new CommandLine.ParameterException(cli, "--loops, --connects-in-flight and --connect-wait go with --live");
         }
-        DeviceFleet.Settings defaults = DeviceFleet.Settings.defaults();
-        DeviceFleet.Settings fleet;
-        try {
-            fleet = new DeviceFleet.Settings(loops != null ? loops : defaults.loops(),
-                    connectsInFlight != null ? connectsInFlight : defaults.connectsInFlight(),
-                    connectWaitNanos != null ? connectWaitNanos : defaults.connectWaitNanos());
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cli, e.getMessage());
-        }
-        List<Path> dirs = all ? StoryRunner.stories(storiesRoot) : List.of(storyDir);
-        if (dirs.isEmpty()) throw new CommandLine.ParameterException(cli, "no story folders (with scenario.yaml) under " + storiesRoot);
+        DeviceFleet.Settings fleet = fleetOptions.settings(cli, Integer.MAX_VALUE); // the fleet's size is the scenario's
+        List<Path> dirs = all ? StoryRunner.stories(stories.root) : List.of(storyDir);
+        if (dirs.isEmpty()) throw new CommandLine.ParameterException(cli, "no story folders (with scenario.yaml) under " + stories.root);
         PrintWriter printer = cli.getOut();
         // Every scenario is read and its claims checked against the catalog before anything runs.
         for (Path dir : dirs) {
@@ -208,7 +193,7 @@ final class RunCommand implements Callable<Integer> {
         ProgressLine progress = new ProgressLine(cli.getErr());
         SimConsole sim = new SimConsole(progress, consolePaceNanos);
         try (Foreground foreground = new Foreground("storyloop-run-console-exit");
-             ConsoleServer server = ConsoleServer.sim(address[0], Integer.parseInt(address[1]), consoleToken,
+             ConsoleServer server = ConsoleServer.sim(address[0], Integer.parseInt(address[1]), consoleToken.token,
                      "storyloop run " + storyDir.getFileName(), sim)) {
             printer.println("console: " + server.url() + " (pause and resume from the page)");
             printer.flush();
