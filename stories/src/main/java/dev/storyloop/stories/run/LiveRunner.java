@@ -140,15 +140,18 @@ public final class LiveRunner {
             // Outstanding commands end, acked or timed out; without commands the devices stop at the duration, as simulated ones do
             // (readings taken after it would count in the live books only).
             if (commands != null) Thread.sleep(options.core().commandTimeoutNanos() / 1_000_000L + 500);
-            for (LiveDevice device : devices) device.close();
-            Thread.sleep(500);
+            // The books are taken with the devices still running, as the simulated run takes them at its end: closing a device
+            // first would count its held frames as dropped, its connection as gone and the proxy's held packets as lost.
             JsonObject stats = stats(vertx, options);
             java.util.Map<String, Long> receivedBy = new java.util.TreeMap<>();
             for (String id : ids) receivedBy.put(id, deviceReceived(vertx, options, id));
             collect(metrics, devices, stats, receivedBy, scenario, brokerChoice, durationNanos, realised);
             network(metrics, proxy.counters(null));
             FleetMetrics.series(metrics, series);
+            for (LiveDevice device : devices) device.close();
             gateway.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            // The gateway's persistent session would otherwise queue the next variant's telemetry at the broker until it drops it.
+            endSession(brokerUrl, options.clientId());
             Device first = devices.get(0).device();
             return new RunResult(variant.name(), metrics, List.copyOf(series), "live (not deterministic)", first.budget().report(),
                     RunResult.NO_LATENCIES, first.budget().reservations(), first.budget().budgetBytes());

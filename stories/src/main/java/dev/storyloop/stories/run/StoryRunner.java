@@ -115,7 +115,8 @@ public final class StoryRunner {
      */
     public static StoryResult runLive(Path storyDir, Long seedOverride, Function<Scenario.Broker, LiveBroker> brokers, Long durationNanos)
             throws Exception {
-        Scenario scenario = ScenarioFile.readChecked(storyDir.resolve("scenario.yaml"), Metric.World.LIVE);
+        // Checked against the story's own world: a claim on a metric the live world cannot produce is a no-data result, not an error.
+        Scenario scenario = ScenarioFile.readChecked(storyDir.resolve("scenario.yaml"), Metric.World.SIMULATED);
         long seed = seedOverride != null ? seedOverride : scenario.seed();
         long duration = durationNanos != null ? durationNanos : scenario.duration().nanos();
         List<RunResult> runs = new ArrayList<>();
@@ -140,6 +141,15 @@ public final class StoryRunner {
     private static StoryResult checked(Path storyDir, Scenario scenario, long seed, List<RunResult> runs, String digest, String world) {
         ProseCheck.Result none = new ProseCheck.Result(List.of(), List.of());
         SortedMap<String, Object> metrics = new StoryResult(storyDir, scenario, seed, runs, List.of(), digest, world, none).metrics();
+        if (!world.equals(SIMULATED)) {
+            for (Scenario.Claim claim : scenario.expect()) {
+                for (String named : new String[] {claim.metric(), claim.other()}) {
+                    if (named == null || metrics.containsKey(named)) continue;
+                    MetricCatalog.find(named.substring(named.indexOf('.') + 1)).filter(m -> !m.in(Metric.World.LIVE))
+                            .ifPresent(m -> metrics.put(named, new NoData("not produced live (only " + m.worldsText() + ")")));
+                }
+            }
+        }
         List<ClaimResult> claims = new ArrayList<>();
         for (Scenario.Claim claim : scenario.expect()) claims.add(ClaimResult.check(claim, metrics));
         ProseCheck.Result prose = none;
@@ -205,7 +215,7 @@ public final class StoryRunner {
         Path staging = Files.createTempDirectory(parent, ".results-");
         try {
             Files.writeString(staging.resolve("summary.md"), summary(result, version));
-            for (String plot : plots(result.scenario())) {
+            for (String plot : plots(result)) {
                 MetricCatalog.Series series = MetricCatalog.findSeries(plot).orElseThrow();
                 Files.writeString(staging.resolve(plotFile(plot)), chart(result, series));
             }
@@ -217,6 +227,12 @@ public final class StoryRunner {
             deleteTree(staging);
         }
         return target;
+    }
+
+    /** The series a result plots: its scenario's, less those its world does not produce (a live run has no broker series). */
+    static List<String> plots(StoryResult result) {
+        Metric.World world = result.live() ? Metric.World.LIVE : Metric.World.SIMULATED;
+        return plots(result.scenario()).stream().filter(p -> MetricCatalog.findSeries(p).orElseThrow().in(world)).toList();
     }
 
     /** The series a scenario plots: its {@code plots}, or the catalog's default ones. */
@@ -332,7 +348,7 @@ public final class StoryRunner {
         List<String> key = MetricCatalog.KEY_METRICS.stream().filter(k -> result.runs().stream().anyMatch(r -> r.metrics().containsKey(k))).toList();
         table(md, "Key metrics", "What each metric means: " + metricsLink(result.storyDir()) + ".", result, key);
         md.append("\n## Plots\n\n");
-        for (String plot : plots(s)) {
+        for (String plot : plots(result)) {
             md.append("![").append(MetricCatalog.findSeries(plot).orElseThrow().title()).append("](").append(plotFile(plot)).append(")\n\n");
         }
         md.append("![Publish latency distribution](latency.svg)\n\n![RAM of one device](memory.svg)\n");
