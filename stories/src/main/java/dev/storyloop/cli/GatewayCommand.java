@@ -57,7 +57,7 @@ final class GatewayCommand implements Callable<Integer> {
     @Option(names = "--dev-fleet", description = "Accept the public development fleet's keys (demos only).")
     boolean devFleet;
 
-    @Option(names = "--mqtt-user", description = "Broker user name (see the README's ACL section).")
+    @Option(names = "--mqtt-user", description = "Broker user name (see the broker ACL in gateway/README.md).")
     String mqttUser;
 
     @Option(names = "--mqtt-password-file", description = "File holding the broker password.")
