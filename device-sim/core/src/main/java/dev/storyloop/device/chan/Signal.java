@@ -32,7 +32,7 @@ public final class Signal<T> implements WakeSource {
     public void signal(T next) {
         Objects.requireNonNull(next, "value");
         if (value.getAndSet(next) != null) overwritten++; // loses a count only if two threads race; never a value
-        waiter.wake(this);
+        waiter.wakeFromAnyThread(this); // the loop thread (simulated) or an interrupt handler's (live)
     }
 
     /** Takes the value if one is there. */

@@ -1,46 +1,40 @@
 package dev.storyloop.device.exec;
 
-import dev.storyloop.device.memory.MemoryBudget;
 import dev.storyloop.device.time.Clock;
 import dev.storyloop.device.time.TimerQueue;
-import dev.storyloop.device.time.VirtualClock;
 
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * A single-threaded executor with Rust-async semantics, in the manner of Embassy's.
+ * A single-threaded executor with Rust-async semantics, in the manner of Embassy's: it spawns tasks,
+ * takes wakes on two explicit paths and polls what is runnable.
  *
  * <p>Tasks live in a fixed pool reserved at boot; spawning into a full pool is a {@link SpawnError}
  * (or an empty {@link #trySpawn}), never growth. A woken task is queued once, however often it is
  * woken. The run queue is drained in batches: every task queued when a batch starts is polled
  * once, and tasks woken meanwhile (including a task waking itself) wait for the next batch, so one
- * busy task cannot starve the others. Wakes from other threads go through a bounded lock-free
- * interrupt queue and unpark the loop; a loop with nothing to do parks (real time) or jumps to
- * the next deadline (virtual time).
+ * busy task cannot starve the others.
  *
- * <p>The loop can be driven by {@link #runUntil} or step by step ({@link #doWork()},
- * {@link #nextDeadlineNanos()}), which is how a simulated world runs many devices on one thread.
+ * <p>Every executor is bound to one loop thread: the thread that built it, until a world or a
+ * {@link LoopRunner} binds its own when it starts stepping it. A local wake ({@link Waker#wake()})
+ * is checked against that thread on every call and fails loudly, naming both threads, when it comes
+ * from another one; a wake from another thread must say so ({@link Waker#interrupt()}) and goes
+ * through a bounded lock-free interrupt queue that the loop drains. Nothing picks a path by thread
+ * identity: a wrong thread is an error, not a different trace.
+ *
+ * <p>The executor does not loop by itself: {@link LoopRunner} drives one or several executors with
+ * an idle strategy, and a simulated world steps them ({@link #doWork()}, {@link #nextDeadlineNanos()}).
  */
 public final class Executor implements Spawner {
-    public static final int TIMERS_PER_TURN_DEFAULT = 1024;
-    private static final long PARK_MAX_NANOS = 100_000_000L; // re-check stop flags at least every 100 ms
-    public static final long SPIN_NANOS_DEFAULT = 250_000L;
+    public static final int TIMERS_PER_TURN_DEFAULT = ExecutorBuilder.TIMERS_PER_TURN_DEFAULT;
 
     private final String name;
     private final Clock clock;
-    private final VirtualClock virtualClock; // null in real time
     private final TimerQueue timers;
     private final int timersPerTurn;
-    private final IdleStrategy idleStrategy;
-    private final long spinNanos;
-    private long lastWorkNanos; // BACKOFF: when the loop last did something
-    // Written by the loop thread only, read by observers (tests, status lines): how the loop idled.
-    private volatile long idleSpinTurns;
-    private volatile long parks;
     private final TaskSlot[] slots;
     private final int[] freeSlots;
     private int freeCount;
@@ -49,23 +43,19 @@ public final class Executor implements Spawner {
     private LoopObserver observer;
     private Runnable readyHook;
 
-    private volatile Thread loopThread; // the thread that owns the loop: the builder's until run() moves it
-    private volatile boolean running;
-    private volatile boolean parked;
-    private volatile boolean stopRequested;
+    private volatile Thread loopThread; // the bound loop thread: local wakes, spawns and steps happen on it only
+    private volatile LoopSignal signal; // the runner that steps it, to unpark on an interrupt; null when none parks
+    private volatile LoopRunner heldBy; // the runner stepping it now, or null
     private TaskSlot polling;
-    private boolean current; // this executor is CURRENT on the loop thread (inside run() or a stepped batch)
+    private boolean current; // this executor is CURRENT on the loop thread (for a whole run, or one stepped batch)
     private long failures;
     private Throwable lastFailure;
 
-    private Executor(Builder b) {
+    Executor(ExecutorBuilder b) {
         this.name = b.name;
         this.clock = b.clock;
-        this.virtualClock = b.clock instanceof VirtualClock ? (VirtualClock) b.clock : null;
         this.timers = new TimerQueue(b.timerCapacity);
         this.timersPerTurn = b.timersPerTurn;
-        this.idleStrategy = b.idleStrategy;
-        this.spinNanos = b.spinNanos;
         this.slots = new TaskSlot[b.taskCapacity];
         this.freeSlots = new int[b.taskCapacity];
         for (int i = 0; i < slots.length; i++) {
@@ -89,8 +79,62 @@ public final class Executor implements Spawner {
         return CURRENT.get();
     }
 
-    public static Builder builder(String name) {
-        return new Builder(name);
+    public static ExecutorBuilder builder(String name) {
+        return new ExecutorBuilder(name);
+    }
+
+    // ---- the loop thread --------------------------------------------------------------------
+
+    /**
+     * Binds the calling thread as this executor's loop thread: from now on local wakes, spawns and
+     * steps must come from it. A world calls this when it takes the executor in; a runner binds the
+     * executors it steps when it starts. Fails when a runner on another thread steps it now.
+     */
+    public void bindLoopThread() {
+        bind(null, null);
+    }
+
+    void bind(LoopRunner runner, LoopSignal wakeUp) {
+        Thread me = Thread.currentThread();
+        LoopRunner holder = heldBy;
+        if (holder != null && holder != runner) {
+            throw new IllegalStateException("executor '" + name + "' is stepped on thread '" + loopThread.getName()
+                    + "'; thread '" + me.getName() + "' cannot take it over");
+        }
+        loopThread = me;
+        signal = wakeUp;
+        heldBy = runner;
+    }
+
+    /** The runner lets go of the executor; it stays bound to the same thread until bound again. */
+    void unbind(LoopRunner runner) {
+        if (heldBy != runner) return;
+        heldBy = null;
+        signal = null;
+    }
+
+    /** Marks this executor current on the loop thread for a whole run (a runner stepping it alone). */
+    Executor enterCurrent() {
+        Executor outer = CURRENT.get();
+        CURRENT.set(this);
+        current = true;
+        return outer;
+    }
+
+    void exitCurrent(Executor outer) {
+        current = false;
+        CURRENT.set(outer);
+    }
+
+    /** Fails loudly when the calling thread is not the bound loop thread. */
+    private void checkLoopThread(String what) {
+        Thread me = Thread.currentThread();
+        Thread bound = loopThread;
+        if (me != bound) {
+            throw new AssertionError("executor '" + name + "': " + what + " on thread '" + me.getName()
+                    + "', but its loop thread is '" + bound.getName() + "'"
+                    + " (a wake from another thread goes through Waker.interrupt())");
+        }
     }
 
     // ---- spawning -------------------------------------------------------------------------
@@ -111,7 +155,7 @@ public final class Executor implements Spawner {
     public <T> Optional<JoinHandle<T>> trySpawn(String taskName, Future<T> future) {
         Objects.requireNonNull(taskName, "taskName");
         Objects.requireNonNull(future, "future");
-        assert onLoopThread() : "spawn from outside the loop thread";
+        checkLoopThread("spawn of '" + taskName + "'");
         if (freeCount == 0) return Optional.empty();
         TaskSlot slot = slots[freeSlots[--freeCount]];
         int generation = TaskSlot.generationOf(slot.word());
@@ -138,23 +182,30 @@ public final class Executor implements Spawner {
 
     // ---- waking ---------------------------------------------------------------------------
 
+    /** The local path: the loop thread wakes one of its own tasks; only the loop changes localQueued, so no atomics. */
     void wake(Waker waker, WakeSource source) {
         TaskSlot slot = slots[waker.slot];
-        if (onLoopThread()) {
-            // The loop's own path: only the loop changes localQueued and frees slots, so no atomics.
-            long word = slot.word();
-            if (TaskSlot.generationOf(word) != waker.generation) return; // the task is gone; its slot was reused
-            if ((word & TaskSlot.SPAWNED) == 0) return;                  // finished
-            if (slot.localQueued) return;                                // already queued: wakes coalesce
-            slot.localQueued = true;
-            long now = clock.nanos();
-            slot.wokenAtNanos = now;
-            slot.sinceNanos = now;
-            runQueue.push(slot.index);
-            if (readyHook != null) readyHook.run();
-            observer.onWake(slot, source, polling == slot, now);
-            return;
-        }
+        if (Thread.currentThread() != loopThread) checkLoopThread("task '" + slot.name + "' woken by " + WakeSource.nameOf(source));
+        long word = slot.word();
+        if (TaskSlot.generationOf(word) != waker.generation) return; // the task is gone; its slot was reused
+        if ((word & TaskSlot.SPAWNED) == 0) return;                  // finished
+        if (slot.localQueued) return;                                // already queued: wakes coalesce
+        slot.localQueued = true;
+        long now = clock.nanos();
+        slot.wokenAtNanos = now;
+        slot.sinceNanos = now;
+        runQueue.push(slot.index);
+        if (readyHook != null) readyHook.run();
+        observer.onWake(slot, source, polling == slot, now);
+    }
+
+    /**
+     * The interrupt path, from any thread (the loop's own included): marks the slot, queues it on
+     * the bounded interrupt queue and unparks the runner that steps this executor. The loop takes it
+     * in at its next batch.
+     */
+    void interrupt(Waker waker) {
+        TaskSlot slot = slots[waker.slot];
         while (true) {
             long word = slot.word();
             if (TaskSlot.generationOf(word) != waker.generation) return;
@@ -165,12 +216,8 @@ public final class Executor implements Spawner {
         if (!clock.isVirtual()) slot.wokenAtNanos = clock.nanos(); // published by the queue's volatile write
         boolean queued = interrupts.offer(slot.index);
         assert queued : "interrupt queue sized below the task pool";
-        if (readyHook != null) readyHook.run();
-        if (parked) LockSupport.unpark(loopThread);
-    }
-
-    private boolean onLoopThread() {
-        return loopThread == Thread.currentThread();
+        LoopSignal wakeUp = signal;
+        if (wakeUp != null) wakeUp.wakeUp();
     }
 
     private void drainInterrupts() {
@@ -204,6 +251,7 @@ public final class Executor implements Spawner {
 
     /** Polls every task that is runnable now, each once; returns how many were polled. */
     public int runBatch() {
+        if (Thread.currentThread() != loopThread) checkLoopThread("a step");
         drainInterrupts();
         int batch = runQueue.size();
         if (batch == 0) return 0;
@@ -357,90 +405,19 @@ public final class Executor implements Spawner {
         observer.onIdle(this, clock.nanos());
     }
 
-    /** Runs until {@code done} holds, or, in virtual time, until nothing can ever run again. */
+    /** Runs alone on the calling thread until {@code done} holds: shorthand for {@code LoopRunner.of(this).runUntil(done)}. */
     public RunResult runUntil(BooleanSupplier done) {
-        return run(done, Long.MAX_VALUE);
+        return LoopRunner.of(this).runUntil(done);
     }
 
-    /** Runs for {@code durationNanos} of the executor's time (virtual or real). */
+    /** Runs alone on the calling thread for {@code durationNanos}: shorthand for {@code LoopRunner.of(this).runFor(...)}. */
     public RunResult runFor(long durationNanos) {
-        long deadline = clock.nanos() + durationNanos;
-        return run(() -> false, deadline);
+        return LoopRunner.of(this).runFor(durationNanos);
     }
 
-    /** Runs until {@code done} holds or the clock reaches {@code untilNanos}. */
+    /** Runs alone on the calling thread until {@code done} holds or the clock reaches {@code untilNanos}. */
     public RunResult run(BooleanSupplier done, long untilNanos) {
-        if (running && loopThread != Thread.currentThread()) {
-            throw new IllegalStateException(name + " already runs on thread " + loopThread.getName());
-        }
-        loopThread = Thread.currentThread();
-        running = true;
-        stopRequested = false;
-        Executor outer = CURRENT.get();
-        CURRENT.set(this); // once per run, not per batch
-        current = true;
-        try {
-            while (true) {
-                if (done.getAsBoolean()) return RunResult.DONE;
-                if (stopRequested) return RunResult.STOPPED;
-                if (clock.nanos() >= untilNanos) return RunResult.TIME_LIMIT;
-                if (doWork() > 0 || hasRunnable()) {
-                    if (idleStrategy == IdleStrategy.BACKOFF) lastWorkNanos = clock.nanos();
-                    continue;
-                }
-                idle();
-                if (hasRunnable()) continue;
-                if (done.getAsBoolean()) return RunResult.DONE;
-                long next = Math.min(timers.nextDeadlineNanos(), untilNanos);
-                if (virtualClock != null) {
-                    if (next == Long.MAX_VALUE) return RunResult.STALLED;
-                    virtualClock.advanceTo(next);
-                } else {
-                    idleUntil(next);
-                }
-            }
-        } finally {
-            current = false;
-            CURRENT.set(outer);
-            running = false;
-        }
-    }
-
-    private void idleUntil(long deadlineNanos) {
-        switch (idleStrategy) {
-            case SPIN:
-                Thread.onSpinWait();
-                return;
-            case YIELD:
-                Thread.yield();
-                return;
-            case BACKOFF:
-                if (clock.nanos() - lastWorkNanos < spinNanos) {
-                    idleSpinTurns++;
-                    Thread.onSpinWait();
-                    return;
-                }
-                // the window passed: park
-            case PARK:
-            default:
-                parked = true;
-                try {
-                    if (!interrupts.isEmpty() || stopRequested) return; // a wake raced with going to sleep
-                    long wait = Math.min(deadlineNanos - clock.nanos(), PARK_MAX_NANOS);
-                    if (wait > 0) {
-                        parks++;
-                        LockSupport.parkNanos(this, wait);
-                    }
-                } finally {
-                    parked = false;
-                }
-        }
-    }
-
-    /** Asks a running loop to return {@link RunResult#STOPPED}; safe from any thread. */
-    public void stop() {
-        stopRequested = true;
-        LockSupport.unpark(loopThread);
+        return LoopRunner.of(this).run(done, untilNanos);
     }
 
     // ---- views ----------------------------------------------------------------------------
@@ -467,101 +444,15 @@ public final class Executor implements Spawner {
     /** Tasks that ended by throwing; the executor keeps running. */
     public long failures() { return failures; }
 
-    /** Idle turns the loop spent spinning in {@link IdleStrategy#BACKOFF}'s window after work (not counting SPIN or YIELD). */
-    public long idleSpinTurns() { return idleSpinTurns; }
-
-    /** Times the idle loop parked its thread ({@link IdleStrategy#PARK}, or BACKOFF past its window). */
-    public long parks() { return parks; }
     public Throwable lastFailure() { return lastFailure; }
-    /** The thread running the loop now, or null when it is not running. */
-    public Thread loopThread() { return running ? loopThread : null; }
+    /** The thread running the loop now (a runner steps it), or null when no runner does. */
+    public Thread loopThread() { return heldBy != null ? loopThread : null; }
+
+    /** The thread this executor is bound to: local wakes, spawns and steps must come from it. */
+    public Thread boundThread() { return loopThread; }
 
     /** Adds an observer after construction (before the loop runs). */
     public void addObserver(LoopObserver extra) {
         observer = LoopObserver.both(observer, extra);
-    }
-
-    /** Configures and reserves an executor: the task pool and timers come out of the device's memory budget. */
-    public static final class Builder {
-        public static final int TASK_SLOT_BYTES_DEFAULT = 512;
-        public static final int TIMER_BYTES = 48;
-        public static final int RUN_QUEUE_ENTRY_BYTES = 8;
-
-        private final String name;
-        private int taskCapacity = 16;
-        private int timerCapacity = 64;
-        private int taskSlotBytes = TASK_SLOT_BYTES_DEFAULT;
-        private int timersPerTurn = TIMERS_PER_TURN_DEFAULT;
-        private Clock clock = new VirtualClock();
-        private IdleStrategy idleStrategy = IdleStrategy.PARK;
-        private long spinNanos = SPIN_NANOS_DEFAULT;
-        private LoopObserver observer = LoopObserver.NONE;
-        private MemoryBudget budget;
-
-        private Builder(String name) {
-            this.name = Objects.requireNonNull(name, "name");
-        }
-
-        public Builder taskCapacity(int tasks) {
-            if (tasks <= 0) throw new IllegalArgumentException("taskCapacity must be > 0, got " + tasks);
-            this.taskCapacity = tasks;
-            return this;
-        }
-
-        public Builder timerCapacity(int timers) {
-            if (timers <= 0) throw new IllegalArgumentException("timerCapacity must be > 0, got " + timers);
-            this.timerCapacity = timers;
-            return this;
-        }
-
-        /** The RAM one task's state machine is declared to take (Embassy sizes its task arena the same way). */
-        public Builder taskSlotBytes(int bytes) {
-            if (bytes <= 0) throw new IllegalArgumentException("taskSlotBytes must be > 0, got " + bytes);
-            this.taskSlotBytes = bytes;
-            return this;
-        }
-
-        public Builder timersPerTurn(int limit) {
-            if (limit <= 0) throw new IllegalArgumentException("timersPerTurn must be > 0, got " + limit);
-            this.timersPerTurn = limit;
-            return this;
-        }
-
-        public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
-        }
-
-        public Builder idleStrategy(IdleStrategy strategy) {
-            this.idleStrategy = Objects.requireNonNull(strategy, "strategy");
-            return this;
-        }
-
-        /** {@link IdleStrategy#BACKOFF}'s spin window after the last work (default 250 us). */
-        public Builder spinNanos(long nanos) {
-            if (nanos < 0 || nanos > 1_000_000_000L) throw new IllegalArgumentException("spinNanos must be 0..1 s, got " + nanos);
-            this.spinNanos = nanos;
-            return this;
-        }
-
-        public Builder observer(LoopObserver observer) {
-            this.observer = LoopObserver.both(this.observer, Objects.requireNonNull(observer, "observer"));
-            return this;
-        }
-
-        /** Reserves the task pool, run queues and timers in {@code budget} when built. */
-        public Builder budget(MemoryBudget budget) {
-            this.budget = budget;
-            return this;
-        }
-
-        public Executor build() {
-            if (budget != null) {
-                budget.reserve("task slots", taskCapacity, taskSlotBytes);
-                budget.reserve("run queues", 2L * taskCapacity, RUN_QUEUE_ENTRY_BYTES);
-                budget.reserve("timers", timerCapacity, TIMER_BYTES);
-            }
-            return new Executor(this);
-        }
     }
 }

@@ -1,6 +1,6 @@
 package dev.storyloop.device.exec;
 
-/** Why {@link Executor#runUntil} returned. */
+/** Why {@link LoopRunner#run} returned. */
 public enum RunResult {
     /** The condition became true. */
     DONE,
@@ -8,6 +8,6 @@ public enum RunResult {
     TIME_LIMIT,
     /** Virtual time: nothing runnable and no timer armed; time cannot move and nothing will ever run again. */
     STALLED,
-    /** {@link Executor#stop()} was called. */
+    /** {@link LoopRunner#stop()} was called. */
     STOPPED
 }

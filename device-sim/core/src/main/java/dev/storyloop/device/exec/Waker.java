@@ -5,8 +5,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A handle that makes one task runnable again; it is just a reference to the task's slot.
  *
- * <p>Callable from any thread (an "interrupt"), idempotent while the task is already queued, and
- * harmless once the task has finished or its slot was reused: the waker carries the slot's
+ * <p>Two ways to wake, chosen by the caller, never guessed: {@link #wake()} on the executor's loop
+ * thread (a timer, a channel, another task; checked, and a loud error from any other thread), and
+ * {@link #interrupt()} from any thread (a Paho callback, a GPIO edge: an "interrupt"). Both are
+ * idempotent while the task is already queued, and harmless once the task has finished or its slot was reused: the waker carries the slot's
  * generation and the executor ignores it when they differ. Sharing a waker is sharing the
  * reference; one is made per spawned task, none per poll.
  *
@@ -30,13 +32,33 @@ public final class Waker {
         this.generation = generation;
     }
 
+    /** Wakes the task from its executor's loop thread; from any other thread it fails, naming both threads. */
     public void wake() {
         executor.wake(this, WakeSource.DIRECT);
     }
 
-    /** Wakes the task naming what woke it, for traces and the self-wake statistics. */
+    /** Wakes the task from its loop thread naming what woke it, for traces and the self-wake statistics. */
     public void wake(WakeSource source) {
         executor.wake(this, source);
+    }
+
+    /**
+     * Wakes the task from any thread, through the executor's interrupt queue: the loop takes the wake
+     * in at its next batch (traced as {@link WakeSource#INTERRUPT}) and a parked loop is unparked.
+     */
+    public void interrupt() {
+        executor.interrupt(this);
+    }
+
+    /**
+     * For a callback whose thread depends on the world it runs in (a board's completion, a signal
+     * raised by a GPIO edge: the loop thread when simulated, a worker thread live): the local path on
+     * the loop thread, {@link #interrupt()} on any other. Say so only where both are right; everywhere
+     * else {@link #wake(WakeSource)} keeps a wrong thread loud.
+     */
+    public void wakeFromAnyThread(WakeSource source) {
+        if (Thread.currentThread() == executor.boundThread()) executor.wake(this, source);
+        else executor.interrupt(this);
     }
 
     /** Counts one more holder: call it when you store this waker to wake the task later. */

@@ -25,11 +25,29 @@ public final class WakerSlot {
         if (previous != null) previous.release();
     }
 
-    /** Wakes the registered task, if any, and empties the slot; safe from any thread. */
+    /** Wakes the registered task, if any, and empties the slot; on the task's loop thread only ({@link Waker#wake()}). */
     public boolean wake(WakeSource source) {
         Waker registered = waker.getAndSet(null);
         if (registered == null) return false;
         registered.wake(source); // wake before release: the task is never unqueued and unheld at once
+        registered.release();
+        return true;
+    }
+
+    /** Wakes the registered task, if any, and empties the slot; from any thread ({@link Waker#interrupt()}). */
+    public boolean interrupt() {
+        Waker registered = waker.getAndSet(null);
+        if (registered == null) return false;
+        registered.interrupt(); // queued before released, as in wake
+        registered.release();
+        return true;
+    }
+
+    /** Wakes the registered task, if any, and empties the slot; see {@link Waker#wakeFromAnyThread}. */
+    public boolean wakeFromAnyThread(WakeSource source) {
+        Waker registered = waker.getAndSet(null);
+        if (registered == null) return false;
+        registered.wakeFromAnyThread(source);
         registered.release();
         return true;
     }

@@ -3,7 +3,6 @@ package dev.storyloop.device.firmware;
 import dev.storyloop.device.chan.Channel;
 import dev.storyloop.device.chan.Signal;
 import dev.storyloop.device.exec.Executor;
-import dev.storyloop.device.exec.IdleStrategy;
 import dev.storyloop.device.exec.JoinHandle;
 import dev.storyloop.device.exec.WakeSource;
 import dev.storyloop.device.exec.WakerSlot;
@@ -133,7 +132,6 @@ public final class Device implements WakeSource {
         int requestTasks = config.requestSigning() ? config.requestSlots() : 0; // each may wait on one timer
         Executor executor = Executor.builder(config.deviceId()).clock(clock).taskCapacity(TASKS + requestTasks)
                 .timerCapacity(TIMERS + requestTasks)
-                .idleStrategy(config.idleSpinNanos() > 0 ? IdleStrategy.BACKOFF : IdleStrategy.PARK).spinNanos(config.idleSpinNanos())
                 .budget(budget).build();
         Device device = new Device(config, executor, budget, Objects.requireNonNull(transport, "transport"),
                 Objects.requireNonNull(board, "board"));

@@ -184,7 +184,7 @@ public final class FirmwareConfig {
         private int requestSlots = 8;
         private long requestTimeoutNanos = 5 * SECOND;
         private int hmacBudgetPerSecond;
-        private long idleSpinNanos = dev.storyloop.device.exec.Executor.SPIN_NANOS_DEFAULT;
+        private long idleSpinNanos = dev.storyloop.device.exec.LoopRunner.SPIN_NANOS_DEFAULT;
 
         private Builder(String deviceId) {
             this.deviceId = deviceId;

@@ -152,7 +152,7 @@ final class SelectLoop implements Future<Void> {
         private void signedNow() {
             offloadBusy = false;
             if (signing) signatureReady = true;
-            signed.wake(this);
+            signed.wakeFromAnyThread(this); // the board's worker live, the loop simulated
         }
 
         @Override

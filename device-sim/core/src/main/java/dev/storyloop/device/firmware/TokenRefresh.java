@@ -154,7 +154,7 @@ final class TokenRefresh implements Future<Void> {
 
         private void finish() {
             finished = true;
-            completion.wake(this);
+            completion.wakeFromAnyThread(this); // the board's worker live, the loop simulated
         }
 
         @Override

@@ -74,9 +74,10 @@ class SteadyStateAllocationTest {
         executor.spawn("consumer", consumer);
         long[] target = {MESSAGES};
         java.util.function.BooleanSupplier reached = () -> consumer.received >= target[0];
+        LoopRunner runner = LoopRunner.of(executor); // made once, as a device's loop is
 
         for (int round = 0; round < WARM_UP_ROUNDS; round++) { // JIT compilation and first-use allocations
-            executor.runUntil(reached);
+            runner.runUntil(reached);
             target[0] += MESSAGES;
         }
         // Several measured rounds: a one-off allocation by the runtime (a JIT transition) may land in one
@@ -84,7 +85,7 @@ class SteadyStateAllocationTest {
         long[] allocated = new long[MEASURED_ROUNDS];
         for (int round = 0; round < MEASURED_ROUNDS; round++) {
             long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
-            executor.runUntil(reached);
+            runner.runUntil(reached);
             allocated[round] = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
             target[0] += MESSAGES;
         }

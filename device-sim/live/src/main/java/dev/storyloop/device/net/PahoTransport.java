@@ -240,7 +240,7 @@ public final class PahoTransport implements Transport, WakeSource, AutoCloseable
             }
             inbound.add(new Inbound(new InboundMessage(topic, message.getPayload(), message.getQos(), message.isRetained(),
                     message.isDuplicate()), message.getId(), this, System.nanoTime()));
-            receiver.wake(PahoTransport.this);
+            receiver.interrupt(); // a Paho thread: the interrupt path
         }
 
         @Override
@@ -351,14 +351,14 @@ public final class PahoTransport implements Transport, WakeSource, AutoCloseable
         synchronized (lostWaiters) {
             waiting = new ArrayList<>(lostWaiters);
         }
-        for (LostFuture waiter : waiting) waiter.waker.wake(this);
+        for (LostFuture waiter : waiting) waiter.waker.interrupt(); // the ping timer's thread
     }
 
     private void wakeRoomWaiters() {
         PublishFuture waiting;
         while ((waiting = roomWaiters.poll()) != null) {
             waiting.queuedForRoom = false;
-            waiting.waker.wake(this);
+            waiting.waker.interrupt(); // a Paho thread or the loop: the path that is safe from both
         }
     }
 
@@ -379,7 +379,7 @@ public final class PahoTransport implements Transport, WakeSource, AutoCloseable
             handedOverNanos = System.nanoTime();
             done = true;
             outstanding.remove(this);
-            waker.wake(PahoTransport.this);
+            waker.interrupt(); // finished on a Paho thread or the loop: the path that is safe from both
         }
 
         abstract void fail();

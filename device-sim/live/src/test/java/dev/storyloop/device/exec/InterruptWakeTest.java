@@ -44,7 +44,7 @@ class InterruptWakeTest {
         Thread producer = new Thread(() -> {
             for (long i = 0; i < WAKES; i++) {
                 events.incrementAndGet();
-                line.wake(WakeSource.INTERRUPT);
+                line.interrupt();
             }
         }, "interrupts");
         producer.start();
@@ -60,31 +60,32 @@ class InterruptWakeTest {
     @Test
     void shouldParkWhileIdleAndWakeOnAnInterrupt() throws Exception {
         Executor executor = Executor.builder("idle").clock(new RealClock()).build();
-        WaitingLoop waiting = WaitingLoop.start(executor);
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> executor.parks() > 0);
-        long parksBefore = executor.parks();
+        LoopRunner runner = LoopRunner.of(executor);
+        WaitingLoop waiting = WaitingLoop.start(executor, runner);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> runner.parks() > 0);
+        long parksBefore = runner.parks();
         Thread.sleep(1_000);
-        long parksOverASecond = executor.parks() - parksBefore;
+        long parksOverASecond = runner.parks() - parksBefore;
         logCpu(waiting.loop, "idle");
 
         waiting.interrupt();
         waiting.loop.join(10_000);
         assertThat(waiting.loop.isAlive()).as("the interrupt woke the parked loop").isFalse();
-        assertThat(executor.idleSpinTurns()).as("PARK never spins").isZero();
+        assertThat(runner.idleSpinTurns()).as("PARK never spins").isZero();
         // Parked with no timer, the loop wakes only to re-check its stop flag (every 100 ms): a count, not a CPU time.
         assertThat(parksOverASecond).as("parks over 1 s idle").isLessThanOrEqualTo(20);
     }
 
     @Test
     void shouldSpinThroughTheBackoffWindowAfterWorkThenParkAndStillWakeOnAnInterrupt() throws Exception {
-        Executor executor = Executor.builder("backoff").clock(new RealClock()).idleStrategy(IdleStrategy.BACKOFF)
-                .spinNanos(TimeUnit.MILLISECONDS.toNanos(400)).build();
-        WaitingLoop waiting = WaitingLoop.start(executor);
+        Executor executor = Executor.builder("backoff").clock(new RealClock()).build();
+        LoopRunner runner = LoopRunner.of(executor, IdleStrategy.BACKOFF, TimeUnit.MILLISECONDS.toNanos(400));
+        WaitingLoop waiting = WaitingLoop.start(executor, runner);
         // The window is measured on the loop's clock, so it ends however little CPU the loop got in it.
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> executor.parks() > 0);
-        long spinsInTheWindow = executor.idleSpinTurns();
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> runner.parks() > 0);
+        long spinsInTheWindow = runner.idleSpinTurns();
         Thread.sleep(1_000);
-        long spinsAfterTheWindow = executor.idleSpinTurns() - spinsInTheWindow;
+        long spinsAfterTheWindow = runner.idleSpinTurns() - spinsInTheWindow;
         logCpu(waiting.loop, "backoff");
 
         waiting.interrupt();
@@ -111,7 +112,7 @@ class InterruptWakeTest {
             while (!done.get()) {
                 for (int i = 0; i < seen.length(); i++) {
                     Waker waker = seen.get(i);
-                    if (waker != null) waker.wake(WakeSource.INTERRUPT);
+                    if (waker != null) waker.interrupt();
                 }
             }
         }, "stale-wakers");
@@ -154,7 +155,7 @@ class InterruptWakeTest {
         final AtomicLong interrupts = new AtomicLong();
         Thread loop;
 
-        static WaitingLoop start(Executor executor) throws InterruptedException {
+        static WaitingLoop start(Executor executor, LoopRunner runner) throws InterruptedException {
             WaitingLoop waiting = new WaitingLoop();
             CountDownLatch started = new CountDownLatch(1);
             executor.spawn("waiter", Futures.of(cx -> {
@@ -162,7 +163,7 @@ class InterruptWakeTest {
                 started.countDown();
                 return waiting.interrupts.get() > 0 ? Poll.READY : Poll.PENDING;
             }));
-            waiting.loop = new Thread(() -> executor.runUntil(() -> executor.liveTasks() == 0), executor.name() + "-loop");
+            waiting.loop = new Thread(() -> runner.runUntil(() -> executor.liveTasks() == 0), executor.name() + "-loop");
             waiting.loop.start();
             started.await(10, TimeUnit.SECONDS);
             return waiting;
@@ -170,7 +171,7 @@ class InterruptWakeTest {
 
         void interrupt() {
             interrupts.incrementAndGet();
-            line.wake(WakeSource.INTERRUPT);
+            line.interrupt();
         }
     }
 }

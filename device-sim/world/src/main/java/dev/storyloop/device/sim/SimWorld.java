@@ -113,6 +113,7 @@ public final class SimWorld implements BrokerPort {
     /** Adds a device's executor; it must run on this world's clock. */
     public void add(Executor executor) {
         if (executor.clock() != clock) throw new IllegalArgumentException("executor '" + executor.name() + "' runs on another clock");
+        executor.bindLoopThread(); // the world's thread steps it: a wake from any other fails loudly
         executors.add(executor);
         int index = schedule.add(executor.nextDeadlineNanos());
         executor.onReady(() -> schedule.ready(index));
