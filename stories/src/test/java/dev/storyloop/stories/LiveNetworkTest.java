@@ -35,7 +35,7 @@ class LiveNetworkTest {
             "device.connections_lost", "device.connects", "device.dropped", "device.dropped_newest", "device.dropped_oldest", "device.requests",
             "device.requests_abandoned", "device.requests_busy", "device.send_waits", "device.silent", "device.task_failures",
             "device.token_refreshes", "device.unaccounted", "gateway.command_timeouts", "gateway.commands_acked", "gateway.commands_sent",
-            "gateway.command_timeout_share", "gateway.connected", "gateway.duplicates", "gateway.missing", "gateway.reordered",
+            "gateway.command_timeout_share", "gateway.connected", "gateway.duplicates", "gateway.throttles", "gateway.missing", "gateway.reordered",
             "lost_waker_reports", "lost_waker_task", "lost_waker_tasks", "network.lost_on_close", "reconnect_rate_peak", "reconnect_seconds",
             "broker.will_silence_min_s", "broker.will_silence_max_s");
     /**

@@ -419,7 +419,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
     private void health(Message<JsonObject> request) {
         request.reply(new JsonObject().put("mqtt", connected ? "connected" : "disconnected").put("devices", core.devices())
                 .put("backlog", core.backlog()).put("store", store == null ? "none" : storeFailures == 0 ? "ok" : "failing")
-                .put("throttled", core.throttled()).put("brokerDropped", core.brokerDropped())
+                .put("throttled", core.throttled()).put("throttles", core.throttles()).put("brokerDropped", core.brokerDropped())
                 .put("dropsPerSecond", core.dropsPerSecond(System.nanoTime())));
     }
 
@@ -439,7 +439,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
                 .put("received", core.receivedTotal()).put("missing", core.missingTotal()).put("duplicates", core.duplicatesTotal())
                 .put("reordered", core.reorderedTotal()).put("staleDevices", core.staleDevices()).put("rejected", core.rejectedTotal())
                 .put("rejects", rejects).put("backlog", core.backlog()).put("peakBacklog", core.peakBacklog())
-                .put("throttled", core.throttled()).put("throttlesOnDrops", core.throttlesOnDrops()).put("brokerDropped", core.brokerDropped())
+                .put("throttled", core.throttled()).put("throttles", core.throttles()).put("throttlesOnDrops", core.throttlesOnDrops()).put("brokerDropped", core.brokerDropped())
                 .put("commandsSent", core.commandsSent()).put("commandsAcked", core.commandsAcked())
                 .put("commandsTimedOut", core.commandsTimedOut()).put("commandsRefused", core.commandsRefused())
                 .put("evicted", core.evicted()).put("resyncs", core.resyncs()).put("epoch", core.epoch());

@@ -99,7 +99,7 @@ public final class MetricCatalog {
         gateway("gateway.duplicates", Kind.COUNT, "telemetry frames received again (replays)", BOTH, GatewayMetric.DUPLICATES);
         gateway("gateway.reordered", Kind.COUNT, "telemetry frames that arrived after a higher sequence number", BOTH, GatewayMetric.REORDERED);
         gateway("gateway.rejected", Kind.COUNT, "inputs the gateway refused, all reasons", BOTH, GatewayMetric.REJECTED);
-        gateway("gateway.throttles", Kind.COUNT, "times flow control started throttling the devices", SIM, GatewayMetric.THROTTLES);
+        gateway("gateway.throttles", Kind.COUNT, "times flow control started throttling the devices", BOTH, GatewayMetric.THROTTLES);
         gateway("gateway.peak_backlog", Kind.PEAK, "the most frames ever waiting in the gateway's ingest queue", BOTH, GatewayMetric.PEAK_BACKLOG);
         gateway("gateway.commands_sent", Kind.COUNT, "commands the gateway sent", BOTH, GatewayMetric.COMMANDS_SENT);
         gateway("gateway.commands_acked", Kind.COUNT, "commands a device acknowledged in time", BOTH, GatewayMetric.COMMANDS_ACKED);

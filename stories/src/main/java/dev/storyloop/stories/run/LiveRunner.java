@@ -311,6 +311,7 @@ public final class LiveRunner {
         m.put("gateway.duplicates", gateway.getLong(GatewayMetric.DUPLICATES.json()));
         m.put("gateway.reordered", gateway.getLong(GatewayMetric.REORDERED.json()));
         m.put("gateway.peak_backlog", gateway.getLong(GatewayMetric.PEAK_BACKLOG.json()));
+        m.put("gateway.throttles", gateway.getLong(GatewayMetric.THROTTLES.json()));
         m.put("gateway.rejected", gateway.getLong(GatewayMetric.REJECTED.json()));
         // Mosquitto's $SYS drop counter, as the gateway read it (since its first reading; the broker publishes it every sys_interval).
         m.put("broker.dropped", gateway.getLong(GatewayMetric.BROKER_DROPPED.json()));
