@@ -14,7 +14,6 @@ import dev.storyloop.testsupport.BrokerConfig;
 import dev.storyloop.testsupport.Executables;
 import dev.storyloop.testsupport.LocalMosquitto;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
@@ -134,8 +133,8 @@ public final class GatewayIngestBench {
             GatewayApp gateway = PipelineBench.startConnected(vertx, options);
             long start = System.nanoTime();
             publishAll(broker, qos, topics, payloads);
-            long[] processed = awaitProcessed(vertx, options, payloads.size(), start);
-            JsonObject stats = stats(vertx, options);
+            long[] processed = awaitProcessed(gateway, payloads.size(), start);
+            JsonObject stats = stats(gateway);
             long lastChange = processed[1];
             double rate = stats.getLong("received") / ((lastChange - start) / 1e9);
             if (stats.getLong("rejected") > 0) throw new IllegalStateException("frames rejected: " + stats.encode());
@@ -151,12 +150,12 @@ public final class GatewayIngestBench {
      * lose some) nothing more came for a second, or {@link #SETTLE_SECONDS_MAX} passed. Returns
      * {processed, nanoTime of the last change}.
      */
-    static long[] awaitProcessed(Vertx vertx, GatewayOptions options, long total, long startNanos) throws Exception {
+    static long[] awaitProcessed(GatewayApp gateway, long total, long startNanos) throws Exception {
         long lastCount = -1;
         long lastChange = startNanos;
         long settleDeadline = startNanos + TimeUnit.SECONDS.toNanos(SETTLE_SECONDS_MAX);
         while (true) {
-            JsonObject stats = stats(vertx, options);
+            JsonObject stats = stats(gateway);
             long count = stats.getLong("received") + stats.getLong("rejected");
             long now = System.nanoTime();
             if (count != lastCount) {
@@ -168,9 +167,8 @@ public final class GatewayIngestBench {
         }
     }
 
-    static JsonObject stats(Vertx vertx, GatewayOptions options) throws Exception {
-        return vertx.eventBus().<JsonObject>request(options.address("stats"), new JsonObject(), new DeliveryOptions().setSendTimeout(5_000))
-                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
+    static JsonObject stats(GatewayApp gateway) throws Exception {
+        return gateway.api().stats().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     /** One Paho client publishes every frame as fast as its window allows (32202: wait for a delivery, try again). */

@@ -1,12 +1,20 @@
 package dev.storyloop.bench;
 
 import dev.storyloop.device.chan.OverflowPolicy;
+import dev.storyloop.device.firmware.DeviceStats;
 import dev.storyloop.device.firmware.FirmwareConfig;
+import dev.storyloop.device.hal.SimulatedSensors;
+import dev.storyloop.device.net.PahoTransport;
 import dev.storyloop.device.hal.LiveBoard;
 import dev.storyloop.device.live.LiveDevice;
 import dev.storyloop.gateway.GatewayApp;
 import dev.storyloop.gateway.GatewayOptions;
 import dev.storyloop.gateway.core.GatewayConfig;
+import dev.storyloop.protocol.DeviceKeys;
+import dev.storyloop.protocol.Frame;
+import dev.storyloop.protocol.FrameCodec;
+import dev.storyloop.protocol.FrameType;
+import dev.storyloop.protocol.JcaAuthenticator;
 import dev.storyloop.protocol.Topics;
 import dev.storyloop.testsupport.BrokerConfig;
 import dev.storyloop.testsupport.Executables;
@@ -14,6 +22,7 @@ import dev.storyloop.testsupport.LocalMosquitto;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,31 +31,44 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The live pipeline against the physical limit, in one run on one broker
- * ({@code max_queued_messages 0}, {@code max_inflight_messages 0}), for QoS 0 and QoS 1:
+ * The live pipeline against the bare Java stacks and the physical limit, in one run, for QoS 0 and
+ * QoS 1. Every phase runs on a Mosquitto of its own ({@code max_queued_messages 0},
+ * {@code max_inflight_messages 0}), started for it and stopped after it, so no session or stored
+ * message of one phase can slow the next:
  * <ol type="a">
- *   <li>raw: P {@code mosquitto_pub -l} processes (64-byte lines) to one {@code mosquitto_sub -C};</li>
+ *   <li>raw, the physical limit: P {@code mosquitto_pub -l} processes (64-byte lines) to one
+ *       {@code mosquitto_sub -C}, once per QoS;</li>
  *   <li>storyloop: D firmware devices (executor, sampler, HMAC, uplink, Paho) sampling at the
  *       firmware's fastest period under {@code block}, so backpressure sets their pace, to the
- *       storyloop gateway;</li>
- *   <li>gateway ingest alone: P {@code mosquitto_pub -f FRAME --repeat N} processes, each repeating
- *       one signed frame of its own device, to the storyloop gateway. {@code mosquitto_pub -l}
- *       cannot carry frames (a line ends at the first NUL byte, and every frame holds one in its
- *       u16 payload length), so each publisher repeats one frame: the gateway decodes and verifies
- *       every copy and refuses all but the first as a replay. The rate counts every frame it
- *       processed.</li>
+ *       storyloop gateway, for S seconds after a warm-up;</li>
+ *   <li value="2">(b0) bare: D bare Paho publishers (a thread each, no executor, no firmware, no
+ *       signing) repeating a device-sized frame with Paho's same in-flight window, to a bare Vert.x
+ *       MQTT subscriber that only counts, for the same S seconds;</li>
+ *   <li>gateway ingest: P {@code mosquitto_pub -f FRAME --repeat N} processes, each repeating one
+ *       signed frame of its own device, to the storyloop gateway. {@code mosquitto_pub -l} cannot
+ *       carry frames (a line ends at the first NUL byte, and every frame holds one in its u16
+ *       payload length), so the gateway decodes and verifies every copy and refuses all but the
+ *       first as a replay; the rate counts every frame it processed;</li>
+ *   <li value="3">(c0) the same publishers into the bare counting subscriber.</li>
  * </ol>
- * Prints each rate, what was lost, (b)/(a) and (c)/(a).
- * Usage: {@code PipelineBench [frames] [publishers] [devices] [seconds]}.
+ * (b)/(b0) and (c)/(c0) run in R rounds, their order swapped every round; each round prints both
+ * ratios, and the medians close each QoS. (b) and (b0) also print where the CPU went per message
+ * ({@link CpuBooks}); (b) prints the devices' books at stop: what was sampled, delivered, still
+ * queued or unconfirmed when they stopped (lost with their RAM, and invisible to the gateway's
+ * {@code missing}, which only sees gaps).
+ * Usage: {@code PipelineBench [frames] [publishers] [devices] [seconds] [rounds]}.
  */
 public final class PipelineBench {
     static final int SETTLE_SECONDS_MAX = 60;
+    static final long WARM_UP_MILLIS = 2_000;
+    static final BrokerConfig BROKER = BrokerConfig.defaults().withMaxQueuedMessages(0).withMaxInflightMessages(0);
 
     public static void main(String[] args) throws Exception {
         int frames = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int publishers = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         int devices = args.length > 2 ? Integer.parseInt(args[2]) : 8;
         int seconds = args.length > 3 ? Integer.parseInt(args[3]) : 10;
+        int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 3;
         Path mosquitto = Executables.find("mosquitto").orElseThrow(() -> new IllegalStateException("mosquitto is not installed"));
         Path pub = Executables.find("mosquitto_pub").orElseThrow(() -> new IllegalStateException("mosquitto_pub is not installed"));
         Path sub = Executables.find("mosquitto_sub").orElseThrow(() -> new IllegalStateException("mosquitto_sub is not installed"));
@@ -54,24 +76,49 @@ public final class PipelineBench {
         List<Path> raw = new ArrayList<>();
         for (int p = 0; p < publishers; p++) raw.add(Files.write(dir.resolve("raw-" + p), rawLines(frames / publishers)));
         int sent = frames / publishers * publishers;
+        byte[] deviceFrame = deviceFrame("fast-0-0");
         System.out.printf(Locale.ROOT, "pipeline: (a) %d x mosquitto_pub -l -> mosquitto_sub, %d messages of 64 B; "
-                + "(b) %d storyloop devices (period %d us, block) -> gateway for %d s; (c) %d x mosquitto_pub --repeat -> gateway, %d frames%n",
-                publishers, sent, devices, FirmwareConfig.SAMPLE_PERIOD_MIN_NANOS / 1_000, seconds, publishers, sent);
-        try (LocalMosquitto broker = LocalMosquitto.start(mosquitto, BrokerConfig.defaults().withMaxQueuedMessages(0).withMaxInflightMessages(0))) {
+                + "(b) %d storyloop devices (period %d us, block, uplink window %d, Paho window %d) -> gateway for %d s; "
+                + "(b0) %d bare Paho publishers (%d B frames, Paho window %d) -> bare Vert.x counter for %d s; "
+                + "(c) %d x mosquitto_pub --repeat -> gateway, %d frames; (c0) the same -> bare Vert.x counter; %d rounds; "
+                + "a fresh mosquitto per phase%n",
+                publishers, sent, devices, FirmwareConfig.SAMPLE_PERIOD_MIN_NANOS / 1_000, FirmwareConfig.UPLINK_WINDOW_MAX,
+                PahoTransport.MAX_INFLIGHT_DEFAULT, seconds, devices, deviceFrame.length, PahoTransport.MAX_INFLIGHT_DEFAULT, seconds,
+                publishers, sent, rounds);
+        try {
             for (int qos : new int[] {0, 1}) {
-                double[] a = raw(broker, pub, sub, qos, raw, sent);
-                double[] b = devices(broker, qos, devices, seconds);
-                // At QoS 1, mosquitto_pub --repeat waits for each PUBACK, and here more processes only slow it down
+                double[] a;
+                try (LocalMosquitto broker = LocalMosquitto.start(mosquitto, BROKER)) {
+                    a = raw(broker, pub, sub, qos, raw, sent);
+                }
+                System.out.printf(Locale.ROOT, "QoS %d: (a) raw %.0f msg/s (lost %d), the physical limit%n", qos, a[0], (long) a[1]);
+                // At QoS 1, mosquitto_pub --repeat waits for each PUBACK, and there more processes only slow it down
                 // (about 16k msg/s with 1, 12k with 4, 3k with 16): one process
                 int repeaters = qos == 0 ? publishers : 1;
-                double[] c0 = repeatRaw(broker, pub, sub, qos, dir, repeaters, sent / repeaters);
-                double[] c = ingest(broker, pub, qos, dir, repeaters, sent / repeaters);
-                System.out.printf(Locale.ROOT, "QoS %d: (a) raw %.0f msg/s (lost %d); (b) devices -> gateway %.0f msg/s (missing %d, dropped %d, "
-                                + "held at stop %d); (c) %d x mosquitto_pub -> gateway %.0f msg/s (lost %d)%n", qos, a[0], (long) a[1], b[0], (long) b[1],
-                        (long) b[2], (long) b[3], repeaters, c[0], (long) c[1]);
-                System.out.printf(Locale.ROOT, "QoS %d: the same %d x mosquitto_pub --repeat -> mosquitto_sub %.0f msg/s (lost %d): (c) against it %.2f%n",
-                        qos, repeaters, c0[0], (long) c0[1], c[0] / c0[0]);
-                System.out.printf(Locale.ROOT, "QoS %d: (b)/(a) %.2f (goal >= 0.8), (c)/(a) %.2f (goal >= 0.9)%n", qos, b[0] / a[0], c[0] / a[0]);
+                double[] bRatios = new double[rounds];
+                double[] cRatios = new double[rounds];
+                double[] bRates = new double[rounds];
+                double[] cRates = new double[rounds];
+                for (int round = 0; round < rounds; round++) {
+                    boolean bareFirst = round % 2 == 1;
+                    double b0 = 0;
+                    if (bareFirst) b0 = bare(mosquitto, qos, devices, seconds, deviceFrame);
+                    double b = devices(mosquitto, qos, devices, seconds);
+                    if (!bareFirst) b0 = bare(mosquitto, qos, devices, seconds, deviceFrame);
+                    double c0 = 0;
+                    if (bareFirst) c0 = repeatToCounter(mosquitto, pub, qos, dir, repeaters, sent / repeaters);
+                    double c = ingest(mosquitto, pub, qos, dir, repeaters, sent / repeaters);
+                    if (!bareFirst) c0 = repeatToCounter(mosquitto, pub, qos, dir, repeaters, sent / repeaters);
+                    bRatios[round] = b / b0;
+                    cRatios[round] = c / c0;
+                    bRates[round] = b;
+                    cRates[round] = c;
+                    System.out.printf(Locale.ROOT, "QoS %d round %d (%s first): (b) %.0f / (b0) %.0f msg/s = %.2f; (c) %.0f / (c0) %.0f msg/s = %.2f%n",
+                            qos, round + 1, bareFirst ? "bare" : "storyloop", b, b0, bRatios[round], c, c0, cRatios[round]);
+                }
+                System.out.printf(Locale.ROOT, "QoS %d: median (b)/(b0) %.2f (goal >= 0.8), median (c)/(c0) %.2f; "
+                                + "against (a) raw %.0f msg/s: median (b)/(a) %.2f, (c)/(a) %.2f%n",
+                        qos, median(bRatios), median(cRatios), a[0], median(bRates) / a[0], median(cRates) / a[0]);
             }
         } finally {
             try (var files = Files.list(dir)) {
@@ -80,6 +127,23 @@ public final class PipelineBench {
             Files.deleteIfExists(dir);
         }
         System.exit(0);
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** One telemetry frame as a device with this id signs it: the bare publishers send frames of the same size. */
+    static byte[] deviceFrame(String deviceId) {
+        Frame frame = new Frame();
+        frame.reset(FrameType.TELEMETRY, deviceId, 0, System.currentTimeMillis());
+        new SimulatedSensors(0).read(frame);
+        ByteBuffer buffer = ByteBuffer.allocate(FrameCodec.MAX_FRAME_BYTES);
+        int length = new FrameCodec().encode(frame, new JcaAuthenticator(DeviceKeys.development(deviceId)), buffer);
+        return java.util.Arrays.copyOf(buffer.array(), length);
     }
 
     /** 64-byte printable lines. */
@@ -118,43 +182,110 @@ public final class PipelineBench {
     }
 
     /**
-     * (b) Returns {rate, missing, dropped, held at stop}: the gateway's received count over {@code seconds}
-     * of steady state; what the devices dropped while running (none under {@code block}) and what they
-     * still held in RAM when they were stopped.
+     * (b) Returns the gateway's received rate over {@code seconds} of steady state, on a broker of its
+     * own; prints what the devices' loops, Paho, the gateway and the broker spent per message in that
+     * window, and the devices' books at stop.
      */
-    static double[] devices(LocalMosquitto broker, int qos, int count, int seconds) throws Exception {
-        Vertx vertx = Vertx.vertx(GatewayApp.vertxOptions());
-        List<LiveDevice> fleet = new ArrayList<>();
-        try {
+    static double devices(Path mosquitto, int qos, int count, int seconds) throws Exception {
+        try (LocalMosquitto broker = LocalMosquitto.start(mosquitto, BROKER)) {
+            Vertx vertx = Vertx.vertx(GatewayApp.vertxOptions());
+            List<LiveDevice> fleet = new ArrayList<>();
             GatewayOptions options = gatewayOptions(broker, count);
-            GatewayApp gateway = startConnected(vertx, options);
-            for (int n = 0; n < count; n++) {
-                String id = "fast-" + qos + "-" + n;
-                FirmwareConfig config = FirmwareConfig.builder(id).seed(n).samplePeriodNanos(FirmwareConfig.SAMPLE_PERIOD_MIN_NANOS).qos(qos)
-                        .uplinkCapacity(256).uplinkWindow(FirmwareConfig.UPLINK_WINDOW_MAX).overflowPolicy(OverflowPolicy.BLOCK).ramBytes(256 * 1024)
-                        .idleSpinNanos(0).build(); // busy every 100 us, a spinning loop would never park and starve Paho and the gateway
-                fleet.add(LiveDevice.start(config, broker.url(), LiveBoard.withSimulatedGpio(id)));
+            try {
+                GatewayApp gateway = startConnected(vertx, options);
+                for (int n = 0; n < count; n++) {
+                    String id = "fast-" + qos + "-" + n;
+                    FirmwareConfig config = FirmwareConfig.builder(id).seed(n).samplePeriodNanos(FirmwareConfig.SAMPLE_PERIOD_MIN_NANOS).qos(qos)
+                            .uplinkCapacity(256).uplinkWindow(FirmwareConfig.UPLINK_WINDOW_MAX).overflowPolicy(OverflowPolicy.BLOCK)
+                            .ramBytes(256 * 1024)
+                            .idleSpinNanos(0).build(); // busy every 100 us, a spinning loop would never park and starve Paho and the gateway
+                    fleet.add(LiveDevice.start(config, broker.url(), LiveBoard.withSimulatedGpio(id)));
+                }
+                Thread.sleep(WARM_UP_MILLIS); // connected and JIT-compiled
+                long r0 = GatewayIngestBench.stats(gateway).getLong("received");
+                long refused0 = refusals(fleet);
+                CpuBooks cpu0 = CpuBooks.take(broker.pid());
+                Thread.sleep(seconds * 1_000L);
+                long r1 = GatewayIngestBench.stats(gateway).getLong("received");
+                CpuBooks cpu1 = CpuBooks.take(broker.pid());
+                long refused1 = refusals(fleet);
+                double rate = (r1 - r0) / ((cpu1.wallNanos() - cpu0.wallNanos()) / 1e9);
+                for (LiveDevice device : fleet) device.device().requestShutdown(); // all flush at once
+                long sampled = 0, delivered = 0, neverSent = 0, unconfirmed = 0, dropped = 0;
+                for (LiveDevice device : fleet) {
+                    device.close();
+                    DeviceStats stats = device.device().stats();
+                    sampled += stats.sampled();
+                    delivered += stats.delivered();
+                    neverSent += stats.droppedOnReset();
+                    unconfirmed += stats.unconfirmedAtReset();
+                    dropped += device.device().dropped() - stats.droppedOnReset();
+                }
+                // At QoS 0 the devices can outrun the gateway: what they wrote waits in the broker's queue
+                // towards it. The books are read once it has taken everything in (nothing new for a second).
+                GatewayIngestBench.awaitProcessed(gateway, delivered, System.nanoTime());
+                JsonObject stats = GatewayIngestBench.stats(gateway);
+                gateway.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                System.out.printf(Locale.ROOT, "  (b) QoS %d: %.0f msg/s; CPU per message received: %s; Paho refused %.0f publishes/s (32202)%n",
+                        qos, rate, cpu1.line(cpu0, r1 - r0), (refused1 - refused0) / ((cpu1.wallNanos() - cpu0.wallNanos()) / 1e9));
+                System.out.printf(Locale.ROOT, "  (b) QoS %d books at stop: devices sampled %d = delivered %d + dropped while running %d "
+                                + "+ undelivered at stop %d (queued, never sent %d; published, unconfirmed %d)%s; gateway received %d, missing %d, "
+                                + "delivered and never received %d%n",
+                        qos, sampled, delivered, dropped, neverSent + unconfirmed, neverSent, unconfirmed,
+                        sampled == delivered + dropped + neverSent + unconfirmed ? "" : " (DO NOT BALANCE)",
+                        stats.getLong("received"), stats.getLong("missing"), delivered - stats.getLong("received"));
+                return rate;
+            } finally {
+                for (LiveDevice device : fleet) device.close();
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                BareMqtt.endSession(broker.url(), options.clientId()); // the gateway's session is persistent (clean session off)
             }
-            Thread.sleep(2_000); // connected and JIT-compiled
-            long r0 = GatewayIngestBench.stats(vertx, options).getLong("received");
-            long t0 = System.nanoTime();
-            Thread.sleep(seconds * 1_000L);
-            long r1 = GatewayIngestBench.stats(vertx, options).getLong("received");
-            long t1 = System.nanoTime();
-            long dropped = 0, heldAtStop = 0;
-            for (LiveDevice device : fleet) {
-                device.close();
-                long atStop = device.device().stats().droppedOnReset() + device.device().stats().unconfirmedAtReset();
-                heldAtStop += atStop;
-                dropped += device.device().dropped() - device.device().stats().droppedOnReset();
+        }
+    }
+
+    static long refusals(List<LiveDevice> fleet) {
+        long refused = 0;
+        for (LiveDevice device : fleet) refused += device.transport().inflightRefusals();
+        return refused;
+    }
+
+    /**
+     * (b0) Returns the bare counting subscriber's received rate over {@code seconds} of steady state,
+     * fed by {@code count} bare Paho publishers repeating {@code frame}, on a broker of its own.
+     */
+    static double bare(Path mosquitto, int qos, int count, int seconds, byte[] frame) throws Exception {
+        try (LocalMosquitto broker = LocalMosquitto.start(mosquitto, BROKER);
+             BareMqtt.Counter counter = new BareMqtt.Counter(broker.host(), broker.port(), "bench-counter", Topics.Kind.TELEMETRY.allDevicesFilter(), qos)) {
+            List<BareMqtt.Publisher> publishers = new ArrayList<>();
+            try {
+                for (int n = 0; n < count; n++) {
+                    String id = "bare-" + qos + "-" + n;
+                    publishers.add(new BareMqtt.Publisher(broker.url(), id, Topics.telemetry(id), frame, qos, PahoTransport.MAX_INFLIGHT_DEFAULT));
+                }
+                Thread.sleep(WARM_UP_MILLIS);
+                long r0 = counter.received();
+                CpuBooks cpu0 = CpuBooks.take(broker.pid());
+                Thread.sleep(seconds * 1_000L);
+                long r1 = counter.received();
+                CpuBooks cpu1 = CpuBooks.take(broker.pid());
+                double rate = (r1 - r0) / ((cpu1.wallNanos() - cpu0.wallNanos()) / 1e9);
+                long completed = 0, failed = 0, refused = 0;
+                for (BareMqtt.Publisher publisher : publishers) {
+                    publisher.close();
+                    completed += publisher.completed();
+                    failed += publisher.failed();
+                    refused += publisher.refused();
+                    if (publisher.failure() != null) throw new IllegalStateException("a bare publisher failed", publisher.failure());
+                }
+                publishers.clear();
+                counter.awaitQuiet(completed, System.nanoTime(), SETTLE_SECONDS_MAX);
+                System.out.printf(Locale.ROOT, "  (b0) QoS %d: %.0f msg/s; CPU per message received: %s%n", qos, rate, cpu1.line(cpu0, r1 - r0));
+                System.out.printf(Locale.ROOT, "  (b0) QoS %d books at stop: publishes completed %d, failed %d, refused by Paho (32202, retried) %d; "
+                        + "counter received %d%n", qos, completed, failed, refused, counter.received());
+                return rate;
+            } finally {
+                for (BareMqtt.Publisher publisher : publishers) publisher.close();
             }
-            Thread.sleep(1_000);
-            JsonObject stats = GatewayIngestBench.stats(vertx, options);
-            gateway.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            return new double[] {(r1 - r0) / ((t1 - t0) / 1e9), stats.getLong("missing"), dropped, heldAtStop};
-        } finally {
-            for (LiveDevice device : fleet) device.close();
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
     }
 
@@ -167,12 +298,28 @@ public final class PipelineBench {
         return toMosquittoSub(broker, sub, qos, "bench/raw/#", sent, () -> publish(broker, pub, qos, files, p -> "bench/raw/" + p));
     }
 
-    /** (c) baseline: the same repeating publishers as {@link #ingest}, to mosquitto_sub. Returns {rate, lost}. */
-    static double[] repeatRaw(LocalMosquitto broker, Path pub, Path sub, int qos, Path dir, int publishers, int repeats) throws Exception {
-        List<String> topics = new ArrayList<>();
-        List<Path> frames = repeatedFrames(dir, "raw-" + qos + "-", publishers, topics);
-        return toMosquittoSub(broker, sub, qos, Topics.Kind.TELEMETRY.allDevicesFilter(), (long) publishers * repeats,
-                () -> awaitAll(repeat(broker, pub, qos, topics, frames, repeats)));
+    /**
+     * (c0) Returns the rate at which the bare counting subscriber received the same repeating publishers
+     * as {@link #ingest}, from the first publish to the last arrival, on a broker of its own.
+     */
+    static double repeatToCounter(Path mosquitto, Path pub, int qos, Path dir, int publishers, int repeats) throws Exception {
+        try (LocalMosquitto broker = LocalMosquitto.start(mosquitto, BROKER);
+             BareMqtt.Counter counter = new BareMqtt.Counter(broker.host(), broker.port(), "bench-counter", Topics.Kind.TELEMETRY.allDevicesFilter(), qos)) {
+            List<String> topics = new ArrayList<>();
+            List<Path> frames = repeatedFrames(dir, "raw-" + qos + "-", publishers, topics);
+            long total = (long) publishers * repeats;
+            long start = System.nanoTime();
+            List<Process> started = repeat(broker, pub, qos, topics, frames, repeats);
+            try {
+                counter.awaitQuiet(total, start, SETTLE_SECONDS_MAX);
+                awaitAll(started);
+            } finally {
+                for (Process p : started) p.destroyForcibly();
+            }
+            double rate = counter.received() / ((counter.lastArrivalNanos() - start) / 1e9);
+            System.out.printf(Locale.ROOT, "  (c0) QoS %d: %.0f msg/s (lost %d)%n", qos, rate, total - counter.received());
+            return rate;
+        }
     }
 
     /** One signed frame per publisher (device PREFIX0..), written to a file; their topics into {@code topics}. */
@@ -205,27 +352,32 @@ public final class PipelineBench {
     }
 
     /**
-     * (c) Returns {rate, lost}: every frame the gateway processed (accepted, or refused as a replay),
-     * over the time from the first publish to the last one processed.
+     * (c) Returns the rate of every frame the gateway processed (accepted, or refused as a replay), over
+     * the time from the first publish to the last one processed, on a broker of its own.
      */
-    static double[] ingest(LocalMosquitto broker, Path pub, int qos, Path dir, int publishers, int repeats) throws Exception {
-        Vertx vertx = Vertx.vertx(GatewayApp.vertxOptions());
-        List<Process> started = new ArrayList<>();
-        try {
+    static double ingest(Path mosquitto, Path pub, int qos, Path dir, int publishers, int repeats) throws Exception {
+        try (LocalMosquitto broker = LocalMosquitto.start(mosquitto, BROKER)) {
+            Vertx vertx = Vertx.vertx(GatewayApp.vertxOptions());
+            List<Process> started = new ArrayList<>();
             GatewayOptions options = gatewayOptions(broker, publishers);
-            GatewayApp gateway = startConnected(vertx, options);
-            List<String> topics = new ArrayList<>();
-            List<Path> frames = repeatedFrames(dir, "ingest-" + qos + "-", publishers, topics);
-            long total = (long) publishers * repeats;
-            long start = System.nanoTime();
-            started.addAll(repeat(broker, pub, qos, topics, frames, repeats));
-            long[] processed = GatewayIngestBench.awaitProcessed(vertx, options, total, start);
-            awaitAll(started);
-            gateway.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            return new double[] {processed[0] / ((processed[1] - start) / 1e9), total - processed[0]};
-        } finally {
-            for (Process p : started) p.destroyForcibly();
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            try {
+                GatewayApp gateway = startConnected(vertx, options);
+                List<String> topics = new ArrayList<>();
+                List<Path> frames = repeatedFrames(dir, "ingest-" + qos + "-", publishers, topics);
+                long total = (long) publishers * repeats;
+                long start = System.nanoTime();
+                started.addAll(repeat(broker, pub, qos, topics, frames, repeats));
+                long[] processed = GatewayIngestBench.awaitProcessed(gateway, total, start);
+                awaitAll(started);
+                gateway.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                double rate = processed[0] / ((processed[1] - start) / 1e9);
+                System.out.printf(Locale.ROOT, "  (c) QoS %d: %.0f msg/s (lost %d)%n", qos, rate, total - processed[0]);
+                return rate;
+            } finally {
+                for (Process p : started) p.destroyForcibly();
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                BareMqtt.endSession(broker.url(), options.clientId()); // the gateway's session is persistent (clean session off)
+            }
         }
     }
 

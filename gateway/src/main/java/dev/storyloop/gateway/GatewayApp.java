@@ -1,6 +1,10 @@
 package dev.storyloop.gateway;
 
+import dev.storyloop.gateway.api.GatewayApi;
+import dev.storyloop.gateway.api.GatewayMeters;
+import dev.storyloop.gateway.core.ConnectionPolicy;
 import dev.storyloop.gateway.core.GatewayConfig;
+import dev.storyloop.gateway.core.GatewayConnection;
 import dev.storyloop.gateway.core.GatewayCore;
 import dev.storyloop.gateway.core.Outbox;
 import dev.storyloop.gateway.http.HttpVerticle;
@@ -15,7 +19,9 @@ import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A running gateway: the core, its MQTT verticle and its HTTP verticle, deployed on one Vert.x.
+ * A running gateway: the core with its connection ({@link ConnectionPolicy#live()}), its typed API
+ * and its meters, which live as long as the process, and the MQTT and HTTP verticles around them,
+ * deployed on one Vert.x. The MQTT verticle can be stopped and started again around the same core.
  *
  * <p>{@link #vertxOptions()} is explicit about the event loops and keeps the blocked-thread checker
  * on (a loop task over 200 ms is reported with its stack); tests tighten it further.
@@ -24,6 +30,9 @@ public final class GatewayApp {
     private final Vertx vertx;
     private final GatewayOptions options;
     private final GatewayCore core;
+    private final GatewayConnection connection;
+    private final GatewayMeters meters;
+    private final GatewayApi api;
     private String mqttDeployment;
     private String httpDeployment;
     private GatewayVerticle mqtt;
@@ -45,6 +54,10 @@ public final class GatewayApp {
             long now = System.nanoTime();
             for (DeviceState device : store.devices()) core.restore(now, device.id(), device.commandSequence(), device.window());
         }
+        // Live only: the jitter spreads gateways restarted together, so any seed that differs between processes will do.
+        this.connection = new GatewayConnection(core, ConnectionPolicy.live(), System.nanoTime());
+        this.meters = new GatewayMeters(core, connection);
+        this.api = new GatewayApi(core, connection, meters, store != null);
     }
 
     /**
@@ -83,7 +96,7 @@ public final class GatewayApp {
     public static Future<GatewayApp> start(Vertx vertx, GatewayOptions options, GatewayStore store) {
         GatewayApp app = new GatewayApp(vertx, options, store);
         return app.startMqtt().compose(v -> {
-            app.http = new HttpVerticle(options);
+            app.http = new HttpVerticle(app.options, app.api);
             return vertx.deployVerticle(app.http);
         }).map(id -> {
             app.httpDeployment = id;
@@ -92,7 +105,7 @@ public final class GatewayApp {
     }
 
     private Future<Void> startMqtt() {
-        mqtt = new GatewayVerticle(options, core, store);
+        mqtt = new GatewayVerticle(options, core, connection, api, meters, store);
         return vertx.deployVerticle(mqtt).map(id -> {
             mqttDeployment = id;
             return null;
@@ -129,9 +142,19 @@ public final class GatewayApp {
         return mqtt != null && mqtt.isConnected();
     }
 
+    /** The gateway's operations (devices, commands, health, stats, metrics), answered on the core's thread. */
+    public GatewayApi api() {
+        return api;
+    }
+
+    /** The gateway's meters (the test log reads the store's commit latency from them). */
+    public GatewayMeters meters() {
+        return meters;
+    }
+
     /** The books as the summary prints them; call it once {@link #close} completed (the core is quiet then). */
     public io.vertx.core.json.JsonObject books() {
-        return GatewayVerticle.books(core, "closed");
+        return GatewayApi.books(core, "closed");
     }
 
     /** The epoch this process puts in its commands: the store's counter, or a random one without a store. */

@@ -7,13 +7,12 @@ import java.util.Objects;
 
 /**
  * How a gateway is run: where the broker and the HTTP API are, the API token, the device keys,
- * the core's limits, and the event bus prefix (two gateways can share one Vert.x).
+ * the core's limits, and the broker login.
  */
 public record GatewayOptions(String brokerHost, int brokerPort, String clientId, String httpHost, int httpPort,
-                             String apiToken, Keyring keyring, GatewayConfig core, String busPrefix, String mqttUser,
+                             String apiToken, Keyring keyring, GatewayConfig core, String mqttUser,
                              String mqttPassword) {
     public static final String CLIENT_ID_DEFAULT = "storyloop-gateway";
-    public static final String BUS_PREFIX_DEFAULT = "storyloop.gateway";
 
     public GatewayOptions {
         Objects.requireNonNull(brokerHost, "brokerHost");
@@ -24,39 +23,33 @@ public record GatewayOptions(String brokerHost, int brokerPort, String clientId,
         if (apiToken == null || apiToken.length() < 16) throw new IllegalArgumentException("the API token must have at least 16 characters");
         Objects.requireNonNull(keyring, "keyring");
         Objects.requireNonNull(core, "core");
-        Objects.requireNonNull(busPrefix, "busPrefix");
         if ((mqttUser == null) != (mqttPassword == null)) throw new IllegalArgumentException("an MQTT user needs a password, and the other way round");
     }
 
     /** Local defaults: HTTP on 127.0.0.1 and a free port, the development fleet's keys, default limits. */
     public static GatewayOptions local(String brokerHost, int brokerPort, String apiToken) {
         return new GatewayOptions(brokerHost, brokerPort, CLIENT_ID_DEFAULT, "127.0.0.1", 0, apiToken, Keyring.development(),
-                GatewayConfig.defaults(), BUS_PREFIX_DEFAULT, null, null);
+                GatewayConfig.defaults(), null, null);
     }
 
     public GatewayOptions withCore(GatewayConfig next) {
-        return new GatewayOptions(brokerHost, brokerPort, clientId, httpHost, httpPort, apiToken, keyring, next, busPrefix, mqttUser, mqttPassword);
+        return new GatewayOptions(brokerHost, brokerPort, clientId, httpHost, httpPort, apiToken, keyring, next, mqttUser, mqttPassword);
     }
 
     public GatewayOptions withHttp(String host, int port) {
-        return new GatewayOptions(brokerHost, brokerPort, clientId, host, port, apiToken, keyring, core, busPrefix, mqttUser, mqttPassword);
+        return new GatewayOptions(brokerHost, brokerPort, clientId, host, port, apiToken, keyring, core, mqttUser, mqttPassword);
     }
 
     public GatewayOptions withKeyring(Keyring next) {
-        return new GatewayOptions(brokerHost, brokerPort, clientId, httpHost, httpPort, apiToken, next, core, busPrefix, mqttUser, mqttPassword);
+        return new GatewayOptions(brokerHost, brokerPort, clientId, httpHost, httpPort, apiToken, next, core, mqttUser, mqttPassword);
     }
 
     /** Logs in to the broker as {@code user} (see {@link MosquittoAcl}). */
     public GatewayOptions withCredentials(String user, String password) {
-        return new GatewayOptions(brokerHost, brokerPort, clientId, httpHost, httpPort, apiToken, keyring, core, busPrefix, user, password);
+        return new GatewayOptions(brokerHost, brokerPort, clientId, httpHost, httpPort, apiToken, keyring, core, user, password);
     }
 
     public GatewayOptions withClientId(String next) {
-        return new GatewayOptions(brokerHost, brokerPort, next, httpHost, httpPort, apiToken, keyring, core, busPrefix, mqttUser, mqttPassword);
-    }
-
-    /** An event bus address of this gateway, e.g. {@code storyloop.gateway.devices}. */
-    public String address(String what) {
-        return busPrefix + "." + what;
+        return new GatewayOptions(brokerHost, brokerPort, next, httpHost, httpPort, apiToken, keyring, core, mqttUser, mqttPassword);
     }
 }

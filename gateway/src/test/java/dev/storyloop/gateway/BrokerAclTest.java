@@ -6,7 +6,6 @@ import dev.storyloop.testsupport.MosquittoBroker;
 import dev.storyloop.testsupport.MosquittoExtension;
 import dev.storyloop.testsupport.PahoClients;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.junit.jupiter.api.Test;
@@ -42,9 +41,9 @@ class BrokerAclTest {
             deviceA.publish(Topics.telemetry("dev-b"), Frames.telemetry("dev-b", 0), 1, false).waitForCompletion(5_000); // as B
             deviceA.publish(Topics.telemetry("dev-a"), Frames.telemetry("dev-a", 1), 1, false).waitForCompletion(5_000);
 
-            await().atMost(Duration.ofSeconds(10)).until(() -> stats(vertx, options).getLong("received") == 2);
+            await().atMost(Duration.ofSeconds(10)).until(() -> stats(gateway).getLong("received") == 2);
             Thread.sleep(200); // a refused frame would have arrived in order, before the last one
-            JsonObject stats = stats(vertx, options);
+            JsonObject stats = stats(gateway);
             assertThat(stats.getInteger("devices")).as("dev-b never reached the gateway").isEqualTo(1);
             assertThat(stats.getLong("rejected")).isZero();
             gateway.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -54,8 +53,7 @@ class BrokerAclTest {
         }
     }
 
-    static JsonObject stats(Vertx vertx, GatewayOptions options) throws Exception {
-        return vertx.eventBus().<JsonObject>request(options.address("stats"), new JsonObject(), new DeliveryOptions().setSendTimeout(5_000))
-                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
+    static JsonObject stats(GatewayApp gateway) throws Exception {
+        return gateway.api().stats().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 }

@@ -9,7 +9,6 @@ import dev.storyloop.testsupport.MosquittoBroker;
 import dev.storyloop.testsupport.MosquittoExtension;
 import dev.storyloop.testsupport.PahoClients;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
@@ -82,7 +81,7 @@ class BrokerDropFlowLiveTest {
         GatewayApp gateway = GatewayApp.start(vertx, options).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         List<MqttAsyncClient> clients = new ArrayList<>();
         try {
-            await().atMost(Duration.ofSeconds(30)).until(() -> "connected".equals(stats(vertx, options).getString("mqtt")));
+            await().atMost(Duration.ofSeconds(30)).until(() -> "connected".equals(stats(gateway).getString("mqtt")));
             String prefix = flowControl ? "on-" : "off-";
             // Each device's gap between frames as its last CREDIT says: 0 unlimited, Long.MAX_VALUE paused.
             java.util.concurrent.atomic.AtomicLongArray gapNanos = new java.util.concurrent.atomic.AtomicLongArray(DEVICES);
@@ -118,10 +117,10 @@ class BrokerDropFlowLiveTest {
             assertThat(total).isEqualTo((long) DEVICES * FRAMES_PER_DEVICE);
             // Mosquitto publishes its drop counter every sys_interval (10 s by default): wait for the books to close.
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> {
-                JsonObject s = stats(vertx, options);
+                JsonObject s = stats(gateway);
                 return s.getLong("received") + s.getLong("brokerDropped") >= total;
             });
-            JsonObject s = stats(vertx, options);
+            JsonObject s = stats(gateway);
             return new Run(total, s.getLong("received"), s.getLong("missing"), s.getLong("brokerDropped"), s.getLong("throttlesOnDrops"), pauses.get());
         } finally {
             for (MqttAsyncClient client : clients) PahoClients.close(client);
@@ -166,8 +165,7 @@ class BrokerDropFlowLiveTest {
         }
     }
 
-    private static JsonObject stats(Vertx vertx, GatewayOptions options) throws Exception {
-        return vertx.eventBus().<JsonObject>request(options.address("stats"), new JsonObject(), new DeliveryOptions().setSendTimeout(10_000))
-                .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS).body();
+    private static JsonObject stats(GatewayApp gateway) throws Exception {
+        return gateway.api().stats().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
     }
 }

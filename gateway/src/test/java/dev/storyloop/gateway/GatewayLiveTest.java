@@ -10,7 +10,6 @@ import dev.storyloop.testsupport.MosquittoBroker;
 import dev.storyloop.testsupport.MosquittoExtension;
 import dev.storyloop.testsupport.PahoClients;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Checkpoint;
 import io.vertx.junit5.VertxExtension;
@@ -76,8 +75,7 @@ class GatewayLiveTest {
     }
 
     JsonObject stats() throws Exception {
-        return vertx.eventBus().<JsonObject>request(gateway.options().address("stats"), new JsonObject(), new DeliveryOptions().setSendTimeout(5_000))
-                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
+        return gateway.api().stats().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     void send(String topic, byte[] payload) throws Exception {
@@ -92,9 +90,8 @@ class GatewayLiveTest {
         Checkpoint everyDevice = ctx.checkpoint(50);
         java.util.concurrent.atomic.AtomicBoolean checking = new java.util.concurrent.atomic.AtomicBoolean();
         io.vertx.core.http.HttpClient client = vertx.createHttpClient();
-        long poll = vertx.setPeriodic(20, id -> vertx.eventBus().<JsonObject>request(gateway.options().address("stats"), new JsonObject())
-                .onSuccess(reply -> {
-                    JsonObject stats = reply.body();
+        long poll = vertx.setPeriodic(20, id -> gateway.api().stats()
+                .onSuccess(stats -> {
                     // Several stats requests can be in flight: only the first reply that shows every frame checks the devices.
                     if (stats.getLong("received") < 1_000 || !checking.compareAndSet(false, true)) return;
                     vertx.cancelTimer(id);

@@ -7,7 +7,6 @@ import dev.storyloop.testsupport.MosquittoBroker;
 import dev.storyloop.testsupport.MosquittoExtension;
 import dev.storyloop.testsupport.PahoClients;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.junit.jupiter.api.AfterEach;
@@ -68,8 +67,7 @@ class GatewayWireLiveTest {
     }
 
     JsonObject stats() throws Exception {
-        return vertx.eventBus().<JsonObject>request(gateway.options().address("stats"), new JsonObject(), new DeliveryOptions().setSendTimeout(5_000))
-                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
+        return gateway.api().stats().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     long reject(String reason) throws Exception {

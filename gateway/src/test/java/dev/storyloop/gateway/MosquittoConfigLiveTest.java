@@ -5,7 +5,6 @@ import dev.storyloop.protocol.Topics;
 import dev.storyloop.testsupport.Executables;
 import dev.storyloop.testsupport.PahoClients;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -67,8 +66,8 @@ class MosquittoConfigLiveTest {
             device.publish(Topics.telemetry("pi-1"), GatewayWireLiveTest.randomBytes(random, MosquittoConfig.MESSAGE_SIZE_LIMIT_BYTES), 1, false)
                     .waitForCompletion(30_000);
             device.publish(Topics.telemetry("pi-1"), Frames.telemetry("pi-1", 0), 1, false).waitForCompletion(10_000);
-            await().atMost(Duration.ofSeconds(30)).until(() -> stats(vertx, options).getLong("received") == 1);
-            JsonObject stats = stats(vertx, options);
+            await().atMost(Duration.ofSeconds(30)).until(() -> stats(gateway).getLong("received") == 1);
+            JsonObject stats = stats(gateway);
             assertThat(stats.getLong("framesIn")).as("the 3 MiB payload stopped at the broker").isEqualTo(2);
             assertThat(stats.getJsonObject("rejects").getLong("oversized")).isEqualTo(1);
             assertThat(stats.getLong("reconnects")).isZero();
@@ -91,8 +90,7 @@ class MosquittoConfigLiveTest {
         }
     }
 
-    static JsonObject stats(Vertx vertx, GatewayOptions options) throws Exception {
-        return vertx.eventBus().<JsonObject>request(options.address("stats"), new JsonObject(), new DeliveryOptions().setSendTimeout(5_000))
-                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
+    static JsonObject stats(GatewayApp gateway) throws Exception {
+        return gateway.api().stats().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 }

@@ -6,7 +6,6 @@ import dev.storyloop.gateway.core.GatewayConfig;
 import dev.storyloop.gateway.core.Keyring;
 import dev.storyloop.gateway.store.GatewayStore;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -124,11 +123,12 @@ final class GatewayCommand implements Callable<Integer> {
                     spec.commandLine().getErr().flush();
                     return 1;
                 }
+                GatewayApp running = app;
                 out.printf("storyloop gateway: MQTT %s:%d, HTTP API on http://%s:%d (GET /api/devices, /health, /metrics); Ctrl-C stops%n",
                         options.brokerHost(), options.brokerPort(), options.httpHost(), app.httpPort());
                 out.flush();
                 foreground.runUntilStopped(statusNanos, durationNanos, () -> {
-                    out.println("status  " + status(vertx, options));
+                    out.println("status  " + status(running));
                     out.flush();
                 });
                 // The books close only once intake stopped and what was received is applied and acknowledged.
@@ -142,10 +142,9 @@ final class GatewayCommand implements Callable<Integer> {
         }
     }
 
-    private static String status(Vertx vertx, GatewayOptions options) {
+    private static String status(GatewayApp app) {
         try {
-            return line(vertx.eventBus().<JsonObject>request(options.address("stats"), new JsonObject(), new DeliveryOptions().setSendTimeout(5_000))
-                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body());
+            return line(app.api().stats().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
         } catch (Exception e) {
             return "(no answer from the gateway core: " + e.getMessage() + ")";
         }

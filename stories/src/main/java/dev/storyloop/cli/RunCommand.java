@@ -4,9 +4,12 @@ import dev.storyloop.console.ConsoleServer;
 import dev.storyloop.console.SimConsole;
 import dev.storyloop.stories.catalog.Metric;
 import dev.storyloop.stories.run.LiveBroker;
+import dev.storyloop.stories.run.RunResult;
+import dev.storyloop.stories.run.SimRunner;
 import dev.storyloop.stories.run.StoryRunner;
 import dev.storyloop.stories.scenario.Scenario;
 import dev.storyloop.stories.scenario.ScenarioFile;
+import dev.storyloop.stories.swarm.DeterminismCheck;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -71,9 +74,15 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--console-token", description = "The token the console asks for when bound beyond loopback (default: a random one, printed).")
     String consoleToken;
 
+    @CommandLine.Mixin
+    DeterminismOption determinism;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         CommandLine cli = spec.commandLine();
+        if (determinism.enabled && (live || console != null)) {
+            throw new CommandLine.ParameterException(cli, "--check-determinism checks simulated runs, not --live or --console");
+        }
         if (console != null && (live || all)) throw new CommandLine.ParameterException(cli, "--console watches one simulated story, not --live or --all");
         if (console != null) return watched(cli);
         if (all == (storyDir != null)) throw new CommandLine.ParameterException(cli, "give one STORY_DIR or --all");
@@ -101,6 +110,7 @@ final class RunCommand implements Callable<Integer> {
                 return 2;
             }
         }
+        if (determinism.enabled) return checkDeterminism(printer, dirs);
         int failed = 0;
         long held = 0, refuted = 0, claimsFailed = 0;
         for (Path dir : dirs) {
@@ -134,6 +144,36 @@ final class RunCommand implements Callable<Integer> {
                 held, refuted, claimsFailed, failed == 0 ? "" : "; " + failed + " story(ies) do not hold");
         printer.flush();
         return failed == 0 ? 0 : 1;
+    }
+
+    /** Runs every variant of every story in {@code dirs} twice and compares the runs; exit 0 when all are identical. */
+    private int checkDeterminism(PrintWriter printer, List<Path> dirs) throws InterruptedException {
+        long differ = 0, variants = 0;
+        for (Path dir : dirs) {
+            Scenario scenario;
+            try {
+                scenario = ScenarioFile.readChecked(dir.resolve("scenario.yaml"), Metric.World.SIMULATED);
+            } catch (ScenarioFile.Invalid e) {
+                throw new IllegalStateException("read before, and refused now: " + e.getMessage(), e);
+            }
+            long runSeed = seed != null ? seed : scenario.seed();
+            printer.printf("%s (seed %d): each variant run twice%n", scenario.title(), runSeed);
+            printer.flush();
+            for (Scenario.Variant variant : scenario.variants()) {
+                DeterminismCheck.Outcome outcome = DeterminismCheck.check((sink, progress) -> {
+                    RunResult run = SimRunner.run(scenario, variant, runSeed, progress, sink);
+                    return new DeterminismCheck.Ran(run.digest(), run.metrics());
+                });
+                variants++;
+                if (!outcome.identical()) differ++;
+                printer.println("  " + variant.name() + ": " + outcome.describe().replace("\n", "\n  "));
+                printer.flush();
+            }
+        }
+        printer.printf("determinism: %d variant(s) of %d %s: %d identical, %d differ%n", variants, dirs.size(), dirs.size() == 1 ? "story" : "stories",
+                variants - differ, differ);
+        printer.flush();
+        return differ == 0 ? 0 : 1;
     }
 
     /** One story in the simulated world with the console open; the claims and results as without it. */

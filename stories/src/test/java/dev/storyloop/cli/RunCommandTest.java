@@ -98,6 +98,20 @@ class RunCommandTest {
     }
 
     @Test
+    void shouldCheckAStoryIsDeterministicWithoutWritingResults() throws Exception {
+        assertThat(cli.run("new", "twice", "--stories", dir.toString())).isZero();
+        Path story = dir.resolve("twice");
+        Files.writeString(story.resolve("scenario.yaml"), Files.readString(story.resolve("scenario.yaml")).replace("duration: 60s", "duration: 5s"));
+
+        assertThat(cli.run("run", story.toString(), "--check-determinism")).as(cli.err.toString()).isZero();
+
+        assertThat(cli.out.toString()).contains(": each variant run twice", ": identical: ", " trace events, digest ",
+                "determinism: 1 variant(s) of 1 story: 1 identical, 0 differ");
+        assertThat(story.resolve("results")).doesNotExist();
+        assertThat(new Cli().run("run", story.toString(), "--check-determinism", "--live")).isEqualTo(2);
+    }
+
+    @Test
     void shouldListTheMetrics() {
         assertThat(cli.run("metrics")).isZero();
         assertThat(cli.out.toString()).contains("gateway.command_timeout_share", "ratio", "simulated, live");

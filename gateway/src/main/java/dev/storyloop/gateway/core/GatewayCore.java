@@ -79,7 +79,7 @@ public final class GatewayCore {
     public static final int DROP_QUIET_SECONDS = 5;
     private final DropWatch dropWatch = new DropWatch(DROP_PRESSURE_PER_SECOND, DROP_QUIET_SECONDS);
     // counters
-    private final long[] rejected = new long[Rejection.values().length];
+    private final long[] rejected = new long[Rejection.values().size()];
     private long framesIn;
     private long telemetryAccepted;
     private final SilenceWatch silenceWatch = new SilenceWatch();

@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * starting with {@code #} are skipped; anything else is an error naming the file and line. A fleet
  * secret derives any device's key as {@link DeviceKeys#derive} does (so devices are provisioned
  * with their own derived key). With both, the file's entries win. An unknown device (no entry,
- * no secret) has no key: its frames are rejected as {@link Rejection#UNKNOWN_DEVICE}.
+ * no secret) has no key: its frames are rejected as {@code unknown-device} ({@link dev.storyloop.protocol.DecodeResult#UNKNOWN_DEVICE}).
  */
 public final class Keyring {
     public static final int KEYS_FILE_ENTRIES_MAX = 1_000_000;

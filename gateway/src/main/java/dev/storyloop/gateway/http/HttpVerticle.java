@@ -1,6 +1,7 @@
 package dev.storyloop.gateway.http;
 
 import dev.storyloop.gateway.GatewayOptions;
+import dev.storyloop.gateway.api.GatewayApi;
 import dev.storyloop.protocol.CommandCode;
 import dev.storyloop.protocol.DeviceIds;
 import io.micrometer.core.instrument.Counter;
@@ -8,8 +9,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
@@ -27,8 +26,8 @@ import java.util.Locale;
 /**
  * The gateway's HTTP API: devices, commands, health and Prometheus metrics.
  *
- * <p>It holds no state of the core: every request goes over the event bus to the verticle that
- * owns the core. Commands need {@code Authorization: Bearer <token>} (401 without, 403 with a
+ * <p>It holds no state of the core: every request is one call of {@link GatewayApi}, which runs it
+ * on the core's thread. Commands need {@code Authorization: Bearer <token>} (401 without, 403 with a
  * wrong one); bodies are limited to {@link #BODY_LIMIT_BYTES} (413); a body that is not one JSON
  * object (an array, a string, a form, nothing), a bad or missing field is 400 with the reason; a
  * method a resource does not serve is 405 with {@code Allow}; an unknown device is 404; a device with too many commands outstanding is 429;
@@ -36,15 +35,16 @@ import java.util.Locale;
  */
 public final class HttpVerticle extends VerticleBase {
     public static final int BODY_LIMIT_BYTES = 4096;
-    public static final long BUS_TIMEOUT_MILLIS = 5_000;
 
     private final GatewayOptions options;
+    private final GatewayApi api;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final byte[] token;
     private HttpServer server;
 
-    public HttpVerticle(GatewayOptions options) {
+    public HttpVerticle(GatewayOptions options, GatewayApi api) {
         this.options = options;
+        this.api = api;
         this.token = options.apiToken().getBytes(StandardCharsets.UTF_8);
     }
 
@@ -53,15 +53,15 @@ public final class HttpVerticle extends VerticleBase {
         Router router = Router.router(vertx);
         router.get("/health").handler(this::health);
         router.get("/metrics").handler(this::metrics);
-        router.get("/api/devices").handler(ctx -> ask(ctx, "devices", new JsonObject(), BUS_TIMEOUT_MILLIS));
-        router.get("/api/stats").handler(ctx -> ask(ctx, "stats", new JsonObject(), BUS_TIMEOUT_MILLIS));
+        router.get("/api/devices").handler(ctx -> answer(ctx, api.devices()));
+        router.get("/api/stats").handler(ctx -> answer(ctx, api.stats()));
         router.get("/api/devices/:id").handler(ctx -> {
             String id = ctx.pathParam("id");
             if (!DeviceIds.isValid(id)) {
                 refuse(ctx, 400, "bad device id: " + DeviceIds.rejection(id));
                 return;
             }
-            ask(ctx, "device", new JsonObject().put("id", id), BUS_TIMEOUT_MILLIS);
+            answer(ctx, api.device(id));
         });
         router.post("/api/devices/:id/commands").handler(new BearerToken())
                 .handler(BodyHandler.create().setBodyLimit(BODY_LIMIT_BYTES).setHandleFileUploads(false))
@@ -140,11 +140,8 @@ public final class HttpVerticle extends VerticleBase {
             refuse(ctx, 400, "\"argument\" must be a 32-bit integer");
             return;
         }
-        JsonObject request = new JsonObject().put("id", id).put("command", code.name()).put("argument", argument);
-        long timeout = options.core().commandTimeoutNanos() / 1_000_000L + BUS_TIMEOUT_MILLIS;
-        vertx.eventBus().<JsonObject>request(options.address("command"), request, new DeliveryOptions().setSendTimeout(timeout))
-                .onSuccess(reply -> {
-                    JsonObject result = reply.body();
+        api.command(id, code, (Integer) argument)
+                .onSuccess(result -> {
                     boolean acked = "ACKED".equals(result.getString("outcome"));
                     if (!acked) count(504);
                     json(ctx, acked ? 200 : 504, result);
@@ -158,29 +155,25 @@ public final class HttpVerticle extends VerticleBase {
     }
 
     private void health(RoutingContext ctx) {
-        vertx.eventBus().<JsonObject>request(options.address("health"), new JsonObject(), new DeliveryOptions().setSendTimeout(BUS_TIMEOUT_MILLIS))
-                .onSuccess(reply -> json(ctx, "connected".equals(reply.body().getString("mqtt")) ? 200 : 503, reply.body()))
+        api.health()
+                .onSuccess(health -> json(ctx, "connected".equals(health.getString("mqtt")) ? 200 : 503, health))
                 .onFailure(error -> failed(ctx, error));
     }
 
     private void metrics(RoutingContext ctx) {
-        vertx.eventBus().<String>request(options.address("metrics"), new JsonObject(), new DeliveryOptions().setSendTimeout(BUS_TIMEOUT_MILLIS))
-                .onSuccess(reply -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-                        .end(reply.body() + registry.scrape()))
+        api.metrics()
+                .onSuccess(scrape -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                        .end(scrape + registry.scrape()))
                 .onFailure(error -> failed(ctx, error));
     }
 
-    private void ask(RoutingContext ctx, String what, JsonObject request, long timeoutMillis) {
-        vertx.eventBus().<JsonObject>request(options.address(what), request, new DeliveryOptions().setSendTimeout(timeoutMillis))
-                .onSuccess(reply -> json(ctx, 200, reply.body()))
-                .onFailure(error -> failed(ctx, error));
+    private void answer(RoutingContext ctx, Future<JsonObject> answer) {
+        answer.onSuccess(body -> json(ctx, 200, body)).onFailure(error -> failed(ctx, error));
     }
 
     private void failed(RoutingContext ctx, Throwable error) {
-        if (error instanceof ReplyException reply && reply.failureCode() > 0) {
-            int status = reply.failureCode();
-            String message = status == 404 ? "unknown device" : status == 429 ? "too many commands outstanding for this device" : reply.getMessage();
-            refuse(ctx, status, message);
+        if (error instanceof GatewayApi.Refused refused) {
+            refuse(ctx, refused.status(), refused.getMessage());
             return;
         }
         refuse(ctx, 503, "the gateway core did not answer: " + error.getMessage());

@@ -1,52 +1,44 @@
 package dev.storyloop.gateway.mqtt;
 
 import dev.storyloop.gateway.GatewayOptions;
+import dev.storyloop.gateway.api.GatewayApi;
+import dev.storyloop.gateway.api.GatewayMeters;
 import dev.storyloop.gateway.core.CommandResult;
+import dev.storyloop.gateway.core.ConnectionPolicy;
 import dev.storyloop.gateway.core.DeviceRecord;
+import dev.storyloop.gateway.core.GatewayConnection;
 import dev.storyloop.gateway.core.GatewayCore;
 import dev.storyloop.gateway.core.Outbox;
-import dev.storyloop.gateway.core.Rejection;
 import dev.storyloop.gateway.core.SequenceWindow;
 import dev.storyloop.gateway.store.DeviceState;
 import dev.storyloop.gateway.store.GatewayStore;
-import dev.storyloop.protocol.CommandCode;
-import dev.storyloop.protocol.Topics;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.mqtt.MqttClient;
 import io.vertx.mqtt.MqttClientOptions;
 import io.vertx.mqtt.messages.MqttPublishMessage;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 
 /**
- * The gateway core inside Vert.x: the MQTT client feeding it, the outputs it publishes, and the
- * event bus API the HTTP verticle calls. Everything touching the core runs on this verticle's context.
+ * The gateway's MQTT side: the Vert.x MQTT client feeding the core and publishing its outputs,
+ * driven by the core's {@link GatewayConnection} (what to subscribe to, keepalive, tick, when to
+ * reconnect). The HTTP API reaches the core through {@link GatewayApi}, which this verticle points
+ * at its context while it runs; meters are {@link GatewayMeters}'. Everything touching the core
+ * runs on this verticle's context.
  *
  * <p>The MQTT client keeps a persistent session (clean session false), so QoS 1 frames queued by
  * the broker while the gateway was away arrive when it is back; vertx-mqtt has no reconnect, so
- * this verticle reconnects with capped, jittered backoff and subscribes again. Received frames go
+ * this verticle reconnects when the connection's backoff says and subscribes again. Received frames go
  * into the core's bounded ingest queue and are drained in batches, each batch a separate event
  * loop task so I/O is served between them. Outgoing publishes (commands, credits) wait in a
  * bounded queue and go out within the client's in-flight window.
@@ -64,13 +56,6 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
     public static final int DRAIN_BATCH = 512;
     public static final int OUTGOING_CAPACITY = 65_536;
     public static final int MQTT_INFLIGHT = 64;
-    public static final long TICK_MILLIS = 100;
-    public static final long RECONNECT_BASE_MILLIS = 100;
-    public static final long RECONNECT_CAP_MILLIS = 5_000;
-    public static final int KEEPALIVE_SECONDS = 30;
-    public static final int RECENT_READINGS_SHOWN = 10;
-    /** Mosquitto's count of messages it dropped (full queues, among others); other brokers may not publish it. */
-    public static final String BROKER_DROPPED_TOPIC = "$SYS/broker/publish/messages/dropped";
     /**
      * The largest MQTT packet the client decodes: 2 MiB. Netty's decoder closes the connection on a
      * bigger one (and at QoS 1 the broker would redeliver it at every reconnect), so this limit sits
@@ -79,76 +64,73 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
      * counted {@code oversized} by the core instead.
      */
     public static final int MQTT_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+    private static final long MILLI = 1_000_000L;
 
     private final GatewayOptions options;
     private final GatewayCore core;
-    private final PrometheusMeterRegistry registry;
-    private final SplittableRandom jitter = new SplittableRandom(System.nanoTime()); // live only: spreading, not simulation
+    private final GatewayConnection connection;
+    private final ConnectionPolicy policy;
+    private final GatewayApi api;
+    private final GatewayMeters meters;
     private final ArrayDeque<Outgoing> outgoing = new ArrayDeque<>();
-    private final Map<Long, Message<JsonObject>> waitingForAck = new HashMap<>(); // bounded by the core's outstanding cap
-    private final List<MessageConsumer<?>> consumers = new ArrayList<>();
     private final GatewayStore store;                 // null: books in memory only
     private final Acks acks;
     private final List<DeviceRecord> dirtyTaken = new ArrayList<>();
     private WorkerExecutor storeThread;
     private boolean writing;
     private final List<Promise<Void>> quietWaiters = new ArrayList<>();
-    private int connection;                           // generation: a packet id is only acknowledged on the connection it came on
-    private long ignoredWhileStopping;
-    private long badBrokerCounters;
-    private long storeFailures;
-    private Timer storeCommit;
+    private int generation;                           // a packet id is only acknowledged on the connection it came on
     private MqttClient client;
-    private boolean connected;
-    private boolean stopping;
+    private boolean connected;                        // this verticle's client is connected and subscribed
+    private boolean stopping;                         // this verticle's, not the connection's: a newer verticle may have started it again
     private boolean drainScheduled;
     private int inflight;
-    private int reconnectAttempt;
     private long tickTimer = -1;
-    private Counter reconnects;
-    private Counter connectionErrors;
-    private Counter outgoingDropped;
-    private Timer processing;
 
     private record Outgoing(String topic, byte[] payload, int qos, boolean retained) {}
 
-    /** A gateway around {@code core}; the core outlives the verticle, so a redeployed shell keeps its books. */
-    public GatewayVerticle(GatewayOptions options, GatewayCore core) {
-        this(options, core, null);
-    }
-
-    /** A gateway around {@code core} that commits the core's books to {@code store} (null: none) before acknowledging. */
-    public GatewayVerticle(GatewayOptions options, GatewayCore core, GatewayStore store) {
+    /**
+     * An MQTT side around {@code core} (which outlives the verticle, so a redeployed shell keeps its
+     * books), held by {@code connection}, serving {@code api}, counting into {@code meters}, and
+     * committing the core's books to {@code store} (null: none) before acknowledging.
+     */
+    public GatewayVerticle(GatewayOptions options, GatewayCore core, GatewayConnection connection, GatewayApi api, GatewayMeters meters,
+                           GatewayStore store) {
         this.options = options;
         this.core = core;
+        this.connection = connection;
+        this.policy = connection.policy();
+        this.api = api;
+        this.meters = meters;
         this.store = store;
         this.acks = new Acks(2 * options.core().ingestCapacity()); // queued plus applied-not-yet-committed
-        this.registry = new PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
     }
 
     @Override
     public Future<?> start() {
         core.attach(this);
-        registerMetrics();
-        MqttClientOptions mqtt = new MqttClientOptions().setClientId(options.clientId()).setCleanSession(false)
-                .setKeepAliveInterval(KEEPALIVE_SECONDS).setAutoKeepAlive(true).setMaxInflightQueue(MQTT_INFLIGHT)
+        connection.start();
+        api.serve(context);
+        MqttClientOptions mqtt = new MqttClientOptions().setClientId(options.clientId()).setCleanSession(!policy.persistentSession())
+                .setKeepAliveInterval(policy.keepAliveSeconds()).setAutoKeepAlive(true).setMaxInflightQueue(MQTT_INFLIGHT)
                 .setMaxMessageSize(MQTT_MAX_MESSAGE_BYTES);
         mqtt.setAutoAck(false); // acknowledged once applied (and committed): see the class comment; returns void: not chainable
         if (options.mqttUser() != null) mqtt.setUsername(options.mqttUser()).setPassword(options.mqttPassword());
         if (store != null) storeThread = vertx.createSharedWorkerExecutor("storyloop-gateway-store-" + options.clientId(), 1);
         client = MqttClient.create(vertx, mqtt);
         client.publishHandler(message -> {
-            if (BROKER_DROPPED_TOPIC.equals(message.topicName())) {
-                brokerCounter(message);
+            if (policy.isBrokerCounter(message.topicName())) {
+                if (message.qosLevel() != MqttQoS.AT_MOST_ONCE && !stopping) message.ack();
+                connection.brokerCounter(System.nanoTime(), message.payload().getBytes());
                 return;
             }
             MqttPublishMessage ack = message.qosLevel() == MqttQoS.AT_MOST_ONCE ? null : message;
             if (stopping || acks.full()) {
-                ignoredWhileStopping++; // not acknowledged: the broker delivers it again to the next process
+                meters.unacknowledgedLeft(); // not acknowledged: the broker delivers it again to the next process
                 return;
             }
             if (core.enqueue(System.nanoTime(), message.topicName(), message.payload().getBytes())) {
-                acks.received(ack, connection);
+                acks.received(ack, generation);
                 scheduleDrain();
             } else {
                 if (ack != null) ack.ack(); // refused and counted as ingest-full by the core: the broker must not resend it for ever
@@ -165,22 +147,16 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         client.closeHandler(v -> {
             if (!stopping) LOG.log(System.Logger.Level.WARNING, "MQTT connection to " + options.brokerHost() + ":" + options.brokerPort() + " closed; reconnecting");
             connected = false;
-            connection++; // packet ids of the old connection mean nothing on the next one; the broker resends those messages
+            generation++; // packet ids of the old connection mean nothing on the next one; the broker resends those messages
             inflight = 0;
-            if (!stopping) scheduleReconnect();
+            scheduleReconnect();
         });
         client.exceptionHandler(error -> {
-            connectionErrors.increment();
+            connection.error();
             LOG.log(System.Logger.Level.WARNING, "MQTT connection error with " + options.brokerHost() + ":" + options.brokerPort()
                     + ": " + error, error);
         });
-        tickTimer = vertx.setPeriodic(TICK_MILLIS, id -> core.tick(System.nanoTime()));
-        consumers.add(vertx.eventBus().<JsonObject>consumer(options.address("devices"), this::devices));
-        consumers.add(vertx.eventBus().<JsonObject>consumer(options.address("device"), this::device));
-        consumers.add(vertx.eventBus().<JsonObject>consumer(options.address("command"), this::command));
-        consumers.add(vertx.eventBus().<JsonObject>consumer(options.address("metrics"), m -> m.reply(registry.scrape())));
-        consumers.add(vertx.eventBus().<JsonObject>consumer(options.address("health"), this::health));
-        consumers.add(vertx.eventBus().<JsonObject>consumer(options.address("stats"), m -> m.reply(stats())));
+        tickTimer = vertx.setPeriodic(Math.max(1, policy.tickNanos() / MILLI), id -> connection.tick(System.nanoTime()));
         connect();
         return Future.succeededFuture(); // serving starts at once; the MQTT connection follows with its retries
     }
@@ -192,8 +168,9 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
     @Override
     public Future<?> stop() {
         stopping = true;
+        connection.stop();
+        api.stopServing();
         if (tickTimer >= 0) vertx.cancelTimer(tickTimer);
-        for (MessageConsumer<?> consumer : consumers) consumer.unregister();
         while (core.backlog() > 0) applied(core.drain(System.nanoTime(), DRAIN_BATCH));
         core.attach(Outbox.NONE);
         Promise<Void> quiet = Promise.promise();
@@ -209,42 +186,30 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
     private void connect() {
         if (stopping) return;
         client.connect(options.brokerPort(), options.brokerHost()).compose(ack -> {
-            Map<String, Integer> filters = new LinkedHashMap<>();
-            for (Topics.Kind kind : new Topics.Kind[] {Topics.Kind.TELEMETRY, Topics.Kind.ACK, Topics.Kind.STATUS}) {
-                filters.put(kind.allDevicesFilter(), MqttQoS.AT_LEAST_ONCE.value());
+            Map<String, Integer> filters = new LinkedHashMap<>(); // one SUBSCRIBE; a filter the broker refuses (granted 0x80) is left out
+            for (ConnectionPolicy.Subscription subscription : connection.connected(System.nanoTime())) {
+                filters.put(subscription.filter(), subscription.qos());
             }
-            filters.put(BROKER_DROPPED_TOPIC, MqttQoS.AT_MOST_ONCE.value()); // refused (granted 0x80) by a broker whose ACL hides $SYS: then only gaps count
             return client.subscribe(filters);
         }).onSuccess(packetId -> {
             connected = true;
-            reconnectAttempt = 0;
+            connection.subscribed(System.nanoTime());
             pump();
         }).onFailure(error -> {
-            connectionErrors.increment(); // a refused or failed connect is a connection error too, as the README's counter says
+            connection.error(); // a refused or failed connect is a connection error too, as the README's counter says
             LOG.log(System.Logger.Level.WARNING, "MQTT connect to " + options.brokerHost() + ":" + options.brokerPort() + " failed: " + error);
             if (client.isConnected()) client.disconnect(); // half set up: the close handler reconnects
             else scheduleReconnect();
         });
     }
 
+    /** The connection closed or an attempt failed: try again when the connection's backoff says. */
     private void scheduleReconnect() {
         if (stopping) return;
-        long ceiling = Math.min(RECONNECT_CAP_MILLIS, RECONNECT_BASE_MILLIS << Math.min(reconnectAttempt, 16));
-        reconnectAttempt++;
-        reconnects.increment();
-        vertx.setTimer(1 + jitter.nextLong(ceiling), id -> connect());
-    }
-
-    /** Mosquitto's drop counter, published every {@code sys_interval} (10 s by default) as decimal text. */
-    private void brokerCounter(MqttPublishMessage message) {
-        if (message.qosLevel() != MqttQoS.AT_MOST_ONCE && !stopping) message.ack();
-        String text = message.payload().toString(java.nio.charset.StandardCharsets.US_ASCII).trim();
-        try {
-            if (text.length() > 19) throw new NumberFormatException("too long");
-            core.brokerDropCounter(System.nanoTime(), Long.parseLong(text));
-        } catch (NumberFormatException e) {
-            badBrokerCounters++; // a broker that is not Mosquitto, or a client publishing on $SYS: counted, ignored
-        }
+        long now = System.nanoTime();
+        long at = connection.lost(now);
+        if (at == GatewayConnection.NEVER) return;
+        vertx.setTimer(Math.max(1, (at - now) / MILLI), id -> connect());
     }
 
     private void scheduleDrain() {
@@ -300,12 +265,12 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
             return null;
         }, true).onComplete(result -> {
             writing = false;
-            storeCommit.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            meters.storeCommitted(System.nanoTime() - started);
             if (result.succeeded()) {
                 acknowledgeCommitted(pendingAcks);
             } else {
                 // Not acknowledged: the broker redelivers these to the next process. The gateway cannot keep books it cannot save.
-                storeFailures++;
+                meters.storeFailed();
                 LOG.log(System.Logger.Level.ERROR, "the durable store failed; messages stay unacknowledged", result.cause());
                 for (DeviceState state : batch) core.keepDirty(state.id()); // the next batch tries these books again
                 for (Promise<Void> waiter : quietWaiters) waiter.tryComplete(); // a stop goes on: what is unacknowledged is redelivered
@@ -318,7 +283,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
 
     private void acknowledgeCommitted(int count) {
         boolean live = client.isConnected();
-        for (int i = 0; i < count; i++) acks.commitOldest(live ? connection : -1);
+        for (int i = 0; i < count; i++) acks.commitOldest(live ? generation : -1);
     }
 
     private void wakeQuietWaiters() {
@@ -333,7 +298,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
     @Override
     public void publish(String topic, byte[] payload, int qos, boolean retained) {
         if (outgoing.size() >= OUTGOING_CAPACITY) {
-            outgoingDropped.increment(); // a command then times out; a credit is sent again at the next change
+            meters.outgoingDropped(); // a command then times out; a credit is sent again at the next change
             return;
         }
         outgoing.addLast(new Outgoing(topic, payload, qos, retained));
@@ -345,146 +310,18 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
             Outgoing next = outgoing.pollFirst();
             if (next.qos() > 0) inflight++;
             client.publish(next.topic(), Buffer.buffer(next.payload()), MqttQoS.valueOf(next.qos()), false, next.retained())
-                    .onFailure(error -> outgoingDropped.increment());
+                    .onFailure(error -> meters.outgoingDropped());
         }
     }
 
     @Override
     public void commandCompleted(CommandResult result) {
-        Message<JsonObject> request = waitingForAck.remove(result.correlationId());
-        if (request == null) return;
-        JsonObject reply = new JsonObject().put("correlationId", result.correlationId()).put("device", result.deviceId())
-                .put("command", result.command().name()).put("argument", result.argument())
-                .put("outcome", result.outcome().name()).put("latencyMs", result.latencyNanos() / 1e6);
-        if (result.ackStatus() != null) reply.put("status", result.ackStatus().name());
-        request.reply(reply);
+        api.commandCompleted(result);
     }
 
     @Override
     public void processed(long latencyNanos) {
-        processing.record(latencyNanos, TimeUnit.NANOSECONDS);
-    }
-
-    // ---- event bus API -------------------------------------------------------------------------
-
-    private void devices(Message<JsonObject> request) {
-        JsonArray list = new JsonArray();
-        List<DeviceRecord> sorted = new ArrayList<>(core.devicesInOrder());
-        sorted.sort((a, b) -> a.id().compareTo(b.id()));
-        for (DeviceRecord record : sorted) list.add(summary(record.snapshot(0)));
-        request.reply(new JsonObject().put("count", list.size()).put("devices", list));
-    }
-
-    private void device(Message<JsonObject> request) {
-        DeviceRecord record = core.device(request.body().getString("id"));
-        if (record == null) {
-            request.fail(404, "unknown device");
-            return;
-        }
-        DeviceRecord.Snapshot snapshot = record.snapshot(RECENT_READINGS_SHOWN);
-        JsonObject body = summary(snapshot);
-        JsonArray recent = new JsonArray();
-        for (DeviceRecord.Reading reading : snapshot.recent()) {
-            JsonObject values = new JsonObject();
-            for (int i = 0; i < reading.sensors().length; i++) values.put(reading.sensors()[i].name().toLowerCase(java.util.Locale.ROOT), reading.values()[i]);
-            recent.add(new JsonObject().put("sequence", reading.sequence()).put("deviceMillis", reading.deviceMillis()).put("values", values));
-        }
-        JsonObject aggregates = new JsonObject();
-        for (DeviceRecord.Aggregate aggregate : snapshot.aggregates()) {
-            if (aggregate.count() == 0) continue;
-            aggregates.put(aggregate.sensor().name().toLowerCase(java.util.Locale.ROOT), new JsonObject().put("unit", aggregate.sensor().unit())
-                    .put("count", aggregate.count()).put("min", aggregate.min()).put("max", aggregate.max()).put("mean", aggregate.mean()));
-        }
-        request.reply(body.put("recent", recent).put("aggregates", aggregates));
-    }
-
-    private static JsonObject summary(DeviceRecord.Snapshot s) {
-        return new JsonObject().put("id", s.id()).put("liveness", s.liveness().name().toLowerCase(java.util.Locale.ROOT))
-                .put("received", s.received()).put("missing", s.missing()).put("duplicates", s.duplicates())
-                .put("reordered", s.reordered()).put("tooOld", s.tooOld()).put("highestSequence", s.highestSequence())
-                .put("outstandingCommands", s.outstandingCommands());
-    }
-
-    private void command(Message<JsonObject> request) {
-        JsonObject body = request.body();
-        CommandCode code = CommandCode.valueOf(body.getString("command"));
-        GatewayCore.Submission submission = core.sendCommand(System.nanoTime(), body.getString("id"), code, body.getInteger("argument", 0));
-        if (!submission.accepted()) {
-            request.fail(submission.refusal() == GatewayCore.Refusal.UNKNOWN_DEVICE ? 404 : 429, submission.refusal().name());
-            return;
-        }
-        waitingForAck.put(submission.correlationId(), request);
-    }
-
-    private void health(Message<JsonObject> request) {
-        request.reply(new JsonObject().put("mqtt", connected ? "connected" : "disconnected").put("devices", core.devices())
-                .put("backlog", core.backlog()).put("store", store == null ? "none" : storeFailures == 0 ? "ok" : "failing")
-                .put("throttled", core.throttled()).put("throttles", core.throttles()).put("brokerDropped", core.brokerDropped())
-                .put("dropsPerSecond", core.dropsPerSecond(System.nanoTime())));
-    }
-
-    private JsonObject stats() {
-        return books(core, connected ? "connected" : "disconnected")
-                .put("reconnects", (long) reconnects.count()).put("connectionErrors", (long) connectionErrors.count());
-    }
-
-    /** The core's books in one JSON object (the HTTP API's /api/stats, the CLI's status and summary lines); read on the core's thread or once it is quiet. */
-    public static JsonObject books(GatewayCore core, String mqttState) {
-        JsonObject rejects = new JsonObject();
-        for (Rejection reason : Rejection.values()) {
-            if (core.rejected(reason) > 0) rejects.put(reason.label(), core.rejected(reason));
-        }
-        return new JsonObject().put("mqtt", mqttState).put("devices", core.devices())
-                .put("framesIn", core.framesIn()).put("telemetryAccepted", core.telemetryAccepted())
-                .put("received", core.receivedTotal()).put("missing", core.missingTotal()).put("duplicates", core.duplicatesTotal())
-                .put("reordered", core.reorderedTotal()).put("staleDevices", core.staleDevices()).put("rejected", core.rejectedTotal())
-                .put("rejects", rejects).put("backlog", core.backlog()).put("peakBacklog", core.peakBacklog())
-                .put("throttled", core.throttled()).put("throttles", core.throttles()).put("throttlesOnDrops", core.throttlesOnDrops()).put("brokerDropped", core.brokerDropped())
-                .put("commandsSent", core.commandsSent()).put("commandsAcked", core.commandsAcked())
-                .put("commandsTimedOut", core.commandsTimedOut()).put("commandsRefused", core.commandsRefused())
-                .put("evicted", core.evicted()).put("resyncs", core.resyncs()).put("epoch", core.epoch());
-    }
-
-    // ---- metrics -------------------------------------------------------------------------------
-
-    private void registerMetrics() {
-        String p = "storyloop.gateway.";
-        FunctionCounter.builder(p + "frames.in", core, GatewayCore::framesIn).description("MQTT messages offered to the core").register(registry);
-        FunctionCounter.builder(p + "telemetry.accepted", core, GatewayCore::telemetryAccepted).register(registry);
-        for (Rejection reason : Rejection.values()) {
-            FunctionCounter.builder(p + "rejects", core, c -> c.rejected(reason)).tag("reason", reason.label())
-                    .description("inputs refused, by reason").register(registry);
-        }
-        Gauge.builder(p + "sequence.missing", core, GatewayCore::missingTotal).description("sequence numbers never received, all devices").register(registry);
-        Gauge.builder(p + "sequence.duplicates", core, GatewayCore::duplicatesTotal).register(registry);
-        Gauge.builder(p + "sequence.received", core, GatewayCore::receivedTotal).register(registry);
-        Gauge.builder(p + "devices", core, GatewayCore::devices).register(registry);
-        Gauge.builder(p + "devices.stale", core, GatewayCore::staleDevices).register(registry);
-        FunctionCounter.builder(p + "devices.evicted", core, GatewayCore::evicted).description("devices silent past the eviction time").register(registry);
-        FunctionCounter.builder(p + "sequence.resyncs", core, GatewayCore::resyncs).description("device counter restarts recognised").register(registry);
-        Gauge.builder(p + "ingest.backlog", core, GatewayCore::backlog).description("frames waiting to be processed").register(registry);
-        Gauge.builder(p + "flow.throttled", core, c -> c.throttled() ? 1 : 0).register(registry);
-        FunctionCounter.builder(p + "flow.throttles", core, GatewayCore::throttles).register(registry);
-        FunctionCounter.builder(p + "flow.throttles.on.drops", core, GatewayCore::throttlesOnDrops)
-                .description("throttles started because drops kept coming (sequence gaps, the broker's drop counter)").register(registry);
-        FunctionCounter.builder(p + "broker.dropped", core, GatewayCore::brokerDropped)
-                .description("messages the broker reported dropping ($SYS/broker/publish/messages/dropped) since the gateway first read it").register(registry);
-        FunctionCounter.builder(p + "broker.counter.bad", this, v -> v.badBrokerCounters).register(registry);
-        FunctionCounter.builder(p + "commands.sent", core, GatewayCore::commandsSent).register(registry);
-        FunctionCounter.builder(p + "commands.acked", core, GatewayCore::commandsAcked).register(registry);
-        FunctionCounter.builder(p + "commands.timed.out", core, GatewayCore::commandsTimedOut).register(registry);
-        FunctionCounter.builder(p + "commands.refused", core, GatewayCore::commandsRefused).register(registry);
-        Gauge.builder(p + "mqtt.connected", this, v -> v.connected ? 1 : 0).register(registry);
-        reconnects = Counter.builder(p + "mqtt.reconnects").register(registry);
-        connectionErrors = Counter.builder(p + "mqtt.connection.errors").register(registry);
-        outgoingDropped = Counter.builder(p + "mqtt.outgoing.dropped").register(registry);
-        FunctionCounter.builder(p + "mqtt.unacknowledged.left", this, v -> v.ignoredWhileStopping)
-                .description("messages left unacknowledged (stopping, or the acknowledgement ring full), for the broker to resend").register(registry);
-        FunctionCounter.builder(p + "store.failures", this, v -> v.storeFailures).register(registry);
-        storeCommit = Timer.builder(p + "store.commit.latency").description("one batch of device books written and committed")
-                .publishPercentileHistogram().register(registry);
-        processing = Timer.builder(p + "processing.latency").description("from arrival to processed, queueing included")
-                .publishPercentileHistogram().register(registry);
+        meters.processed(latencyNanos);
     }
 
     public GatewayCore core() {
@@ -493,10 +330,5 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
 
     public boolean isConnected() {
         return connected;
-    }
-
-    /** Store commit latency so far (count, mean, max), for the test log and the README's figures. */
-    public Timer storeCommitLatency() {
-        return storeCommit;
     }
 }

@@ -2,6 +2,7 @@ package dev.storyloop.gateway.core;
 
 import dev.storyloop.protocol.AckStatus;
 import dev.storyloop.protocol.CommandCode;
+import dev.storyloop.protocol.DecodeResult;
 import dev.storyloop.protocol.DeviceKeys;
 import dev.storyloop.protocol.Frame;
 import dev.storyloop.protocol.FrameCodec;
@@ -93,13 +94,13 @@ class GatewayCoreTest {
         assertThat(core.handle(0, "somewhere/else", good)).isEqualTo(Rejection.BAD_TOPIC);
         assertThat(core.handle(0, Topics.cmd("pi-1"), good)).isEqualTo(Rejection.WRONG_KIND);
         assertThat(core.handle(0, Topics.status("pi-1"), "maybe".getBytes(StandardCharsets.UTF_8))).isEqualTo(Rejection.BAD_STATUS);
-        assertThat(core.handle(0, Topics.telemetry("pi-1"), new byte[] {1, 2, 3})).isEqualTo(Rejection.TOO_SHORT);
+        assertThat(core.handle(0, Topics.telemetry("pi-1"), new byte[] {1, 2, 3})).isEqualTo(Rejection.of(DecodeResult.TOO_SHORT));
         byte[] badMagic = good.clone();
         badMagic[0] = 0;
-        assertThat(core.handle(0, Topics.telemetry("pi-1"), badMagic)).isEqualTo(Rejection.BAD_MAGIC);
+        assertThat(core.handle(0, Topics.telemetry("pi-1"), badMagic)).isEqualTo(Rejection.of(DecodeResult.BAD_MAGIC));
         byte[] forged = good.clone();
         forged[forged.length - 1] ^= 1;
-        assertThat(core.handle(0, Topics.telemetry("pi-1"), forged)).isEqualTo(Rejection.BAD_TAG);
+        assertThat(core.handle(0, Topics.telemetry("pi-1"), forged)).isEqualTo(Rejection.of(DecodeResult.BAD_TAG));
         assertThat(core.handle(0, Topics.telemetry("pi-2"), good)).as("pi-1's own frame on pi-2's topic").isEqualTo(Rejection.ID_MISMATCH);
         assertThat(core.handle(0, Topics.ack("pi-1"), good)).isEqualTo(Rejection.WRONG_TYPE);
         assertThat(core.handle(0, Topics.ack("pi-1"), ack("pi-1", 99, AckStatus.OK))).isEqualTo(Rejection.STALE_ACK);
@@ -107,7 +108,7 @@ class GatewayCoreTest {
         assertThat(core.handle(0, Topics.telemetry("pi-1"), good)).isEqualTo(Rejection.REPLAY);
 
         GatewayCore strict = new GatewayCore(GatewayConfig.defaults(), Keyring.fleet(new byte[] {7}), new Recorded());
-        assertThat(strict.handle(0, Topics.telemetry("pi-1"), good)).as("signed with another fleet's key").isEqualTo(Rejection.BAD_TAG);
+        assertThat(strict.handle(0, Topics.telemetry("pi-1"), good)).as("signed with another fleet's key").isEqualTo(Rejection.of(DecodeResult.BAD_TAG));
         assertThat(core.rejectedTotal()).isEqualTo(11);
         assertThat(core.telemetryAccepted()).isEqualTo(1);
     }

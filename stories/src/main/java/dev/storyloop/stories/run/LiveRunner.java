@@ -9,6 +9,7 @@ import dev.storyloop.device.live.LiveDevice;
 import dev.storyloop.gateway.GatewayApp;
 import dev.storyloop.protocol.CommandCode;
 import dev.storyloop.gateway.GatewayOptions;
+import dev.storyloop.gateway.api.GatewayApi;
 import dev.storyloop.gateway.core.GatewayConfig;
 import dev.storyloop.gateway.core.GatewayMetric;
 import dev.storyloop.stories.proxy.FaultProxy;
@@ -17,9 +18,6 @@ import dev.storyloop.stories.proxy.ProxyCounters;
 import dev.storyloop.stories.scenario.Scenario;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -80,7 +78,7 @@ public final class LiveRunner {
             // The gateway serves at once and subscribes when its MQTT connection is up; a device that
             // started before that would publish its first frames to nobody, counted missing at the gateway.
             long subscribedBy = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_WAIT_MILLIS);
-            while (!"connected".equals(stats(vertx, options).getString("mqtt"))) {
+            while (!"connected".equals(stats(gateway).getString("mqtt"))) {
                 if (System.nanoTime() > subscribedBy) throw new IllegalStateException("the gateway did not connect to " + brokerUrl);
                 Thread.sleep(20);
             }
@@ -105,9 +103,9 @@ public final class LiveRunner {
             // Every device connected, and in the gateway's registry, which only a device's first tagged frame puts it in
             // (a status does not), or the deadline passed with every device connected.
             List<String> ids = devices.stream().map(d -> d.device().config().deviceId()).toList();
-            while (!devices.stream().allMatch(d -> d.device().isConnected()) || !allKnown(vertx, options, ids)) {
+            while (!devices.stream().allMatch(d -> d.device().isConnected()) || !allKnown(gateway, ids)) {
                 if (System.nanoTime() > deadline) {
-                    JsonObject books = stats(vertx, options);
+                    JsonObject books = stats(gateway);
                     if (devices.stream().allMatch(d -> d.device().isConnected())) {
                         // A device that has sent no frame yet (its uplink waits for a token, say) is not in the registry;
                         // the run starts without waiting for it, as the simulated run does, and commands to it are refused.
@@ -124,13 +122,10 @@ public final class LiveRunner {
             Scenario.Commands commands = scenario.gateway().commands();
             if (commands != null) {
                 long every = commands.every().nanos();
-                JsonObject template = new JsonObject().put("command", CommandCode.ofName(commands.command()).name())
-                        .put("argument", commands.argument() == null ? 1 : commands.argument());
-                DeliveryOptions wait = new DeliveryOptions().setSendTimeout(options.core().commandTimeoutNanos() / 1_000_000L + 5_000);
+                CommandCode code = CommandCode.ofName(commands.command());
+                int argument = commands.argument() == null ? 1 : commands.argument();
                 commandsTimer = vertx.setPeriodic(Math.max(1, every / 1_000_000L), id -> {
-                    for (String device : ids) {
-                        vertx.eventBus().request(options.address("command"), template.copy().put("id", device), wait); // outcome counted by the core
-                    }
+                    for (String device : ids) gateway.api().command(device, code, argument); // outcome counted by the core
                 });
             }
             List<RunResult.Sample> series = new ArrayList<>();
@@ -142,9 +137,9 @@ public final class LiveRunner {
             if (commands != null) Thread.sleep(options.core().commandTimeoutNanos() / 1_000_000L + 500);
             // The books are taken with the devices still running, as the simulated run takes them at its end: closing a device
             // first would count its held frames as dropped, its connection as gone and the proxy's held packets as lost.
-            JsonObject stats = stats(vertx, options);
+            JsonObject stats = stats(gateway);
             java.util.Map<String, Long> receivedBy = new java.util.TreeMap<>();
-            for (String id : ids) receivedBy.put(id, deviceReceived(vertx, options, id));
+            for (String id : ids) receivedBy.put(id, deviceReceived(gateway, id));
             collect(metrics, devices, stats, receivedBy, scenario, brokerChoice, durationNanos, realised);
             network(metrics, proxy.counters(null));
             FleetMetrics.series(metrics, series);
@@ -179,7 +174,7 @@ public final class LiveRunner {
         for (long t = SECOND; t <= durationNanos; t += SECOND) {
             long at = t;
             steps.add(new Step(at, 0, "", () -> {
-                JsonObject stats = statsOrNull(vertx, gateway.options());
+                JsonObject stats = statsOrNull(gateway);
                 java.util.Map<String, Long> gauges = new java.util.TreeMap<>();
                 // While the MQTT side (which owns the books) is stopped, the totals stand still and the gauges read 0.
                 long received = stats == null ? last.getOrDefault("received", 0L) : stats.getLong(GatewayMetric.RECEIVED.json());
@@ -252,22 +247,19 @@ public final class LiveRunner {
     }
 
     /** The gateway's stats, or null while its MQTT side (which owns the books) is stopped. */
-    private static JsonObject statsOrNull(Vertx vertx, GatewayOptions options) {
+    private static JsonObject statsOrNull(GatewayApp gateway) {
         try {
-            return stats(vertx, options);
+            return stats(gateway);
         } catch (Exception e) {
-            if (e.getCause() instanceof ReplyException reply
-                    && reply.failureType() == ReplyFailure.NO_HANDLERS) return null;
+            if (e.getCause() instanceof GatewayApi.Refused refused && refused.status() == 503) return null;
             throw new IllegalStateException("the gateway did not answer its stats request", e);
         }
     }
 
     /** What the gateway's books say it received from one device (0 when it does not know the device). */
-    private static long deviceReceived(Vertx vertx, GatewayOptions options, String id) throws Exception {
+    private static long deviceReceived(GatewayApp gateway, String id) throws Exception {
         try {
-            JsonObject body = vertx.eventBus().<JsonObject>request(options.address("device"), new JsonObject().put("id", id),
-                    new DeliveryOptions().setSendTimeout(5_000)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
-            Long received = body.getLong("received");
+            Long received = gateway.api().device(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).getLong("received");
             return received == null ? 0 : received;
         } catch (ExecutionException unknown) {
             return 0;
@@ -275,12 +267,11 @@ public final class LiveRunner {
     }
 
     /** The gateway is connected and has each of these devices in its registry. */
-    private static boolean allKnown(Vertx vertx, GatewayOptions options, List<String> ids) throws Exception {
-        if (!"connected".equals(stats(vertx, options).getString("mqtt"))) return false;
+    private static boolean allKnown(GatewayApp gateway, List<String> ids) throws Exception {
+        if (!"connected".equals(stats(gateway).getString("mqtt"))) return false;
         for (String id : ids) {
             try {
-                vertx.eventBus().request(options.address("device"), new JsonObject().put("id", id), new DeliveryOptions().setSendTimeout(5_000))
-                        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                gateway.api().device(id).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             } catch (ExecutionException unknown) {
                 return false;
             }
@@ -288,9 +279,8 @@ public final class LiveRunner {
         return true;
     }
 
-    private static JsonObject stats(Vertx vertx, GatewayOptions options) throws Exception {
-        return vertx.eventBus().<JsonObject>request(options.address("stats"), new JsonObject(), new DeliveryOptions().setSendTimeout(5_000))
-                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
+    private static JsonObject stats(GatewayApp gateway) throws Exception {
+        return gateway.api().stats().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     private static void collect(SortedMap<String, Object> m, List<LiveDevice> devices, JsonObject gateway, java.util.Map<String, Long> receivedBy,

@@ -4,31 +4,32 @@ import dev.storyloop.device.sim.ClientListener;
 import dev.storyloop.device.sim.Message;
 import dev.storyloop.device.sim.SimClient;
 import dev.storyloop.device.sim.SimWorld;
+import dev.storyloop.gateway.core.ConnectionPolicy;
+import dev.storyloop.gateway.core.GatewayConnection;
 import dev.storyloop.gateway.core.GatewayCore;
 import dev.storyloop.gateway.core.Outbox;
-import dev.storyloop.gateway.mqtt.GatewayVerticle;
-import dev.storyloop.protocol.Topics;
 import org.HdrHistogram.Histogram;
 
 /**
- * The gateway core in the simulated world: the same {@link GatewayCore} the Vert.x gateway runs,
- * with a simulated MQTT client as its shell. Each frame costs {@code costPerFrameNanos} of the
- * gateway's time (the ingest queue builds up when frames come faster); it keeps the live gateway's
- * keepalive (so a broker that died behind a partition is noticed) and reconnects 10 ms after
- * losing the broker and subscribes again. {@link #stop()} disconnects it cleanly (its session
- * stays at the broker) until {@link #start()}.
+ * The gateway core in the simulated world: the same {@link GatewayCore} and {@link GatewayConnection}
+ * the Vert.x gateway runs, with a simulated MQTT client as its shell. Each frame costs
+ * {@code costPerFrameNanos} of the gateway's time (the ingest queue builds up when frames come
+ * faster). What it subscribes to, its keepalive (so a broker that died behind a partition is
+ * noticed), its tick and when it tries again after losing the broker are
+ * {@link ConnectionPolicy#simulated()}'s. {@link #stop()} disconnects it cleanly (its session
+ * stays at the broker) until {@link #start()}. It loads no Vert.x class.
  */
 final class SimGateway implements ClientListener, Outbox {
     static final String CLIENT_ID = "gateway";
-    static final long RECONNECT_NANOS = 10_000_000L;
-    static final long TICK_NANOS = 100_000_000L;
+    /** The simulated policy's reconnect has no jitter; a fixed seed keeps a jittered one deterministic too. */
+    private static final long JITTER_SEED = 0x5EED;
 
     private final SimWorld world;
     private final GatewayCore core;
+    private final GatewayConnection connection;
     private final SimClient client;
     private final long costPerFrameNanos;
     private boolean draining;
-    private boolean stopped;
     private long publishesRefused;
     /** Publish latency: from the reading's timestamp on the device to its arrival here (both on the world's clock). */
     private final Histogram publishLatency = new Histogram(3_600_000_000_000L, 2);
@@ -42,22 +43,31 @@ final class SimGateway implements ClientListener, Outbox {
         this.world = world;
         this.core = core;
         this.costPerFrameNanos = costPerFrameNanos;
+        this.connection = new GatewayConnection(core, ConnectionPolicy.simulated(), JITTER_SEED);
         this.client = world.client(clientId, this, true);
         core.attach(this);
-        client.connect(false, GatewayVerticle.KEEPALIVE_SECONDS, null);
+        connect();
         tick();
     }
 
+    private void connect() {
+        client.connect(!connection.policy().persistentSession(), connection.policy().keepAliveSeconds(), null);
+    }
+
     private void tick() {
-        core.tick(world.nowNanos());
-        world.at(world.nowNanos() + TICK_NANOS, this::tick);
+        world.at(connection.tick(world.nowNanos()), this::tick);
     }
 
     @Override
     public void onConnack(boolean sessionPresent, long nowNanos) {
-        for (Topics.Kind kind : new Topics.Kind[] {Topics.Kind.TELEMETRY, Topics.Kind.ACK, Topics.Kind.STATUS}) {
-            client.subscribe(kind.allDevicesFilter(), 1);
+        for (ConnectionPolicy.Subscription subscription : connection.connected(nowNanos)) {
+            client.subscribe(subscription.filter(), subscription.qos());
         }
+    }
+
+    @Override
+    public void onSuback(int grantedQos, long nowNanos) {
+        connection.subscribed(nowNanos);
     }
 
     @Override
@@ -80,20 +90,21 @@ final class SimGateway implements ClientListener, Outbox {
 
     @Override
     public void onClosed(String reason, long nowNanos) {
-        world.at(nowNanos + RECONNECT_NANOS, this::reconnect);
+        long at = connection.lost(nowNanos);
+        if (at != GatewayConnection.NEVER) world.at(at, this::reconnect);
     }
 
     private void reconnect() {
-        if (!stopped && !client.isConnected()) client.connect(false, GatewayVerticle.KEEPALIVE_SECONDS, null);
+        if (connection.wanted() && !client.isConnected()) connect();
     }
 
     void stop() {
-        stopped = true;
+        connection.stop();
         if (client.isConnected()) client.disconnect();
     }
 
     void start() {
-        stopped = false;
+        connection.start();
         reconnect();
     }
 

@@ -31,13 +31,68 @@ public final class Swarm {
 
     private Swarm() {}
 
-    /** A drawn world: its scenario text and what it holds, in one line. */
-    public record World(long seed, String yaml, Scenario scenario, String summary) {}
+    /** A drawn world: its parameters, its scenario text, and what it holds, in one line. */
+    public record World(long seed, Params params, String yaml, Scenario scenario, String summary) {}
 
     /** One seed's outcome: the invariants that failed (none: it passed), the metrics, the digest. */
-    public record Verdict(World world, List<String> violations, Map<String, Object> metrics, String digest) {
+    public record Verdict(World world, List<Invariants.Violation> violations, Map<String, Object> metrics, String digest) {
         public boolean passed() {
             return violations.isEmpty();
+        }
+
+        /** Whether invariant {@code id} is among those that failed. */
+        public boolean fails(String id) {
+            return violations.stream().anyMatch(v -> v.id().equals(id));
+        }
+    }
+
+    /** A window of simulated time inside the fault phase, in whole seconds. */
+    public record Window(int atSeconds, int lengthSeconds) {
+        public int endSeconds() {
+            return atSeconds + lengthSeconds;
+        }
+    }
+
+    /**
+     * Everything a seed draws, as values: the shrinker changes these and renders the world again.
+     * {@code commandsEverySeconds} is 0 when the gateway sends no commands; {@code planted} holds
+     * firmware lines added to every device (comma-separated), never changed by shrinking.
+     */
+    public record Params(long seed, int devices, int periodMs, int qos, int capacity, int window, String policy, int keepaliveSeconds,
+                         int backoffBaseMs, int backoffCapMs, boolean jitter, int latencyMs, int jitterMs, double loss, int bandwidth,
+                         int faultSeconds, List<Window> partitions, int maxInflight, int maxQueued, List<Window> restarts, boolean flowControl,
+                         int costUs, int commandsEverySeconds, List<Window> gatewayStops, String planted) {
+        public Params {
+            partitions = List.copyOf(partitions);
+            restarts = List.copyOf(restarts);
+            gatewayStops = List.copyOf(gatewayStops);
+        }
+
+        /** The simulated seconds of quiet after the faults: the longest backoff, a keepalive lapse, and time for queues to empty. */
+        int quietSeconds() {
+            return backoffCapMs / 1000 + 3 * keepaliveSeconds + 15;
+        }
+
+        int durationSeconds() {
+            return faultSeconds + 2 * quietSeconds();
+        }
+
+        /** The faults, in words, for the one-line summary. */
+        List<String> faults() {
+            List<String> faults = new ArrayList<>();
+            if (loss > 0) faults.add(String.format(Locale.ROOT, "loss %.1f%%", loss * 100));
+            if (bandwidth > 0) faults.add("bandwidth " + bandwidth + " B/s");
+            for (Window p : partitions) faults.add("partition " + p.lengthSeconds() + " s");
+            for (Window p : restarts) faults.add("broker restart " + p.lengthSeconds() + " s");
+            if (commandsEverySeconds > 0) faults.add("a blink command every " + commandsEverySeconds + " s");
+            if (costUs > 0) faults.add("gateway " + costUs + " us/frame");
+            for (Window p : gatewayStops) faults.add("gateway stop " + p.lengthSeconds() + " s");
+            return faults;
+        }
+
+        /** How many faults the world holds: partitions, broker restarts, gateway stops, loss, a bandwidth limit, commands, a slow gateway. */
+        public int faultCount() {
+            return faults().size();
         }
     }
 
@@ -52,6 +107,7 @@ public final class Swarm {
      * the tests show that the invariants catch a planted bug.
      */
     public static World draw(long seed, String plantedFirmware) {
+        // The order of the draws is the world's identity: a new draw goes last, or every seed's world changes.
         SplittableRandom r = new SplittableRandom(seed);
         int devices = 1 + r.nextInt(6);
         int periodMs = new int[] {100, 200, 500, 1000}[r.nextInt(4)];
@@ -68,80 +124,77 @@ public final class Swarm {
         double loss = r.nextInt(4) == 0 ? 0 : r.nextInt(301) / 1000.0;
         int bandwidth = r.nextInt(3) == 0 ? 2_000 + r.nextInt(98_001) : 0;
         int faultSeconds = 20 + r.nextInt(41);
-
-        StringBuilder y = new StringBuilder();
-        List<String> faults = new ArrayList<>();
-        y.append("title: swarm seed ").append(seed).append('\n');
-        y.append("seed: ").append(seed).append('\n');
-        // quiet: long enough for the longest backoff, a keepalive lapse and the queues to empty; drain likewise
-        int quietSeconds = backoffCapMs / 1000 + 3 * keepalive + 15;
-        int drainSeconds = backoffCapMs / 1000 + 3 * keepalive + 15;
-        y.append("duration: ").append(faultSeconds + quietSeconds + drainSeconds).append("s\n");
-        y.append("devices:\n  count: ").append(devices).append("\n  id: swarm-{n}\n  firmware:\n");
-        y.append("    period: ").append(periodMs).append("ms\n");
-        y.append("    qos: ").append(qos).append('\n');
-        y.append("    capacity: ").append(capacity).append('\n');
-        y.append("    window: ").append(window).append('\n');
-        y.append("    policy: ").append(policy).append('\n');
-        y.append("    keepalive: ").append(keepalive).append("s\n");
-        y.append("    backoff-base: ").append(backoffBaseMs).append("ms\n");
-        y.append("    backoff-cap: ").append(backoffCapMs).append("ms\n");
-        y.append("    jitter: ").append(jitter).append('\n');
-        for (String line : plantedFirmware.split(",")) if (!line.isBlank()) y.append("    ").append(line.strip()).append('\n');
-        y.append("network:\n  latency: ").append(latencyMs).append("ms\n  jitter: ").append(jitterMs).append("ms\n");
-        y.append("  loss: ").append(String.format(Locale.ROOT, "%.3f", loss)).append('\n');
-        y.append("  bandwidth: ").append(bandwidth).append('\n');
-        y.append("  heals-at: ").append(faultSeconds).append("s\n");
-        if (loss > 0) faults.add(String.format(Locale.ROOT, "loss %.1f%%", loss * 100));
-        if (bandwidth > 0) faults.add("bandwidth " + bandwidth + " B/s");
-        y.append("  partitions:\n");
-        int partitions = r.nextInt(3);
-        for (int i = 0; i < partitions; i++) {
-            int[] window2 = within(r, 0, faultSeconds, 15);
-            y.append("    - {at: ").append(window2[0]).append("s, for: ").append(window2[1]).append("s}\n");
-            faults.add("partition " + window2[1] + " s");
-        }
+        List<Window> partitions = new ArrayList<>();
+        int partitionCount = r.nextInt(3);
+        for (int i = 0; i < partitionCount; i++) partitions.add(within(r, 0, faultSeconds, 15));
         int maxInflight = r.nextInt(4) == 0 ? 0 : 1 + r.nextInt(20);
         int maxQueued = r.nextInt(4) == 0 ? 0 : 10 + r.nextInt(991);
-        y.append("broker:\n  max-inflight: ").append(maxInflight).append("\n  max-queued: ").append(maxQueued).append("\n  restarts:\n");
-        int restarts = r.nextInt(10) < 6 ? 0 : 1 + r.nextInt(2);
-        for (int i = 0; i < restarts; i++) { // one per half of the fault phase: restarts never overlap
-            int[] down = within(r, i * faultSeconds / 2, (i + 1) * faultSeconds / 2, 10);
-            y.append("    - {at: ").append(down[0]).append("s, down: ").append(down[1]).append("s}\n");
-            faults.add("broker restart " + down[1] + " s");
+        List<Window> restarts = new ArrayList<>();
+        int restartCount = r.nextInt(10) < 6 ? 0 : 1 + r.nextInt(2);
+        for (int i = 0; i < restartCount; i++) { // one per half of the fault phase: restarts never overlap
+            restarts.add(within(r, i * faultSeconds / 2, (i + 1) * faultSeconds / 2, 10));
         }
         boolean flow = r.nextBoolean();
         int costUs = r.nextInt(3) == 0 ? 10 + r.nextInt(1991) : 0;
-        y.append("gateway:\n  lan: true\n  flow-control: ").append(flow).append("\n  cost-per-frame: ").append(costUs).append("us\n");
-        if (r.nextBoolean()) {
-            int every = 1 + r.nextInt(10);
-            y.append("  commands: {every: ").append(every).append("s, command: blink, argument: 1}\n");
-            faults.add("a blink command every " + every + " s");
+        int commandsEvery = r.nextBoolean() ? 1 + r.nextInt(10) : 0;
+        List<Window> stops = new ArrayList<>();
+        if (r.nextInt(4) == 0) stops.add(within(r, 0, faultSeconds, 10));
+        return world(new Params(seed, devices, periodMs, qos, capacity, window, policy, keepalive, backoffBaseMs, backoffCapMs, jitter,
+                latencyMs, jitterMs, loss, bandwidth, faultSeconds, partitions, maxInflight, maxQueued, restarts, flow, costUs, commandsEvery,
+                stops, plantedFirmware));
+    }
+
+    /** The world {@code p} describes: its scenario text (with the invariants as claims), parsed, and its summary. */
+    public static World world(Params p) {
+        StringBuilder y = new StringBuilder();
+        y.append("title: swarm seed ").append(p.seed()).append('\n');
+        y.append("seed: ").append(p.seed()).append('\n');
+        // quiet: long enough for the longest backoff, a keepalive lapse and the queues to empty; drain likewise
+        int quietSeconds = p.quietSeconds();
+        y.append("duration: ").append(p.durationSeconds()).append("s\n");
+        y.append("devices:\n  count: ").append(p.devices()).append("\n  id: swarm-{n}\n  firmware:\n");
+        y.append("    period: ").append(p.periodMs()).append("ms\n");
+        y.append("    qos: ").append(p.qos()).append('\n');
+        y.append("    capacity: ").append(p.capacity()).append('\n');
+        y.append("    window: ").append(p.window()).append('\n');
+        y.append("    policy: ").append(p.policy()).append('\n');
+        y.append("    keepalive: ").append(p.keepaliveSeconds()).append("s\n");
+        y.append("    backoff-base: ").append(p.backoffBaseMs()).append("ms\n");
+        y.append("    backoff-cap: ").append(p.backoffCapMs()).append("ms\n");
+        y.append("    jitter: ").append(p.jitter()).append('\n');
+        for (String line : p.planted().split(",")) if (!line.isBlank()) y.append("    ").append(line.strip()).append('\n');
+        y.append("network:\n  latency: ").append(p.latencyMs()).append("ms\n  jitter: ").append(p.jitterMs()).append("ms\n");
+        y.append("  loss: ").append(String.format(Locale.ROOT, "%.3f", p.loss())).append('\n');
+        y.append("  bandwidth: ").append(p.bandwidth()).append('\n');
+        y.append("  heals-at: ").append(p.faultSeconds()).append("s\n");
+        y.append("  partitions:\n");
+        for (Window w : p.partitions()) y.append("    - {at: ").append(w.atSeconds()).append("s, for: ").append(w.lengthSeconds()).append("s}\n");
+        y.append("broker:\n  max-inflight: ").append(p.maxInflight()).append("\n  max-queued: ").append(p.maxQueued()).append("\n  restarts:\n");
+        for (Window w : p.restarts()) y.append("    - {at: ").append(w.atSeconds()).append("s, down: ").append(w.lengthSeconds()).append("s}\n");
+        y.append("gateway:\n  lan: true\n  flow-control: ").append(p.flowControl()).append("\n  cost-per-frame: ").append(p.costUs()).append("us\n");
+        if (p.commandsEverySeconds() > 0) {
+            y.append("  commands: {every: ").append(p.commandsEverySeconds()).append("s, command: blink, argument: 1}\n");
         }
         y.append("  stops:\n");
-        if (costUs > 0) faults.add("gateway " + costUs + " us/frame");
-        if (r.nextInt(4) == 0) {
-            int[] stop = within(r, 0, faultSeconds, 10);
-            y.append("    - {at: ").append(stop[0]).append("s, for: ").append(stop[1]).append("s}\n");
-            faults.add("gateway stop " + stop[1] + " s");
-        }
+        for (Window w : p.gatewayStops()) y.append("    - {at: ").append(w.atSeconds()).append("s, for: ").append(w.lengthSeconds()).append("s}\n");
         // A reading dropped at the end of the quiet phase shows as a gap only when a later one arrives, so sampling
         // first slows (the queues empty, a few readings still go out) and then stops.
-        y.append("load:\n  - {at: ").append(faultSeconds + quietSeconds).append("s, period: ").append(SLOW_PERIOD).append("}\n");
-        y.append("  - {at: ").append(faultSeconds + quietSeconds + drainSeconds / 2).append("s, period: ").append(DRAIN_PERIOD).append("}\n");
-        y.append("expect:\n  - {id: invariants, claim: \"checked by the swarm's invariants\", metric: run.boot_failed, op: \"==\", value: 0}\n");
+        y.append("load:\n  - {at: ").append(p.faultSeconds() + quietSeconds).append("s, period: ").append(SLOW_PERIOD).append("}\n");
+        y.append("  - {at: ").append(p.faultSeconds() + quietSeconds + quietSeconds / 2).append("s, period: ").append(DRAIN_PERIOD).append("}\n");
+        y.append("expect:\n").append(Invariants.claimsYaml(p.devices()));
 
         String yaml = y.toString();
         Scenario scenario;
         try {
-            scenario = ScenarioFile.parse("swarm seed " + seed, yaml);
+            scenario = ScenarioFile.parse("swarm seed " + p.seed(), yaml);
         } catch (ScenarioFile.Invalid e) {
             throw new IllegalStateException("the swarm drew a scenario its own reader refuses: " + e.getMessage() + "\n" + yaml, e);
         }
+        List<String> faults = p.faults();
         String summary = String.format(Locale.ROOT, "%d device(s) every %d ms, QoS %d, %s, queue %d, window %d; %ds of faults: %s%s",
-                devices, periodMs, qos, policy, capacity, window, faultSeconds, faults.isEmpty() ? "none" : String.join(", ", faults),
-                plantedFirmware.isBlank() ? "" : "; planted: " + plantedFirmware);
-        return new World(seed, yaml, scenario, summary);
+                p.devices(), p.periodMs(), p.qos(), p.policy(), p.capacity(), p.window(), p.faultSeconds(),
+                faults.isEmpty() ? "none" : String.join(", ", faults), p.planted().isBlank() ? "" : "; planted: " + p.planted());
+        return new World(p.seed(), p, yaml, scenario, summary);
     }
 
     /** Draws and runs the world of {@code seed} and checks every invariant; never throws for what the world does. */
@@ -149,14 +202,29 @@ public final class Swarm {
         return check(draw(seed));
     }
 
+    /** Runs {@code world} twice side by side and compares the runs event by event ({@link DeterminismCheck}). */
+    public static DeterminismCheck.Outcome checkDeterminism(World world) throws InterruptedException {
+        return DeterminismCheck.check((sink, progress) -> {
+            Verdict verdict = check(world, sink, progress);
+            return new DeterminismCheck.Ran(verdict.digest(), verdict.metrics());
+        });
+    }
+
     public static Verdict check(World world) {
+        return check(world, null, SimRunner.Progress.NONE);
+    }
+
+    /** As {@link #check(World)}, writing the run's trace lines to {@code traceSink} (null: none) and its seconds to {@code progress}. */
+    public static Verdict check(World world, Appendable traceSink, SimRunner.Progress progress) {
         long seed = world.seed();
         Scenario.Variant variant = world.scenario().variants().get(0);
         RunResult run;
         try {
-            run = SimRunner.run(world.scenario(), variant, seed);
+            run = SimRunner.run(world.scenario(), variant, seed, progress, traceSink);
         } catch (RuntimeException | AssertionError e) {
-            return new Verdict(world, List.of("an exception escaped the world: " + e), Map.of(), "");
+            if (e instanceof DeterminismCheck.Stopped) throw e;
+            return new Verdict(world, List.of(new Invariants.Violation(Invariants.NO_EXCEPTION, "an exception escaped the world: " + e)),
+                    Map.of(), "");
         }
         return new Verdict(world, Invariants.check(world.scenario(), run.metrics()), run.metrics(), run.digest());
     }
@@ -167,10 +235,10 @@ public final class Swarm {
     }
 
     /** A window of 1..maxLength seconds that starts after second {@code from} and ends before second {@code to}. */
-    private static int[] within(SplittableRandom r, int from, int to, int maxLength) {
+    private static Window within(SplittableRandom r, int from, int to, int maxLength) {
         int span = to - from;
         int length = 1 + r.nextInt(Math.min(maxLength, span - 2));
         int at = from + 1 + r.nextInt(span - length - 1);
-        return new int[] {at, length};
+        return new Window(at, length);
     }
 }

@@ -20,11 +20,11 @@ import java.util.function.Consumer;
  * What tokio-console and Vert.x's blocked-thread checker give, for this loop.
  *
  * <ul>
- *   <li>Lost wakers: at every idle turn, a task that is pending, not queued, and whose waker no
+ *   <li>Lost wakers: at every idle turn (live: at most once per {@link #IDLE_CHECK_INTERVAL_LIVE_NANOS}), a task that is pending, not queued, and whose waker no
  *       registration holds can never run again; it is reported once per stall with its name and
  *       what it last waited on. A future that keeps {@code cx.waker()} itself counts as a holder
  *       once it calls {@code Waker.retain()}.</li>
- *   <li>Closed waits: at every idle turn, a pending task waiting on something closed for good
+ *   <li>Closed waits: at the same idle turns, a pending task waiting on something closed for good
  *       ({@link Closable}, looked for along the {@link WaitNode}s of what it waits on), once per stall.</li>
  *   <li>Failed tasks: a task whose poll threw, with the exception and what it waited on.</li>
  *   <li>Long polls: a poll that took longer than the threshold on the executor's clock (real time
@@ -42,6 +42,15 @@ public final class Diagnostics implements LoopObserver {
     /** How many links of a wait chain the closed-wait check follows (a cycle cannot hang it). */
     public static final int WAIT_CHAIN_DEPTH_MAX = 16;
     private static final long HISTOGRAM_MAX_NANOS = 3_600_000_000_000L;
+    /**
+     * In real time, the idle checks walk every task at most this often. A live loop under load
+     * idles thousands of times a second, and walking each task's wait chain at every one of them
+     * cost a device 7.6 % of its loop's samples (JFR of bench/device-loop-cost at QoS 0); a
+     * lost waker or a closed wait is a stall that lasts, so it is found as surely 10 ms later (a
+     * parked loop turns idle again at least every 100 ms). Virtual time checks at every idle turn,
+     * so reports land at the same simulated instant as ever (same traces, same digests).
+     */
+    public static final long IDLE_CHECK_INTERVAL_LIVE_NANOS = 10_000_000L;
 
     private final Executor executor;
     private final long longPollThresholdNanos;
@@ -68,10 +77,13 @@ public final class Diagnostics implements LoopObserver {
     private Consumer<Object> reportListener = report -> {};
     private final Consumer<TaskView> lostWakerCheck = this::checkLostWaker;
     private long idleNowNanos;
+    private long lastIdleCheckNanos = Long.MIN_VALUE;
+    private final boolean live;
 
     private Diagnostics(Executor executor, long longPollThresholdNanos) {
         this.executor = executor;
         this.longPollThresholdNanos = longPollThresholdNanos;
+        this.live = !executor.clock().isVirtual();
         int slots = executor.taskCapacity();
         this.polls = new long[slots];
         this.wakes = new long[slots];
@@ -161,6 +173,8 @@ public final class Diagnostics implements LoopObserver {
 
     @Override
     public void onIdle(Executor idle, long nowNanos) {
+        if (live && lastIdleCheckNanos != Long.MIN_VALUE && nowNanos - lastIdleCheckNanos < IDLE_CHECK_INTERVAL_LIVE_NANOS) return;
+        lastIdleCheckNanos = nowNanos;
         idleNowNanos = nowNanos;
         idle.forEachTask(lostWakerCheck);
     }

@@ -8,6 +8,7 @@ import dev.storyloop.device.exec.Poll;
 import dev.storyloop.device.exec.Sleep;
 import dev.storyloop.device.exec.WakeSource;
 import dev.storyloop.device.exec.WakerSlot;
+import dev.storyloop.device.time.Clock;
 import dev.storyloop.device.time.RealClock;
 import dev.storyloop.device.time.VirtualClock;
 import org.junit.jupiter.api.Test;
@@ -77,6 +78,49 @@ class DiagnosticsTest {
 
         assertThat(diag.lostWakers()).extracting(LostWakerReport::task).containsExactly("first");
         shared.wake(WakeSource.DIRECT);
+    }
+
+    /** A real-time clock (not virtual) whose time the test sets, so the live idle-check interval can be stepped through. */
+    private static final class SteppedRealClock implements Clock {
+        long nanos;
+
+        @Override public long nanos() { return nanos; }
+        @Override public boolean isVirtual() { return false; }
+    }
+
+    @Test
+    void shouldWalkTheTasksAtMostOncePerIntervalInRealTimeAndStillReportEveryStall() {
+        SteppedRealClock clock = new SteppedRealClock();
+        Executor executor = Executor.builder("live").clock(clock).build();
+        Diagnostics diag = Diagnostics.attach(executor);
+        executor.spawn("first", Futures.of(cx -> Poll.PENDING)); // pending, and nobody holds its waker
+        executor.runBatch();
+        executor.idle();
+        assertThat(diag.lostWakerCount()).as("the first idle turn checks").isEqualTo(1);
+
+        executor.spawn("second", Futures.of(cx -> Poll.PENDING));
+        executor.runBatch();
+        clock.nanos = Diagnostics.IDLE_CHECK_INTERVAL_LIVE_NANOS - 1;
+        executor.idle();
+        assertThat(diag.lostWakerCount()).as("within the interval the tasks are not walked again").isEqualTo(1);
+
+        clock.nanos = Diagnostics.IDLE_CHECK_INTERVAL_LIVE_NANOS;
+        executor.idle();
+        assertThat(diag.lostWakers()).extracting(LostWakerReport::task).containsExactly("first", "second");
+    }
+
+    @Test
+    void shouldCheckAtEveryIdleTurnInVirtualTime() {
+        Executor executor = Executor.builder("sim").clock(new VirtualClock()).build();
+        Diagnostics diag = Diagnostics.attach(executor);
+        executor.spawn("first", Futures.of(cx -> Poll.PENDING));
+        executor.runBatch();
+        executor.idle();
+        executor.spawn("second", Futures.of(cx -> Poll.PENDING));
+        executor.runBatch();
+        executor.idle(); // the same virtual instant
+
+        assertThat(diag.lostWakers()).extracting(LostWakerReport::task).containsExactly("first", "second");
     }
 
     @Test
