@@ -47,6 +47,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LiveRunner {
     static final long CONNECT_WAIT_MILLIS = 30_000;
+    /** The longest the books wait at the end for frames the broker acknowledged to reach the gateway. */
+    static final long CATCH_UP_MILLIS = 5_000;
     static final String TOKEN = "live-runner-token-0123456789";
     static final long SECOND = 1_000_000_000L;
 
@@ -137,6 +139,11 @@ public final class LiveRunner {
             if (commands != null) Thread.sleep(options.core().commandTimeoutNanos() / 1_000_000L + 500);
             // The books are taken with the devices still running, as the simulated run takes them at its end: closing a device
             // first would count its held frames as dropped, its connection as gone and the proxy's held packets as lost.
+            // Frames the broker acknowledged by the end are on their way to the gateway (the simulated world has them there
+            // already when it is not partitioned); they are counted once they arrive, waiting at most CATCH_UP_MILLIS.
+            long deliveredAtEnd = devices.stream().mapToLong(d -> d.device().stats().delivered()).sum();
+            long catchUpBy = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CATCH_UP_MILLIS);
+            while (stats(gateway).getLong(GatewayMetric.RECEIVED.json()) < deliveredAtEnd && System.nanoTime() < catchUpBy) Thread.sleep(20);
             JsonObject stats = stats(gateway);
             java.util.Map<String, Long> receivedBy = new java.util.TreeMap<>();
             for (String id : ids) receivedBy.put(id, deviceReceived(gateway, id));
