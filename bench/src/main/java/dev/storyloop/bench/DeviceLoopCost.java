@@ -95,7 +95,7 @@ public final class DeviceLoopCost {
 
     static long parks(List<LiveDevice> fleet) {
         long parks = 0;
-        for (LiveDevice device : fleet) parks += device.device().executor().parks();
+        for (LiveDevice device : fleet) parks += device.loop().runner().parks(); // each on its own loop: its parks are the device's
         return parks;
     }
 

@@ -5,6 +5,7 @@ import dev.storyloop.console.LiveProbe;
 import dev.storyloop.device.chan.OverflowPolicy;
 import dev.storyloop.device.firmware.FirmwareConfig;
 import dev.storyloop.device.hal.LiveBoard;
+import dev.storyloop.device.live.DeviceFleet;
 import dev.storyloop.device.live.LiveDevice;
 import dev.storyloop.device.memory.BudgetExceededException;
 import dev.storyloop.protocol.DeviceIds;
@@ -22,8 +23,9 @@ import java.util.concurrent.Callable;
 /**
  * {@code storyloop device}: firmware devices in real time against a real broker, until Ctrl-C.
  *
- * <p>Each device runs on its own executor and thread, exactly the firmware the simulated world
- * runs, over Paho. A status line every few seconds; a summary at exit (Ctrl-C or {@code --duration}).
+ * <p>Each device runs on its own executor, exactly the firmware the simulated world runs, over
+ * Paho; the executors share a few loop threads ({@code --loops}), and the fleet connects a bounded
+ * number at a time ({@code --connects-in-flight}) within {@code --connect-wait}. A status line every few seconds; a summary at exit (Ctrl-C or {@code --duration}).
  */
 @Command(name = "device", mixinStandardHelpOptions = true,
         description = "Runs firmware devices live against an MQTT broker until Ctrl-C, printing their status.")
@@ -41,6 +43,17 @@ final class DeviceCommand implements Callable<Integer> {
 
     @Option(names = "--count", defaultValue = "1", description = "How many devices, each on its own executor (default: ${DEFAULT-VALUE}).")
     int count;
+
+    @Option(names = "--loops", description = "Loop threads the devices' executors share, each device staying on one (default: the number of cores, at most --count).")
+    Integer loops;
+
+    @Option(names = "--connects-in-flight", defaultValue = "32",
+            description = "Devices connecting at the same time; the next starts when one has connected or failed (default: ${DEFAULT-VALUE}).")
+    int connectsInFlight;
+
+    @Option(names = "--connect-wait", defaultValue = "30s", converter = Units.DurationNanos.class,
+            description = "How long the fleet may take to connect; devices not started by then are reported, not started (default: ${DEFAULT-VALUE}).")
+    long connectWaitNanos;
 
     @Option(names = "--period", defaultValue = "1s", converter = Units.DurationNanos.class,
             description = "Sample period (default: ${DEFAULT-VALUE}).")
@@ -104,19 +117,25 @@ final class DeviceCommand implements Callable<Integer> {
         List<FirmwareConfig> configs = configs();
         String[] consoleAddress = console == null ? null : Units.hostPort(spec.commandLine(), "--console", console);
         PrintWriter out = spec.commandLine().getOut();
+        DeviceFleet.Settings settings = settings();
         List<LiveDevice> devices = new ArrayList<>();
-        List<LiveProbe> probes = new ArrayList<>();
+        List<LiveProbe> probes = java.util.Collections.synchronizedList(new ArrayList<>()); // added on the loop threads
+        DeviceFleet fleet = null;
         ConsoleServer consoleServer = null;
         long started = System.nanoTime();
         try (Foreground foreground = new Foreground("storyloop-device-exit")) {
             try {
-                for (FirmwareConfig config : configs) {
-                    LiveBoard board = gpioChip == null ? LiveBoard.withSimulatedGpio(config.deviceId())
-                            : LiveBoard.withGpio(config.deviceId(), gpioChip, ledLine, buttonLine);
-                    devices.add(console == null ? LiveDevice.start(config, broker, board)
-                            : LiveDevice.start(config, broker, board, (device, diagnostics) -> probes.add(LiveProbe.attach(
-                                    config.deviceId(), device.executor(), diagnostics, device.budget().report()))));
-                }
+                fleet = DeviceFleet.start(configs, broker,
+                        config -> gpioChip == null ? LiveBoard.withSimulatedGpio(config.deviceId())
+                                : LiveBoard.withGpio(config.deviceId(), gpioChip, ledLine, buttonLine),
+                        console == null ? (device, diagnostics) -> {} : (device, diagnostics) -> probes.add(LiveProbe.attach(
+                                device.config().deviceId(), device.executor(), diagnostics, device.budget().report())),
+                        settings);
+                devices.addAll(fleet.devices());
+                DeviceFleet.ConnectReport connects = fleet.awaitConnected();
+                out.printf(Locale.ROOT, "storyloop device: %d of %d connected after %.1f s on %d loop thread(s)%s%n", connects.connected(),
+                        connects.asked(), fleet.sinceLaunchNanos() / 1e9, fleet.loops().size(),
+                        connects.all() ? "" : "; not connected: " + connects.describe());
                 if (console != null) {
                     consoleServer = ConsoleServer.live(consoleAddress[0], Integer.parseInt(consoleAddress[1]), consoleToken,
                             "storyloop device " + id, probes);
@@ -130,8 +149,10 @@ final class DeviceCommand implements Callable<Integer> {
                     out.println(status(devices, started, false, qos));
                     out.flush();
                 });
-                for (LiveDevice device : devices) device.close();
+                DeviceFleet.ConnectReport atEnd = fleet.connectReport();
+                fleet.close();
                 out.println(status(devices, started, true, qos));
+                if (!atEnd.all()) out.println("  not connected at the end: " + atEnd.describe());
                 int failed = 0;
                 for (LiveDevice device : devices) {
                     if (device.failure() == null) continue;
@@ -145,9 +166,18 @@ final class DeviceCommand implements Callable<Integer> {
                 spec.commandLine().getErr().flush();
                 return 2;
             } finally {
-                for (LiveDevice device : devices) device.close();
+                if (fleet != null) fleet.close();
                 if (consoleServer != null) consoleServer.close();
             }
+        }
+    }
+
+    private DeviceFleet.Settings settings() {
+        try {
+            return new DeviceFleet.Settings(loops == null ? Math.min(count, DeviceFleet.Settings.LOOPS_DEFAULT) : loops,
+                    connectsInFlight, connectWaitNanos);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--loops, --connects-in-flight, --connect-wait: " + e.getMessage());
         }
     }
 

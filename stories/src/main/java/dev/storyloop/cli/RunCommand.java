@@ -1,5 +1,6 @@
 package dev.storyloop.cli;
 
+import dev.storyloop.device.live.DeviceFleet;
 import dev.storyloop.console.ConsoleServer;
 import dev.storyloop.console.SimConsole;
 import dev.storyloop.stories.catalog.Metric;
@@ -59,6 +60,17 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--duration", converter = Units.DurationNanos.class, description = "With --live: real time per variant (default: the scenario's duration).")
     Long durationNanos;
 
+    @Option(names = "--loops", description = "With --live: loop threads the devices' executors share (default: the number of cores).")
+    Integer loops;
+
+    @Option(names = "--connects-in-flight", description = "With --live: devices connecting at the same time (default: 32).")
+    Integer connectsInFlight;
+
+    @Option(names = "--connect-wait", converter = Units.DurationNanos.class,
+            description = "With --live: how long the fleet may take to connect; the run then goes on with the devices that did, "
+                    + "and its results say why the others did not (default: 30s).")
+    Long connectWaitNanos;
+
     @Option(names = "--console", arity = "0..1", fallbackValue = "127.0.0.1:0", paramLabel = "HOST:PORT",
             description = "Watch the simulated run in the console (default address: a free port on 127.0.0.1); it can pause virtual time. "
                     + "After the run the page stays until Ctrl-C (or --console-stay).")
@@ -94,6 +106,18 @@ final class RunCommand implements Callable<Integer> {
         }
         Function<Scenario.Broker, LiveBroker> brokers = limits -> broker != null ? LiveBroker.external(broker) : LiveBroker.local(mosquitto.get(), limits);
         if (!live && (broker != null || durationNanos != null)) throw new CommandLine.ParameterException(cli, "--broker and --duration go with --live");
+        if (!live && (loops != null || connectsInFlight != null || connectWaitNanos != null)) {
+            throw new CommandLine.ParameterException(cli, "--loops, --connects-in-flight and --connect-wait go with --live");
+        }
+        DeviceFleet.Settings defaults = DeviceFleet.Settings.defaults();
+        DeviceFleet.Settings fleet;
+        try {
+            fleet = new DeviceFleet.Settings(loops != null ? loops : defaults.loops(),
+                    connectsInFlight != null ? connectsInFlight : defaults.connectsInFlight(),
+                    connectWaitNanos != null ? connectWaitNanos : defaults.connectWaitNanos());
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cli, e.getMessage());
+        }
         List<Path> dirs = all ? StoryRunner.stories(storiesRoot) : List.of(storyDir);
         if (dirs.isEmpty()) throw new CommandLine.ParameterException(cli, "no story folders (with scenario.yaml) under " + storiesRoot);
         PrintWriter printer = cli.getOut();
@@ -118,7 +142,7 @@ final class RunCommand implements Callable<Integer> {
             long started = System.nanoTime();
             try {
                 ProgressLine progress = new ProgressLine(cli.getErr());
-                result = live ? StoryRunner.runLive(dir, seed, brokers, durationNanos) : StoryRunner.run(dir, seed, progress);
+                result = live ? StoryRunner.runLive(dir, seed, brokers, durationNanos, fleet) : StoryRunner.run(dir, seed, progress);
                 progress.finish();
             } catch (ScenarioFile.Invalid e) {
                 cli.getErr().println("storyloop run: " + e.getMessage());

@@ -154,6 +154,10 @@ public final class MetricCatalog {
         metric("world", "text", Kind.TEXT, "\"live\" in a live run", LIVE, "run", null);
         metric("realised", "text", Kind.TEXT, "the scenario's events the live run realised (broker restarts, gateway stops)", LIVE, "run", null);
         metric("not_realised", "text", Kind.TEXT, "the scenario's events the live run could not realise, and why", LIVE, "run", null);
+        metric("live.devices_connected", "devices", Kind.COUNT, "devices connected when the run began (within the fleet's connect wait)",
+                LIVE, "count of devices", null);
+        metric("live.not_connected", "text", Kind.TEXT, "why the devices that did not connect within the wait did not, grouped by reason "
+                + "(empty when all did)", LIVE, "run", null);
 
         series("buffered", "frames", "Frames held in device RAM (all devices)", "frames held in device RAM at the end of each second", BOTH);
         series("sampled", "readings/s", "Readings taken per second", "readings the samplers took in the second", BOTH);

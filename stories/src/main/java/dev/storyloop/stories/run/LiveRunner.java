@@ -3,6 +3,7 @@ package dev.storyloop.stories.run;
 import dev.storyloop.device.firmware.Device;
 import dev.storyloop.device.firmware.FirmwareConfig;
 import dev.storyloop.device.hal.LiveBoard;
+import dev.storyloop.device.live.DeviceFleet;
 import dev.storyloop.device.memory.BudgetExceededException;
 import dev.storyloop.device.sim.SimWorld;
 import dev.storyloop.device.live.LiveDevice;
@@ -46,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  * in the simulated world.
  */
 public final class LiveRunner {
-    static final long CONNECT_WAIT_MILLIS = 30_000;
+    static final long CONNECT_WAIT_MILLIS = 30_000; // the gateway's own connect to the broker
     /** The longest the books wait at the end for frames the broker acknowledged to reach the gateway. */
     static final long CATCH_UP_MILLIS = 5_000;
     static final String TOKEN = "live-runner-token-0123456789";
@@ -55,14 +56,25 @@ public final class LiveRunner {
     private LiveRunner() {}
 
     public static RunResult run(Scenario scenario, Scenario.Variant variant, long seed, LiveBroker brokerChoice, long durationNanos) throws Exception {
+        return run(scenario, variant, seed, brokerChoice, durationNanos, DeviceFleet.Settings.defaults());
+    }
+
+    /**
+     * As {@link #run(Scenario, Scenario.Variant, long, LiveBroker, long)}, with the fleet's loop threads,
+     * connects in flight and connect wait: a run whose devices do not all connect within the wait goes
+     * on with those that did, and its results say how many connected and why the others did not.
+     */
+    public static RunResult run(Scenario scenario, Scenario.Variant variant, long seed, LiveBroker brokerChoice, long durationNanos,
+                                DeviceFleet.Settings fleetSettings) throws Exception {
         scenario = scenario.world(variant); // the variant's sections merged over the scenario's
         Scenario.Firmware firmware = scenario.devices().firmware();
         String brokerUrl = brokerChoice.url();
         URI broker = URI.create(brokerUrl);
         Vertx vertx = Vertx.vertx(GatewayApp.vertxOptions());
-        List<LiveDevice> devices = new ArrayList<>();
+        List<LiveDevice> devices = new ArrayList<>(); // the fleet's, in start order
         SortedMap<String, Object> metrics = new TreeMap<>();
         WillObserver wills = null;
+        DeviceFleet devicesFleet = null;
         FaultProxy proxy = FaultProxy.start(broker.getHost(), broker.getPort(), seed);
         try {
             LinkFaults up = uplink(scenario.network());
@@ -87,39 +99,52 @@ public final class LiveRunner {
             List<String> fleet = new ArrayList<>();
             for (int n = 1; n <= scenario.devices().count(); n++) fleet.add(scenario.devices().idOf(n));
             wills = WillObserver.start(brokerUrl, options.clientId() + "-wills", fleet);
+            List<FirmwareConfig> configs = new ArrayList<>();
             for (int n = 1; n <= scenario.devices().count(); n++) {
-                FirmwareConfig config = SimRunner.firmwareConfig(scenario.devices().idOf(n), firmware, seed * 1_000_003L + n);
-                String route = "tcp://127.0.0.1:" + proxy.open(config.deviceId(), up, down);
-                try {
-                    devices.add(LiveDevice.start(config, route, LiveBoard.withSimulatedGpio(config.deviceId())));
-                } catch (BudgetExceededException e) {
-                    // Every device runs the same firmware: the first that does not fit says it for all, as in the simulated run.
-                    metrics.put("boot_failed", 1L);
-                    metrics.put("boot_error", e.getMessage());
-                    gateway.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-                    return new RunResult(variant.name(), metrics, List.of(), "live (not deterministic)", e.getMessage(), RunResult.NO_LATENCIES,
-                            e.reservations(), e.budgetBytes());
-                }
+                configs.add(SimRunner.firmwareConfig(scenario.devices().idOf(n), firmware, seed * 1_000_003L + n));
             }
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_WAIT_MILLIS);
-            // Every device connected, and in the gateway's registry, which only a device's first tagged frame puts it in
-            // (a status does not), or the deadline passed with every device connected.
-            List<String> ids = devices.stream().map(d -> d.device().config().deviceId()).toList();
-            while (!devices.stream().allMatch(d -> d.device().isConnected()) || !allKnown(gateway, ids)) {
+            // The devices share a few loop threads and connect a bounded number at a time, all within one wait.
+            // The devices reach the broker through one proxy route: the scenario's faults and partitions are the same for all.
+            String route = "tcp://127.0.0.1:" + proxy.open(DEVICES_ROUTE, up, down);
+            try {
+                devicesFleet = DeviceFleet.start(configs, route, config -> LiveBoard.withSimulatedGpio(config.deviceId()),
+                        (device, diagnostics) -> {}, fleetSettings);
+            } catch (RuntimeException e) {
+                BudgetExceededException overflow = e instanceof BudgetExceededException b ? b
+                        : e.getCause() instanceof BudgetExceededException b ? b : null;
+                if (overflow == null) throw e;
+                // Every device runs the same firmware: the first that does not fit says it for all, as in the simulated run.
+                metrics.put("boot_failed", 1L);
+                metrics.put("boot_error", overflow.getMessage());
+                gateway.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                return new RunResult(variant.name(), metrics, List.of(), "live (not deterministic)", overflow.getMessage(), RunResult.NO_LATENCIES,
+                        overflow.reservations(), overflow.budgetBytes());
+            }
+            devices.addAll(devicesFleet.devices());
+            DeviceFleet.ConnectReport connects = devicesFleet.awaitConnected();
+            System.err.printf("live run: %d of %d devices connected in %.1f s on %d loop thread(s), %d connecting at a time%n",
+                    connects.connected(), connects.asked(), devicesFleet.sinceLaunchNanos() / 1e9, devicesFleet.loops().size(),
+                    fleetSettings.connectsInFlight());
+            if (!connects.all()) {
+                System.err.printf("live run: %d of %d devices connected within %.0f s; running with them. Not connected: %s%n",
+                        connects.connected(), connects.asked(), fleetSettings.connectWaitNanos() / 1e9, connects.describe());
+            }
+            long deadline = System.nanoTime() + fleetSettings.connectWaitNanos();
+            // Every connected device in the gateway's registry, which only a device's first tagged frame puts it in
+            // (a status does not), or the deadline passed.
+            List<String> ids = devices.stream().filter(d -> d.device().isConnected()).map(d -> d.device().config().deviceId()).toList();
+            while (!allKnown(gateway, ids)) {
                 if (System.nanoTime() > deadline) {
-                    JsonObject books = stats(gateway);
-                    if (devices.stream().allMatch(d -> d.device().isConnected())) {
-                        // A device that has sent no frame yet (its uplink waits for a token, say) is not in the registry;
-                        // the run starts without waiting for it, as the simulated run does, and commands to it are refused.
-                        System.err.printf("live run: %d of %d devices in the gateway's registry after %d s; starting%n",
-                                books.getInteger("devices"), devices.size(), CONNECT_WAIT_MILLIS / 1000);
-                        break;
-                    }
-                    throw new IllegalStateException("the devices did not all connect: "
-                            + devices.stream().filter(d -> d.device().isConnected()).count() + " of " + devices.size() + "; gateway " + books.encode());
+                    // A device that has sent no frame yet (its uplink waits for a token, say) is not in the registry;
+                    // the run starts without waiting for it, as the simulated run does, and commands to it are refused.
+                    System.err.printf("live run: %d of %d devices in the gateway's registry after %.0f s; starting%n",
+                            stats(gateway).getInteger("devices"), ids.size(), fleetSettings.connectWaitNanos() / 1e9);
+                    break;
                 }
                 Thread.sleep(20);
             }
+            metrics.put("live.devices_connected", (long) connects.connected());
+            metrics.put("live.not_connected", connects.all() ? "" : connects.describe());
             long commandsTimer = -1;
             Scenario.Commands commands = scenario.gateway().commands();
             if (commands != null) {
@@ -150,7 +175,7 @@ public final class LiveRunner {
             collect(metrics, devices, stats, receivedBy, scenario, brokerChoice, durationNanos, realised);
             network(metrics, proxy.counters(null));
             FleetMetrics.series(metrics, series);
-            for (LiveDevice device : devices) device.close();
+            devicesFleet.close();
             gateway.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             // The gateway's persistent session would otherwise queue the next variant's telemetry at the broker until it drops it.
             endSession(brokerUrl, options.clientId());
@@ -158,7 +183,7 @@ public final class LiveRunner {
             return new RunResult(variant.name(), metrics, List.copyOf(series), "live (not deterministic)", first.budget().report(),
                     RunResult.NO_LATENCIES, first.budget().reservations(), first.budget().budgetBytes());
         } finally {
-            for (LiveDevice device : devices) device.close();
+            if (devicesFleet != null) devicesFleet.close();
             if (wills != null) wills.close();
             try {
                 vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -206,7 +231,7 @@ public final class LiveRunner {
         for (Scenario.Partition partition : scenario.network().partitions()) {
             if (partition.at().nanos() >= durationNanos) continue;
             steps.add(new Step(partition.at().nanos(), 1, "partition at " + partition.at() + " for " + partition.length(), () -> {
-                for (Device device : devices) proxy.partition(device.config().deviceId(), true, true, partition.length().nanos());
+                proxy.partition(DEVICES_ROUTE, true, true, partition.length().nanos());
             }));
         }
         Scenario.Duration heals = scenario.network().healsAt();
@@ -342,6 +367,8 @@ public final class LiveRunner {
 
     /** The route name of the gateway's connection through the proxy (device ids never contain a space). */
     static final String GATEWAY_ROUTE = "the gateway";
+    /** The route every device's connection takes through the proxy. */
+    static final String DEVICES_ROUTE = "the devices";
 
     /** The scenario's links as the proxy realises them towards the broker (the simulated links' retransmission timeout). */
     static LinkFaults uplink(Scenario.Network net) {

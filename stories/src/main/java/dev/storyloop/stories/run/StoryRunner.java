@@ -5,6 +5,7 @@ import dev.storyloop.stories.catalog.MetricCatalog;
 import dev.storyloop.stories.scenario.Scenario;
 import dev.storyloop.stories.scenario.ScenarioFile;
 
+import dev.storyloop.device.live.DeviceFleet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -115,6 +116,12 @@ public final class StoryRunner {
      */
     public static StoryResult runLive(Path storyDir, Long seedOverride, Function<Scenario.Broker, LiveBroker> brokers, Long durationNanos)
             throws Exception {
+        return runLive(storyDir, seedOverride, brokers, durationNanos, DeviceFleet.Settings.defaults());
+    }
+
+    /** As {@link #runLive(Path, Long, Function, Long)}, with the live fleet's loop threads, connects in flight and connect wait. */
+    public static StoryResult runLive(Path storyDir, Long seedOverride, Function<Scenario.Broker, LiveBroker> brokers, Long durationNanos,
+                                      DeviceFleet.Settings fleet) throws Exception {
         // Checked against the story's own world: a claim on a metric the live world cannot produce is a no-data result, not an error.
         Scenario scenario = ScenarioFile.readChecked(storyDir.resolve("scenario.yaml"), Metric.World.SIMULATED);
         long seed = seedOverride != null ? seedOverride : scenario.seed();
@@ -123,7 +130,7 @@ public final class StoryRunner {
         String where;
         try (LiveBroker broker = brokers.apply(scenario.broker())) {
             where = broker.url() + (broker.controllable() ? " (started by the runner)" : "");
-            for (Scenario.Variant variant : scenario.variants()) runs.add(LiveRunner.run(scenario, variant, seed, broker, duration));
+            for (Scenario.Variant variant : scenario.variants()) runs.add(LiveRunner.run(scenario, variant, seed, broker, duration, fleet));
         }
         Scenario twin = scenario.shortenedTo(new Scenario.Duration(duration));
         List<RunResult> simulated = new ArrayList<>();

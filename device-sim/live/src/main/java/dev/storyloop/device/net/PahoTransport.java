@@ -1,15 +1,10 @@
 package dev.storyloop.device.net;
 
-import dev.storyloop.device.exec.Context;
-import dev.storyloop.device.exec.Future;
-import dev.storyloop.device.exec.Poll;
-import dev.storyloop.device.exec.WakeSource;
-import dev.storyloop.device.exec.WakerSlot;
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
-import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
+import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
@@ -17,96 +12,94 @@ import org.eclipse.paho.client.mqttv3.MqttPingSender;
 import org.eclipse.paho.client.mqttv3.internal.ClientComms;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The device's {@link Transport} in the live world: Eclipse Paho's {@link MqttAsyncClient} 1.2.5.
+ * The device's {@link Transport} in the live world: a thin driver between Eclipse Paho's
+ * {@link MqttAsyncClient} 1.2.5 and the device's {@link ClientSession}.
  *
- * <p>Paho's threads are interrupt handlers here: a callback never touches firmware state. It
- * stores the outcome in the waiting future (a volatile field), stamps the time, and wakes the
- * future's task through a {@link WakerSlot}, which puts the task on the executor's bounded
- * lock-free interrupt queue. Inbound messages go through a queue bounded at {@code inboundCapacity}
- * (QoS 0 beyond it is dropped and counted). The time from hand-over to the task's poll is
- * recorded in {@link #wakeLatency()}.
+ * <p>Paho's threads are interrupt handlers here: a callback never touches the session. It puts the
+ * event (CONNACK, SUBACK, message, loss), stamped with the hand-over time, on a lock-free queue and
+ * rings one of the session's interrupt lines (a PUBACK is only a flag in its publish's op and a
+ * ring: {@link SessionOp#answer(long)}), which puts the waiting task on the
+ * executor's bounded interrupt queue; the session drains the queue on the loop at the start of its
+ * next poll. The time from hand-over to that drain is recorded in {@link #wakeLatency()}. Messages
+ * on the queue are bounded by the session's inbound bound; a message beyond it is dropped (QoS 0)
+ * or left unacknowledged for the broker to send again (QoS 1), and counted. Every other event
+ * answers an operation the loop started, so their number is bounded by the window and the tasks.
+ *
+ * <p>Paho's window: Paho refuses a publish with "too many publishes in progress" (32202) when
+ * {@code maxInflight} publishes (QoS 0 not yet written, QoS 1 not yet acknowledged) are under way.
+ * This driver sets that window itself and counts its own publishes the same way, releasing each
+ * only in the completion callback, which Paho calls after it has freed the slot; a publish beyond
+ * it is the session's "no room" and waits on the room line, rung by the next completion. So Paho
+ * never has to refuse; {@link #inflightRefusals()} counts the refusals that happen anyway and
+ * should stay 0.
  *
  * <p>Each connect makes a fresh Paho client and retires the previous one on a closer thread, so a
- * connect that was given up (no CONNACK before the firmware's deadline: Paho's own timeout only
- * covers the TCP connect) never blocks the loop and never leaves Paho in "connect in progress".
- * Paho's automatic reconnect is off: the firmware's connection task owns reconnecting (Paho's
- * reconnect delay is a static shared by every client in the JVM). Paho's "too many publishes in
- * progress" (32202) is backpressure: the publish stays pending until a delivery completes.
- * {@link #close()} disconnects and closes every client, because Paho's threads are not daemons.
+ * connect that was given up never blocks the loop and never leaves Paho in "connect in progress";
+ * events from a retired client are ignored. Paho's automatic reconnect is off: the firmware's
+ * connection task owns reconnecting. {@link #close()} closes the client, because Paho's threads are
+ * not daemons.
  *
- * <p>The keepalive runs on the loop, as it does in firmware whose MQTT stack shares the executor's
- * thread (and as the simulated client does): Paho's own pinger would send PINGREQ from a timer thread
- * while the loop stood still, so a loop blocked for longer than the broker's keepalive would never be
- * noticed live. Here Paho's ping timer only marks the check due and wakes the connection's
- * lost-waiter; the check ({@code checkForActivity}: send PINGREQ if nothing went out for a keepalive,
- * give up when a PINGRESP is overdue) runs when the loop polls that waiter. A blocked loop sends no
- * PINGREQ.
+ * <p>The keepalive runs on the loop, as in firmware whose MQTT stack shares the executor's thread
+ * (and as the simulated client does): Paho's ping timer only marks the check due and rings the loss
+ * line; the check ({@code checkForActivity}) runs in the session's keepalive turn, when the
+ * connection's lost-waiter is polled. A blocked loop sends no PINGREQ.
  */
-public final class PahoTransport implements Transport, WakeSource, AutoCloseable {
+public final class PahoTransport extends SessionDriver implements AutoCloseable {
     public static final int MAX_INFLIGHT_DEFAULT = 10;
     public static final int INBOUND_CAPACITY_DEFAULT = 32;
     static final int CONNECT_TCP_TIMEOUT_SECONDS = 10;
     static final long CLOSE_WAIT_MILLIS = 1_000;
     private static final int RETIRING_MAX = 1024;
     private static final ThreadPoolExecutor CLOSER = closer();
-    /** Marks keepalive checks due; one pending timer per live session, so bounded by the sessions in the JVM. */
+    /** Marks keepalive checks due; one pending timer per live client, so bounded by the clients in the JVM. */
     private static final ScheduledThreadPoolExecutor PING_TIMER = pingTimer();
 
     private final String serverUri;
     private final String clientId;
     private final int maxInflight;
-    private final int inboundCapacity;
+    private final int messagesQueuedMax;
     private final WakeLatency wakeLatency = new WakeLatency();
-    private final ConcurrentLinkedQueue<Inbound> inbound = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger inboundSize = new AtomicInteger();
-    private final AtomicLong inboundDropped = new AtomicLong();
-    private final WakerSlot receiver = new WakerSlot();
-    private final ReceiveFuture receive = new ReceiveFuture();
-    private final ConcurrentLinkedQueue<PublishFuture> roomWaiters = new ConcurrentLinkedQueue<>(); // woken by Paho's thread
-    private final ArrayDeque<PublishFuture> awaitingRoom = new ArrayDeque<>();                      // their order (loop thread)
-    private final Set<Pending<?>> outstanding = ConcurrentHashMap.newKeySet();
-    private final List<LostFuture> lostWaiters = new ArrayList<>(); // guarded by itself
-    private final Object lossWait = new Object() {
-        @Override public String toString() { return "the connection to " + serverUri + " to be lost"; }
-    };
-    private final Object room = new Object() {
-        @Override public String toString() { return "room in Paho's in-flight window (" + maxInflight + ")"; }
-    };
-    private volatile Session session;
-    private volatile String lastLossReason = "never connected";
-    private final AtomicLong connections = new AtomicLong();
+    private final ConcurrentLinkedQueue<Event> inbox = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger messagesQueued = new AtomicInteger();
+    private final AtomicLong messagesDroppedAtHandOver = new AtomicLong();
+    private final AtomicLong messagesRefusedAtHandOver = new AtomicLong();
     private final AtomicLong inflightRefusals = new AtomicLong();
+    private final AtomicLong windowWaits = new AtomicLong();
+    private final PublishDone publishDone = new PublishDone();
+    private final SubscribeDone subscribeDone = new SubscribeDone();
+    private final ConnectDone connectDone = new ConnectDone();
+    private volatile Client current; // written on the loop (and by close); callbacks compare against it
     private volatile boolean closed;
 
-    private record Inbound(InboundMessage message, int messageId, Session session, long handedOverNanos) {}
+    private enum Kind { CONNACK, SUBACK, MESSAGE, CLOSED }
+
+    /** One event handed from a Paho thread to the loop. */
+    private record Event(Kind kind, Client from, int packetId, boolean granted, String reason, InboundMessage message,
+                         long handedOverNanos) {}
 
     public PahoTransport(String serverUri, String clientId) {
         this(serverUri, clientId, MAX_INFLIGHT_DEFAULT, INBOUND_CAPACITY_DEFAULT);
     }
 
     public PahoTransport(String serverUri, String clientId, int maxInflight, int inboundCapacity) {
+        super("paho:" + Objects.requireNonNull(clientId, "clientId"), maxInflight, inboundCapacity);
         this.serverUri = Objects.requireNonNull(serverUri, "serverUri");
-        this.clientId = Objects.requireNonNull(clientId, "clientId");
-        if (maxInflight <= 0) throw new IllegalArgumentException("maxInflight must be > 0");
-        if (inboundCapacity <= 0) throw new IllegalArgumentException("inboundCapacity must be > 0");
+        this.clientId = clientId;
         this.maxInflight = maxInflight;
-        this.inboundCapacity = inboundCapacity;
+        this.messagesQueuedMax = inboundCapacity + ClientSession.QOS1_OVERFLOW_MAX;
     }
 
     private static ScheduledThreadPoolExecutor pingTimer() {
@@ -120,167 +113,267 @@ public final class PahoTransport implements Transport, WakeSource, AutoCloseable
     }
 
     private static ThreadPoolExecutor closer() {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(RETIRING_MAX), r -> {
+        return new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(RETIRING_MAX), r -> {
             Thread thread = new Thread(r, "paho-closer");
             thread.setDaemon(true);
             return thread;
         });
-        return pool;
-    }
-
-    // ---- Transport ----------------------------------------------------------------------------
-
-    @Override
-    public Future<Boolean> connect(ConnectOptions options) {
-        return new ConnectFuture(Objects.requireNonNull(options, "options"));
-    }
-
-    @Override
-    public Future<Boolean> publish(String topic, byte[] payload, int qos, boolean retained) {
-        return new PublishFuture(topic, payload, qos, retained);
-    }
-
-    @Override
-    public Future<Boolean> subscribe(String filter, int qos) {
-        return new SubscribeFuture(filter, qos);
-    }
-
-    @Override
-    public Future<InboundMessage> receive() {
-        receive.taken = null;
-        return receive;
-    }
-
-    @Override
-    public Future<String> connectionLost() {
-        Session current = session;
-        return new LostFuture(current != null && current.connected ? current : null);
-    }
-
-    /** Sends DISCONNECT (the will is discarded) and retires the client; returns at once. */
-    @Override
-    public void disconnect() {
-        Session current = session;
-        if (current == null) return;
-        session = null;
-        current.lost("disconnected");
-        retire(current, true);
-    }
-
-    @Override
-    public boolean isConnected() {
-        Session current = session;
-        return current != null && current.connected;
     }
 
     public WakeLatency wakeLatency() { return wakeLatency; }
-    public long inboundDropped() { return inboundDropped.get(); }
-    /** Connections that reached CONNACK. */
-    public long connections() { return connections.get(); }
-    public String lastLossReason() { return lastLossReason; }
-    /** Publishes Paho refused with "too many publishes in progress" (32202); each waited for a delivery. */
+    /** Publishes Paho refused with "too many publishes in progress" (32202) although the window said there was room; 0 in steady state. */
     public long inflightRefusals() { return inflightRefusals.get(); }
+    /** Publishes that found Paho's window full and waited on the room line. */
+    public long windowWaits() { return windowWaits.get(); }
+    /** Inbound QoS 1 messages left unacknowledged at the hand-over because the queue to the loop was full. */
+    public long inboundRefused() { return messagesRefusedAtHandOver.get() + session.inboundRefused(); }
 
-    /** Disconnects and closes the current client, waiting up to about a second; call from outside the loop at exit. */
+    /** QoS 0 messages dropped at the hand-over to the loop or in the session's inbound queue. */
+    @Override
+    public long inboundDropped() {
+        return messagesDroppedAtHandOver.get() + session.inboundDropped();
+    }
+
+    /** Closes the current client, waiting up to about a second; call from outside the loop at exit. */
     @Override
     public void close() {
         closed = true;
-        Session current = session;
-        session = null;
-        if (current != null) {
-            current.lost("closed");
-            current.shutDown(true);
+        Client client = current;
+        if (client != null) {
+            client.retired = true; // its own loss callback, which the shutdown causes, is not needed
+            client.lose("closed"); // a loop that still runs hears it and ends what was outstanding
+            client.shutDown(true);
+        }
+    }
+
+    // ---- the session's actions as Paho calls (loop thread) -------------------------------------
+
+    @Override
+    public String clientId() {
+        return clientId;
+    }
+
+    @Override
+    public String peerName() {
+        return serverUri;
+    }
+
+    @Override
+    public boolean answersOffLoop() {
+        return true;
+    }
+
+    @Override
+    public boolean open(ConnectOptions options, SessionOp<?> connect) {
+        retire(current, true);
+        current = null;
+        if (closed) return false;
+        try {
+            Client client = new Client();
+            current = client;
+            client.paho.connect(pahoOptions(options), connect, connectDone);
+            return true;
+        } catch (MqttException e) {
+            current = null;
+            return false;
+        }
+    }
+
+    private MqttConnectOptions pahoOptions(ConnectOptions options) {
+        MqttConnectOptions paho = new MqttConnectOptions();
+        paho.setCleanSession(options.cleanSession());
+        paho.setKeepAliveInterval(options.keepAliveSeconds());
+        paho.setAutomaticReconnect(false);
+        paho.setMaxInflight(maxInflight); // the window this driver counts against
+        paho.setConnectionTimeout(CONNECT_TCP_TIMEOUT_SECONDS);
+        if (options.hasWill()) paho.setWill(options.willTopic(), options.willPayload(), options.willQos(), options.willRetained());
+        return paho;
+    }
+
+    @Override
+    public void abandon() {
+        retire(current, false);
+        current = null;
+    }
+
+    @Override
+    public void sendDisconnect() {
+        retire(current, true);
+        current = null;
+    }
+
+    @Override
+    public int publish(String topic, byte[] payload, int qos, boolean retained, SessionOp<?> op) {
+        Client client = current;
+        if (client == null) return FAILED;
+        if (!client.takeSlot()) {
+            windowWaits.incrementAndGet();
+            return NO_ROOM;
+        }
+        try {
+            IMqttDeliveryToken token = client.paho.publish(topic, payload, qos, retained, op, publishDone);
+            return qos == 0 ? 0 : token.getMessageId();
+        } catch (MqttException e) {
+            client.releaseSlot();
+            if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT) return FAILED;
+            inflightRefusals.incrementAndGet();
+            client.roomWanted.set(true);
+            return NO_ROOM;
         }
     }
 
     @Override
-    public String wakeSourceName() {
-        return "paho:" + clientId;
+    public boolean hasRoom() {
+        Client client = current;
+        return client == null || client.inflight.get() < maxInflight; // no client: the waiter finds the connection gone
     }
 
-    // ---- sessions: one Paho client each --------------------------------------------------------
+    @Override
+    public boolean subscribe(String filter, int qos, SessionOp<?> op) {
+        Client client = current;
+        if (client == null) return false;
+        try {
+            client.paho.subscribe(filter, qos, op, subscribeDone);
+            return true;
+        } catch (MqttException e) {
+            return false;
+        }
+    }
 
-    /** One Paho client and the connection it makes; callbacks from a retired session are ignored. */
-    private final class Session implements MqttCallbackExtended {
-        final MqttAsyncClient client;
+    @Override
+    public void acknowledge(int packetId) {
+        Client client = current;
+        if (client == null) return;
+        try {
+            client.paho.messageArrivedComplete(packetId, 1);
+        } catch (MqttException e) {
+            // The connection is going; the broker sends the message again on the next session.
+        }
+    }
+
+    @Override
+    public void keepaliveTurn(long nowNanos) {
+        Client client = current;
+        if (client != null) client.pings.runIfDue();
+    }
+
+    @Override
+    public void answerTaken(long handedOverNanos) {
+        wakeLatency.record(handedOverNanos);
+    }
+
+    @Override
+    public boolean hasQueued() {
+        return !inbox.isEmpty();
+    }
+
+    /** Loop thread: hands the session what Paho's threads queued, in the order they queued it. */
+    @Override
+    public void drain(ClientSession session, long nowNanos) {
+        Event event;
+        while ((event = inbox.poll()) != null) {
+            wakeLatency.record(event.handedOverNanos());
+            if (event.kind() == Kind.MESSAGE) messagesQueued.decrementAndGet();
+            if (event.from() != current) continue; // a retired client's late word
+            switch (event.kind()) {
+                case CONNACK -> session.onConnack(false, nowNanos);
+                case SUBACK -> session.onSuback(event.granted(), nowNanos);
+                case MESSAGE -> session.onMessage(event.message(), event.packetId(), nowNanos);
+                case CLOSED -> {
+                    current = null;
+                    if (!closed) retire(event.from(), false); // close() shuts its client down itself
+                    session.onClosed(event.reason(), nowNanos);
+                }
+            }
+        }
+    }
+
+    private void retire(Client old, boolean polite) {
+        if (old == null) return;
+        old.retired = true;
+        try {
+            CLOSER.execute(() -> old.shutDown(polite));
+        } catch (RejectedExecutionException full) {
+            old.shutDown(false);
+        }
+    }
+
+    // ---- Paho's side: one client per connection ------------------------------------------------
+
+    /** One Paho client and the connection it makes. */
+    private final class Client implements MqttCallback {
+        final MqttAsyncClient paho;
         final LoopPingSender pings = new LoopPingSender();
-        volatile boolean connected;
-        volatile boolean ended;
+        /** Publishes handed to Paho and not yet completed: taken on the loop, released in Paho's completion callback. */
+        final AtomicInteger inflight = new AtomicInteger();
+        final AtomicBoolean roomWanted = new AtomicBoolean();
+        volatile boolean retired;
 
-        Session() throws MqttException {
-            this.client = new MqttAsyncClient(serverUri, clientId, new MemoryPersistence(), pings);
-            this.client.setManualAcks(true);
-            this.client.setCallback(this);
+        Client() throws MqttException {
+            this.paho = new MqttAsyncClient(serverUri, clientId, new MemoryPersistence(), pings);
+            this.paho.setManualAcks(true);
+            this.paho.setCallback(this);
         }
 
-        boolean current() {
-            return session == this && !ended;
+        /** Loop thread: a slot in Paho's window, or false (and the next release rings the room line). */
+        boolean takeSlot() {
+            if (inflight.incrementAndGet() <= maxInflight) return true;
+            inflight.decrementAndGet();
+            roomWanted.set(true);
+            if (inflight.incrementAndGet() <= maxInflight) { // a release between the two looks: take it after all
+                roomWanted.set(false);
+                return true;
+            }
+            inflight.decrementAndGet();
+            return false;
         }
 
-        @Override
-        public void connectComplete(boolean reconnect, String serverURI) {
-            // The connect token's listener reports the outcome.
+        /** Any thread: a publish completed (or was never taken); a publish waiting for room looks again. */
+        void releaseSlot() {
+            inflight.decrementAndGet();
+            if (roomWanted.getAndSet(false)) session.interruptRoom();
+        }
+
+        void handOver(Kind kind, int packetId, boolean granted, String reason, InboundMessage message) {
+            inbox.add(new Event(kind, this, packetId, granted, reason, message, System.nanoTime()));
         }
 
         @Override
         public void connectionLost(Throwable cause) {
-            lost(cause == null ? "connection lost" : String.valueOf(cause.getMessage()));
-            if (session == this) session = null;
-            retire(this, false);
+            if (retired) return;
+            lose(cause == null ? "connection lost" : String.valueOf(cause.getMessage()));
+        }
+
+        void lose(String reason) {
+            handOver(Kind.CLOSED, 0, false, reason, null);
+            // Whoever waits hears it: the connection's lost-waiter, the receiver, a publish waiting for room.
+            session.interruptLoss();
+            session.interruptReceiver();
+            session.interruptRoom();
         }
 
         @Override
         public void messageArrived(String topic, MqttMessage message) {
-            if (!current()) return;
-            if (inboundSize.incrementAndGet() > inboundCapacity) {
-                inboundSize.decrementAndGet();
-                inboundDropped.incrementAndGet();
-                ackQuietly(message.getId(), message.getQos()); // dropped, but never left blocking the broker's window
+            if (retired) return;
+            if (messagesQueued.incrementAndGet() > messagesQueuedMax) {
+                messagesQueued.decrementAndGet();
+                // Not acknowledged at QoS 1: the broker sends it again on the next session.
+                (message.getQos() == 0 ? messagesDroppedAtHandOver : messagesRefusedAtHandOver).incrementAndGet();
                 return;
             }
-            inbound.add(new Inbound(new InboundMessage(topic, message.getPayload(), message.getQos(), message.isRetained(),
-                    message.isDuplicate()), message.getId(), this, System.nanoTime()));
-            receiver.interrupt(); // a Paho thread: the interrupt path
+            handOver(Kind.MESSAGE, message.getId(), false, null, new InboundMessage(topic, message.getPayload(),
+                    message.getQos(), message.isRetained(), message.isDuplicate()));
+            session.interruptReceiver();
         }
 
         @Override
         public void deliveryComplete(IMqttDeliveryToken token) {
-            wakeRoomWaiters();
-        }
-
-        void ackQuietly(int messageId, int qos) {
-            if (qos == 0 || ended) return;
-            try {
-                client.messageArrivedComplete(messageId, qos);
-            } catch (MqttException e) {
-                // The connection is going; the broker sends the message again on the next session.
-            }
-        }
-
-        /** The connection is gone: everything waiting on it finishes (false), the lost-waiters hear why. */
-        void lost(String reason) {
-            if (ended) return;
-            ended = true;
-            boolean wasConnected = connected;
-            connected = false;
-            lastLossReason = reason;
-            for (Pending<?> pending : outstanding) {
-                if (pending.owner == this) pending.fail();
-            }
-            wakeRoomWaiters();
-            if (wasConnected) {
-                List<LostFuture> waiting;
-                synchronized (lostWaiters) {
-                    waiting = new ArrayList<>(lostWaiters);
-                    lostWaiters.clear();
-                }
-                for (LostFuture waiter : waiting) waiter.finishWith(reason);
-            }
+            // The publish's own listener reports it (PublishDone).
         }
 
         /**
          * Paho's keepalive, with the check itself left to the loop: the timer (Paho asks for it after
-         * each check, at the next time something must go out) only marks it due and wakes the waiter.
+         * each check, at the next time something must go out) only marks it due and rings the loss line.
          */
         final class LoopPingSender implements MqttPingSender {
             private volatile ClientComms comms;
@@ -304,442 +397,103 @@ public final class PahoTransport implements Transport, WakeSource, AutoCloseable
                 stop();
                 timer = PING_TIMER.schedule(() -> {
                     due = true;
-                    wakeLostWaiters();
+                    session.interruptLoss();
                 }, Math.max(0, delayInMilliseconds), TimeUnit.MILLISECONDS);
             }
 
             /** Loop thread: runs a due check; Paho sends the PINGREQ (or gives the connection up) and asks for the next. */
             void runIfDue() {
-                if (!due || ended) return;
+                if (!due || retired) return;
                 due = false;
-                ClientComms current = comms;
-                if (current != null) current.checkForActivity();
+                ClientComms comms = this.comms;
+                if (comms != null) comms.checkForActivity();
             }
         }
 
         /** Disconnect (politely or not) and close the Paho client; runs on the closer thread or at exit. */
         void shutDown(boolean polite) {
             try {
-                if (polite && client.isConnected()) client.disconnect(0).waitForCompletion(CLOSE_WAIT_MILLIS);
+                if (polite && paho.isConnected()) paho.disconnect(0).waitForCompletion(CLOSE_WAIT_MILLIS);
             } catch (MqttException e) {
                 // fall through to the forcible path
             }
             try {
-                if (client.isConnected()) client.disconnectForcibly(0, CLOSE_WAIT_MILLIS, false);
+                if (paho.isConnected()) paho.disconnectForcibly(0, CLOSE_WAIT_MILLIS, false);
             } catch (MqttException e) {
                 // closing below regardless
             }
             try {
-                client.close(true);
+                paho.close(true);
             } catch (MqttException e) {
                 // nothing more can be done; its threads end with its socket
             }
         }
     }
 
-    private void retire(Session old, boolean polite) {
-        try {
-            CLOSER.execute(() -> old.shutDown(polite));
-        } catch (java.util.concurrent.RejectedExecutionException full) {
-            old.shutDown(false);
-        }
+    /** Which client a token belongs to: the one that is current when the token's callback runs, if it is the token's. */
+    private Client clientOf(IMqttToken token) {
+        Client client = current;
+        return client != null && token.getClient() == client.paho ? client : null;
     }
 
-    /** Wakes the tasks waiting for the connection to be lost without ending their wait: a keepalive check is due. */
-    private void wakeLostWaiters() {
-        List<LostFuture> waiting;
-        synchronized (lostWaiters) {
-            waiting = new ArrayList<>(lostWaiters);
-        }
-        for (LostFuture waiter : waiting) waiter.waker.interrupt(); // the ping timer's thread
-    }
-
-    private void wakeRoomWaiters() {
-        PublishFuture waiting;
-        while ((waiting = roomWaiters.poll()) != null) {
-            waiting.queuedForRoom = false;
-            waiting.waker.interrupt(); // a Paho thread or the loop: the path that is safe from both
-        }
-    }
-
-    // ---- futures --------------------------------------------------------------------------------
-
-    /** A future finished from a Paho thread: outcome and hand-over time set before the wake. */
-    private abstract class Pending<T> implements Future<T>, IMqttActionListener {
-        final WakerSlot waker = new WakerSlot();
-        Session owner;
-        volatile boolean done;
-        volatile T result;
-        volatile long handedOverNanos;
-        private boolean observed;
-
-        void finish(T value) {
-            if (done) return;
-            result = value;
-            handedOverNanos = System.nanoTime();
-            done = true;
-            outstanding.remove(this);
-            waker.interrupt(); // finished on a Paho thread or the loop: the path that is safe from both
-        }
-
-        abstract void fail();
-
-        /** Loop thread: READY once done, recording the wake latency the first time. */
-        Poll ready() {
-            if (!observed) {
-                observed = true;
-                wakeLatency.record(handedOverNanos);
-            }
-            return Poll.READY;
-        }
-
-        Poll waitFor(Context cx, Object what) {
-            waker.register(cx);
-            if (done) { // finished between the check and the registration
-                waker.clear();
-                return ready();
-            }
-            cx.waitingOn(what);
-            return Poll.PENDING;
-        }
-
-        void track(Session session) {
-            owner = session;
-            outstanding.add(this);
-            if (session.ended) fail(); // lost before we were tracked
-        }
-
-        @Override
-        public T output() {
-            return result;
-        }
-
-        @Override
-        public void cancel() {
-            waker.clear();
-            outstanding.remove(this);
-        }
-    }
-
-    private final class ConnectFuture extends Pending<Boolean> {
-        private final ConnectOptions options;
-        private boolean started;
-
-        ConnectFuture(ConnectOptions options) {
-            this.options = options;
-        }
-
-        @Override
-        public Poll poll(Context cx) {
-            if (done) return ready();
-            if (!started) {
-                started = true;
-                if (closed) {
-                    finish(false);
-                    return ready();
-                }
-                Session previous = PahoTransport.this.session;
-                if (previous != null) {
-                    PahoTransport.this.session = null;
-                    previous.lost("replaced by a new connection");
-                    retire(previous, true);
-                }
-                try {
-                    Session next = new Session();
-                    PahoTransport.this.session = next;
-                    track(next);
-                    next.client.connect(pahoOptions(), null, this);
-                } catch (MqttException e) {
-                    lastLossReason = "connect failed: " + e.getMessage();
-                    finish(false);
-                    return ready();
-                }
-            }
-            return waitFor(cx, this);
-        }
-
-        private MqttConnectOptions pahoOptions() {
-            MqttConnectOptions paho = new MqttConnectOptions();
-            paho.setCleanSession(options.cleanSession());
-            paho.setKeepAliveInterval(options.keepAliveSeconds());
-            paho.setAutomaticReconnect(false);
-            paho.setMaxInflight(maxInflight);
-            paho.setConnectionTimeout(CONNECT_TCP_TIMEOUT_SECONDS);
-            if (options.hasWill()) paho.setWill(options.willTopic(), options.willPayload(), options.willQos(), options.willRetained());
-            return paho;
-        }
-
+    /** Paho's callbacks for the connect: hand the outcome over, then ring the connect's interrupt line. */
+    private final class ConnectDone implements IMqttActionListener {
         @Override
         public void onSuccess(IMqttToken token) {
-            if (owner != PahoTransport.this.session) return; // given up already
-            owner.connected = true;
-            connections.incrementAndGet();
-            finish(true);
+            Client client = clientOf(token);
+            if (client == null) return; // given up already
+            client.handOver(Kind.CONNACK, 0, true, null, null);
+            ((SessionOp<?>) token.getUserContext()).interrupt();
         }
 
         @Override
         public void onFailure(IMqttToken token, Throwable cause) {
-            lastLossReason = "connect failed: " + (cause == null ? "unknown" : cause.getMessage());
-            finish(false);
-        }
-
-        @Override
-        void fail() {
-            finish(false);
-        }
-
-        /** Given up (the firmware's connect deadline): the half-made connection is retired off the loop. */
-        @Override
-        public void cancel() {
-            super.cancel();
-            if (!done && owner != null && PahoTransport.this.session == owner) {
-                Session abandoned = owner;
-                PahoTransport.this.session = null;
-                abandoned.lost("connect abandoned");
-                retire(abandoned, false);
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "CONNACK from " + serverUri;
+            Client client = clientOf(token);
+            if (client == null) return;
+            client.handOver(Kind.CLOSED, 0, false, "connect failed: " + (cause == null ? "unknown" : cause.getMessage()), null);
+            ((SessionOp<?>) token.getUserContext()).interrupt();
         }
     }
 
-    private final class PublishFuture extends Pending<Boolean> {
-        private final String topic;
-        private final byte[] payload;
-        private final int qos;
-        private final boolean retained;
-        private boolean sent;
-        private boolean inLine;     // in awaitingRoom (loop thread)
-        boolean queuedForRoom;      // in roomWaiters (woken by Paho's thread)
-
-        PublishFuture(String topic, byte[] payload, int qos, boolean retained) {
-            this.topic = topic;
-            this.payload = payload;
-            this.qos = qos;
-            this.retained = retained;
-        }
-
-        @Override
-        public Poll poll(Context cx) {
-            if (done) return ready();
-            if (sent) return waitFor(cx, this);
-            Session current = PahoTransport.this.session;
-            if (current == null || !current.connected) {
-                leaveLine();
-                finish(false);
-                return ready();
-            }
-            // Publishes go to Paho in the order they were first tried: none overtakes one that waits for room.
-            if (!awaitingRoom.isEmpty() && awaitingRoom.peekFirst() != this) return waitForRoom(cx, current);
-            try {
-                current.client.publish(topic, payload, qos, retained, null, this);
-                sent = true;
-                leaveLine();
-                track(current);
-                return waitFor(cx, this);
-            } catch (MqttException e) {
-                if (e.getReasonCode() == MqttException.REASON_CODE_MAX_INFLIGHT) {
-                    inflightRefusals.incrementAndGet();
-                    return waitForRoom(cx, current); // backpressure: a completed delivery makes room
-                }
-                leaveLine();
-                finish(false); // not connected any more, or closed
-                return ready();
-            }
-        }
-
-        private Poll waitForRoom(Context cx, Session current) {
-            if (!inLine) {
-                inLine = true;
-                awaitingRoom.addLast(this);
-            }
-            if (!queuedForRoom) {
-                queuedForRoom = true;
-                roomWaiters.add(this);
-            }
-            waker.register(cx);
-            boolean first = awaitingRoom.peekFirst() == this;
-            if (first && (current.client.getInFlightMessageCount() < maxInflight || current.ended)) {
-                cx.waker().wake(PahoTransport.this); // room appeared (or the session ended) while we queued up: look again
-            }
-            cx.waitingOn(room);
-            return Poll.PENDING;
-        }
-
-        /** Leaves the line of publishes waiting for room; the next in line gets its turn. */
-        private void leaveLine() {
-            if (!inLine) return;
-            boolean wasFirst = awaitingRoom.peekFirst() == this;
-            awaitingRoom.remove(this);
-            inLine = false;
-            PublishFuture next = awaitingRoom.peekFirst();
-            if (wasFirst && next != null) next.waker.wake(PahoTransport.this);
-        }
-
+    /**
+     * Paho's callbacks for every publish: the window slot is released (Paho freed its own before
+     * calling), and a QoS 1 PUBACK is handed over in the publish's own op (no event object per message).
+     * A failure needs no event: the loss that caused it follows and fails every outstanding publish.
+     */
+    private final class PublishDone implements IMqttActionListener {
         @Override
         public void onSuccess(IMqttToken token) {
-            finish(true);
+            Client client = clientOf(token);
+            if (client == null) return;
+            // The slot first: the loop, woken by the answer, may publish again at once, and should find room.
+            client.releaseSlot();
+            if (token.getMessageId() > 0) ((SessionOp<?>) token.getUserContext()).answer(System.nanoTime()); // QoS 0: no id
         }
 
         @Override
         public void onFailure(IMqttToken token, Throwable cause) {
-            finish(false);
-        }
-
-        @Override
-        void fail() {
-            finish(false);
-        }
-
-        @Override
-        public void cancel() {
-            if (queuedForRoom) roomWaiters.remove(this);
-            leaveLine();
-            super.cancel();
-        }
-
-        @Override
-        public String toString() {
-            return sent ? "delivery of a publish on " + topic : "room to publish on " + topic;
+            Client client = clientOf(token);
+            if (client != null) client.releaseSlot();
         }
     }
 
-    private final class SubscribeFuture extends Pending<Boolean> {
-        private final String filter;
-        private final int qos;
-        private boolean sent;
-
-        SubscribeFuture(String filter, int qos) {
-            this.filter = filter;
-            this.qos = qos;
-        }
-
-        @Override
-        public Poll poll(Context cx) {
-            if (done) return ready();
-            if (!sent) {
-                Session current = PahoTransport.this.session;
-                if (current == null || !current.connected) {
-                    finish(false);
-                    return ready();
-                }
-                try {
-                    current.client.subscribe(filter, qos, null, this);
-                    sent = true;
-                    track(current);
-                } catch (MqttException e) {
-                    finish(false);
-                    return ready();
-                }
-            }
-            return waitFor(cx, this);
-        }
-
+    /** Paho's callbacks for a subscribe: SUBACK (granted or not) handed over in order. */
+    private final class SubscribeDone implements IMqttActionListener {
         @Override
         public void onSuccess(IMqttToken token) {
+            Client client = clientOf(token);
+            if (client == null) return;
             int[] granted = token.getGrantedQos();
-            finish(granted != null && granted.length > 0 && granted[0] >= 0 && granted[0] <= 2);
+            client.handOver(Kind.SUBACK, 0, granted != null && granted.length > 0 && granted[0] >= 0 && granted[0] <= 2, null, null);
+            ((SessionOp<?>) token.getUserContext()).interrupt();
         }
 
         @Override
         public void onFailure(IMqttToken token, Throwable cause) {
-            finish(false);
-        }
-
-        @Override
-        void fail() {
-            finish(false);
-        }
-
-        @Override
-        public String toString() {
-            return "SUBACK for " + filter;
-        }
-    }
-
-    /** The one receive future: takes the next inbound message and acknowledges it if QoS 1. */
-    private final class ReceiveFuture implements Future<InboundMessage> {
-        InboundMessage taken;
-
-        @Override
-        public Poll poll(Context cx) {
-            Inbound next = inbound.poll();
-            if (next == null) {
-                receiver.register(cx);
-                next = inbound.poll(); // a message that arrived while we registered
-                if (next == null) {
-                    cx.waitingOn(PahoTransport.this);
-                    return Poll.PENDING;
-                }
-                receiver.clear();
-            }
-            inboundSize.decrementAndGet();
-            wakeLatency.record(next.handedOverNanos());
-            taken = next.message();
-            if (next.session().current()) next.session().ackQuietly(next.messageId(), taken.qos());
-            return Poll.READY;
-        }
-
-        @Override
-        public InboundMessage output() {
-            return taken;
-        }
-
-        @Override
-        public void cancel() {
-            receiver.clear();
-        }
-    }
-
-    private final class LostFuture extends Pending<String> {
-        private final Session of;
-
-        LostFuture(Session of) {
-            this.of = of;
-            if (of == null) {
-                done = true;
-                result = lastLossReason;
-            }
-        }
-
-        @Override
-        public Poll poll(Context cx) {
-            if (done) return Poll.READY;
-            synchronized (lostWaiters) {
-                if (!of.ended && !lostWaiters.contains(this)) lostWaiters.add(this);
-            }
-            if (of.ended) {
-                finishWith(lastLossReason);
-                return Poll.READY;
-            }
-            of.pings.runIfDue(); // the keepalive check, on the loop: a loop that does not run sends no PINGREQ
-            return waitFor(cx, lossWait);
-        }
-
-        void finishWith(String reason) {
-            finish(reason);
-        }
-
-        @Override
-        void fail() {
-            finish(lastLossReason);
-        }
-
-        @Override
-        public void onSuccess(IMqttToken token) {}
-
-        @Override
-        public void onFailure(IMqttToken token, Throwable cause) {}
-
-        @Override
-        public void cancel() {
-            synchronized (lostWaiters) {
-                lostWaiters.remove(this);
-            }
-            super.cancel();
+            Client client = clientOf(token);
+            if (client == null) return;
+            client.handOver(Kind.SUBACK, 0, false, null, null);
+            ((SessionOp<?>) token.getUserContext()).interrupt();
         }
     }
 
