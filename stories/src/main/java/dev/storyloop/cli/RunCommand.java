@@ -112,7 +112,7 @@ final class RunCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(cli, dir + " has no scenario.yaml");
             }
             try {
-                ScenarioFile.readChecked(dir.resolve("scenario.yaml"), live ? Metric.World.LIVE : Metric.World.SIMULATED);
+                ScenarioFile.readChecked(dir.resolve("scenario.yaml"), Metric.World.SIMULATED); // live: claims it cannot measure have no data
             } catch (ScenarioFile.Invalid e) {
                 cli.getErr().println("storyloop run: " + e.getMessage().replace("\n", "\nstoryloop run: "));
                 cli.getErr().flush();

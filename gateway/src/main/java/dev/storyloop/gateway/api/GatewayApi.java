@@ -177,8 +177,8 @@ public final class GatewayApi {
                 .put("received", core.receivedTotal()).put("missing", core.missingTotal()).put("duplicates", core.duplicatesTotal())
                 .put("reordered", core.reorderedTotal()).put("staleDevices", core.staleDevices()).put("rejected", core.rejectedTotal())
                 .put("rejects", rejects).put("backlog", core.backlog()).put("peakBacklog", core.peakBacklog())
-                .put("throttled", core.throttled()).put("throttlesOnDrops", core.throttlesOnDrops()).put("brokerDropped", core.brokerDropped())
-                .put("commandsSent", core.commandsSent()).put("commandsAcked", core.commandsAcked())
+                .put("throttled", core.throttled()).put("throttles", core.throttles()).put("throttlesOnDrops", core.throttlesOnDrops())
+                .put("brokerDropped", core.brokerDropped()).put("commandsSent", core.commandsSent()).put("commandsAcked", core.commandsAcked())
                 .put("commandsTimedOut", core.commandsTimedOut()).put("commandsRefused", core.commandsRefused())
                 .put("evicted", core.evicted()).put("resyncs", core.resyncs()).put("epoch", core.epoch());
     }

@@ -29,7 +29,7 @@ public enum GatewayMetric {
     BACKLOG("backlog", "storyloop.gateway.ingest.backlog", Meter.GAUGE, "frames", "frames waiting in the ingest queue now"),
     PEAK_BACKLOG("peakBacklog", null, Meter.NONE, "frames", "the most frames ever waiting in the ingest queue"),
     THROTTLED("throttled", "storyloop.gateway.flow.throttled", Meter.GAUGE, "flag", "whether the gateway is asking devices to slow down now"),
-    THROTTLES(null, "storyloop.gateway.flow.throttles", Meter.COUNTER, "count", "times flow control started throttling"),
+    THROTTLES("throttles", "storyloop.gateway.flow.throttles", Meter.COUNTER, "count", "times flow control started throttling"),
     COMMANDS_SENT("commandsSent", "storyloop.gateway.commands.sent", Meter.COUNTER, "count", "commands sent to devices"),
     COMMANDS_ACKED("commandsAcked", "storyloop.gateway.commands.acked", Meter.COUNTER, "count", "commands a device acknowledged in time"),
     COMMANDS_TIMED_OUT("commandsTimedOut", "storyloop.gateway.commands.timed.out", Meter.COUNTER, "count", "commands with no acknowledgement before their timeout"),

@@ -99,7 +99,7 @@ public final class MetricCatalog {
         gateway("gateway.duplicates", Kind.COUNT, "telemetry frames received again (replays)", BOTH, GatewayMetric.DUPLICATES);
         gateway("gateway.reordered", Kind.COUNT, "telemetry frames that arrived after a higher sequence number", BOTH, GatewayMetric.REORDERED);
         gateway("gateway.rejected", Kind.COUNT, "inputs the gateway refused, all reasons", BOTH, GatewayMetric.REJECTED);
-        gateway("gateway.throttles", Kind.COUNT, "times flow control started throttling the devices", SIM, GatewayMetric.THROTTLES);
+        gateway("gateway.throttles", Kind.COUNT, "times flow control started throttling the devices", BOTH, GatewayMetric.THROTTLES);
         gateway("gateway.peak_backlog", Kind.PEAK, "the most frames ever waiting in the gateway's ingest queue", BOTH, GatewayMetric.PEAK_BACKLOG);
         gateway("gateway.commands_sent", Kind.COUNT, "commands the gateway sent", BOTH, GatewayMetric.COMMANDS_SENT);
         gateway("gateway.commands_acked", Kind.COUNT, "commands a device acknowledged in time", BOTH, GatewayMetric.COMMANDS_ACKED);
@@ -111,7 +111,8 @@ public final class MetricCatalog {
                 "gateway.received / device.sampled; no data when no reading was taken", BOTH, "fleet", null);
 
         // The simulated broker and network.
-        broker("broker.dropped", "messages the broker dropped, all reasons");
+        metric("broker.dropped", "messages", Kind.COUNT, "messages the broker dropped, all reasons (live: Mosquitto's "
+                + "$SYS/broker/publish/messages/dropped as the gateway read it, which has no reasons)", BOTH, "broker", null);
         for (DropReason reason : DropReason.values()) {
             broker("broker.dropped." + reason.label(), "messages the broker dropped: " + reason.label().replace('-', ' ')
                     + (reason == DropReason.QUEUE_FULL ? " (never with max-queued: 0, which means unlimited, as in Mosquitto)" : ""));
@@ -135,13 +136,19 @@ public final class MetricCatalog {
         metric("gateway.marked_down_after_cut", "devices", Kind.COUNT,
                 "cut devices the gateway marked stale or offline while they were down", SIM, "count of devices", null);
         metric("broker.held", "messages", Kind.GAUGE, "QoS 1 messages in flight or queued at the broker at the end", SIM, "broker", null);
-        metric("network.lost_on_close", "packets", Kind.COUNT, "packets in flight on a link when it closed", SIM, "world", null);
+        metric("network.lost_on_close", "packets", Kind.COUNT, "packets in flight on a link when it closed (live: MQTT packets the fault "
+                + "proxy still held for a side that closed)", BOTH, "world", null);
+        metric("network.retransmits", "packets", Kind.COUNT, "retransmissions the fault proxy realised for network.loss (each one a "
+                + "retransmission timeout of delay, doubling per retry)", LIVE, "world", null);
+        metric("network.held_by_partition", "packets", Kind.COUNT, "MQTT packets the fault proxy held until a partition ended", LIVE, "world", null);
+        metric("network.pauses_at_bound", "pauses", Kind.COUNT, "times a proxied direction held send-buffer bytes (towards a client: 16 MiB, "
+                + "the broker's queue) and stopped reading from its sender", LIVE, "world", null);
         metric("publish_latency_p50_ms", "ms", Kind.DURATION, "median time from a reading taken to its frame at the gateway", SIM, "all frames", null);
         metric("publish_latency_p99_ms", "ms", Kind.DURATION, "99th percentile of that time", SIM, "all frames", null);
         metric("publish_latency_max_ms", "ms", Kind.DURATION, "the longest of that time", SIM, "all frames", null);
-        metric("boot_failed", "flag", Kind.FLAG, "1 if the firmware did not fit the device's RAM and boot failed (then no other metric)", SIM,
+        metric("boot_failed", "flag", Kind.FLAG, "1 if the firmware did not fit the device's RAM and boot failed (then no other metric)", BOTH,
                 "any device", null);
-        metric("boot_error", "text", Kind.TEXT, "the memory map's overflow message, when boot failed (only then)", SIM, "first device", null);
+        metric("boot_error", "text", Kind.TEXT, "the memory map's overflow message, when boot failed (only then)", BOTH, "first device", null);
 
         // The live world's own accounts.
         metric("world", "text", Kind.TEXT, "\"live\" in a live run", LIVE, "run", null);

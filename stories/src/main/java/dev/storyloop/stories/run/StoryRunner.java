@@ -32,10 +32,38 @@ import java.util.stream.Stream;
 public final class StoryRunner {
     /**
      * A story's run: the scenario, each variant's result, every claim checked, the numbers in its
-     * prose checked, and the digest over all variants.
+     * prose checked, and the digest over all variants. A live run also carries the claims as its
+     * simulated twin (same seed, same duration) measured them, one for one; a simulated run none.
      */
     public record StoryResult(Path storyDir, Scenario scenario, long seed, List<RunResult> runs, List<ClaimResult> claims, String digest,
-                              String world, ProseCheck.Result prose) {
+                              String world, ProseCheck.Result prose, List<ClaimResult> simulatedClaims) {
+        public StoryResult(Path storyDir, Scenario scenario, long seed, List<RunResult> runs, List<ClaimResult> claims, String digest,
+                           String world, ProseCheck.Result prose) {
+            this(storyDir, scenario, seed, runs, claims, digest, world, prose, List.of());
+        }
+
+        /** Whether the live verdict of claim {@code i} is the simulated twin's (true for a simulated run). */
+        public boolean agreesWithSimulated(int i) {
+            return simulatedClaims.isEmpty() || claims.get(i).passes() == simulatedClaims.get(i).passes();
+        }
+
+        /** How many claims live and simulated judge alike (all of them for a simulated run). */
+        public long claimsAgreeing() {
+            long agreeing = 0;
+            for (int i = 0; i < claims.size(); i++) if (agreesWithSimulated(i)) agreeing++;
+            return agreeing;
+        }
+
+        /** What each variant's live run could not realise, by variant, those with nothing left out omitted. */
+        public SortedMap<String, String> notRealised() {
+            SortedMap<String, String> left = new TreeMap<>();
+            for (RunResult run : runs) {
+                Object what = run.metrics().get("not_realised");
+                if (what instanceof String text && !text.isEmpty()) left.put(run.variant(), text);
+            }
+            return left;
+        }
+
         public boolean live() {
             return !world.equals(SIMULATED);
         }
@@ -83,7 +111,8 @@ public final class StoryRunner {
     /**
      * Runs every variant live against the broker {@code brokers} gives for the scenario's broker
      * section (closed at the end) for {@code durationNanos} each (null: the scenario's duration),
-     * and checks the same claims against what the live world measured.
+     * and checks the same claims against what the live world measured and against its simulated
+     * twin: the same scenario and seed cut to the same duration.
      */
     public static StoryResult runLive(Path storyDir, Long seedOverride, Function<Scenario.Broker, LiveBroker> brokers, Long durationNanos)
             throws Exception {
@@ -93,7 +122,8 @@ public final class StoryRunner {
     /** As {@link #runLive(Path, Long, Function, Long)}, with the live fleet's loop threads, connects in flight and connect wait. */
     public static StoryResult runLive(Path storyDir, Long seedOverride, Function<Scenario.Broker, LiveBroker> brokers, Long durationNanos,
                                       DeviceFleet.Settings fleet) throws Exception {
-        Scenario scenario = ScenarioFile.readChecked(storyDir.resolve("scenario.yaml"), Metric.World.LIVE);
+        // Checked against the story's own world: a claim on a metric the live world cannot produce is a no-data result, not an error.
+        Scenario scenario = ScenarioFile.readChecked(storyDir.resolve("scenario.yaml"), Metric.World.SIMULATED);
         long seed = seedOverride != null ? seedOverride : scenario.seed();
         long duration = durationNanos != null ? durationNanos : scenario.duration().nanos();
         List<RunResult> runs = new ArrayList<>();
@@ -102,13 +132,31 @@ public final class StoryRunner {
             where = broker.url() + (broker.controllable() ? " (started by the runner)" : "");
             for (Scenario.Variant variant : scenario.variants()) runs.add(LiveRunner.run(scenario, variant, seed, broker, duration, fleet));
         }
-        return checked(storyDir, scenario, seed, runs, "live runs are not deterministic: no digest",
+        Scenario twin = scenario.shortenedTo(new Scenario.Duration(duration));
+        List<RunResult> simulated = new ArrayList<>();
+        for (Scenario.Variant variant : twin.variants()) simulated.add(SimRunner.run(twin, variant, seed));
+        SortedMap<String, Object> twinMetrics = new StoryResult(storyDir, twin, seed, simulated, List.of(), "", SIMULATED,
+                new ProseCheck.Result(List.of(), List.of())).metrics();
+        List<ClaimResult> twinClaims = new ArrayList<>();
+        for (Scenario.Claim claim : scenario.expect()) twinClaims.add(ClaimResult.check(claim, twinMetrics));
+        StoryResult live = checked(storyDir, scenario, seed, runs, "live runs are not deterministic: no digest",
                 "live against " + where + ", " + duration / 1_000_000_000L + " s per variant");
+        return new StoryResult(live.storyDir(), live.scenario(), live.seed(), live.runs(), live.claims(), live.digest(), live.world(),
+                live.prose(), List.copyOf(twinClaims));
     }
 
     private static StoryResult checked(Path storyDir, Scenario scenario, long seed, List<RunResult> runs, String digest, String world) {
         ProseCheck.Result none = new ProseCheck.Result(List.of(), List.of());
         SortedMap<String, Object> metrics = new StoryResult(storyDir, scenario, seed, runs, List.of(), digest, world, none).metrics();
+        if (!world.equals(SIMULATED)) {
+            for (Scenario.Claim claim : scenario.expect()) {
+                for (String named : new String[] {claim.metric(), claim.other()}) {
+                    if (named == null || metrics.containsKey(named)) continue;
+                    MetricCatalog.find(named.substring(named.indexOf('.') + 1)).filter(m -> !m.in(Metric.World.LIVE))
+                            .ifPresent(m -> metrics.put(named, new NoData("not produced live (only " + m.worldsText() + ")")));
+                }
+            }
+        }
         List<ClaimResult> claims = new ArrayList<>();
         for (Scenario.Claim claim : scenario.expect()) claims.add(ClaimResult.check(claim, metrics));
         ProseCheck.Result prose = none;
@@ -146,10 +194,18 @@ public final class StoryRunner {
         }
         String row = "  %-4s %-" + idWidth + "s  %-" + width + "s  %-40s  %s%n";
         out.append(String.format(Locale.ROOT, row, "", "id", "claim", "expected", "measured"));
-        for (ClaimResult c : result.claims()) {
+        for (int i = 0; i < result.claims().size(); i++) {
+            ClaimResult c = result.claims().get(i);
             String measured = c.measured() + (c.claim().refuted() && !c.noData() ? " (" + c.verdict() + ")" : "");
+            if (!result.simulatedClaims().isEmpty()) {
+                ClaimResult twin = result.simulatedClaims().get(i);
+                measured += "; simulated " + twin.measured() + (result.agreesWithSimulated(i) ? ", agrees" : ", DISAGREES");
+            }
             out.append(String.format(Locale.ROOT, row, c.passes() ? "ok" : "FAIL", c.claim().id(), c.claim().claim(), c.claim().describe(),
                     measured));
+        }
+        if (!result.notRealised().isEmpty()) {
+            result.notRealised().forEach((variant, what) -> out.append("  not realised live in ").append(variant).append(": ").append(what).append("\n"));
         }
         for (String problem : result.prose().problems()) out.append("  FAIL ").append(problem).append("\n");
         if (!result.prose().checked().isEmpty() && result.prose().agrees()) {
@@ -166,7 +222,7 @@ public final class StoryRunner {
         Path staging = Files.createTempDirectory(parent, ".results-");
         try {
             Files.writeString(staging.resolve("summary.md"), summary(result, version));
-            for (String plot : plots(result.scenario())) {
+            for (String plot : plots(result)) {
                 MetricCatalog.Series series = MetricCatalog.findSeries(plot).orElseThrow();
                 Files.writeString(staging.resolve(plotFile(plot)), chart(result, series));
             }
@@ -178,6 +234,12 @@ public final class StoryRunner {
             deleteTree(staging);
         }
         return target;
+    }
+
+    /** The series a result plots: its scenario's, less those its world does not produce (a live run has no broker series). */
+    static List<String> plots(StoryResult result) {
+        Metric.World world = result.live() ? Metric.World.LIVE : Metric.World.SIMULATED;
+        return plots(result.scenario()).stream().filter(p -> MetricCatalog.findSeries(p).orElseThrow().in(world)).toList();
     }
 
     /** The series a scenario plots: its {@code plots}, or the catalog's default ones. */
@@ -243,6 +305,15 @@ public final class StoryRunner {
         Scenario s = result.scenario();
         StringBuilder md = new StringBuilder();
         md.append("# Results: ").append(s.title()).append("\n\n");
+        if (result.live()) {
+            // A live run says first what it did not realise: a claim about something that did not happen proves nothing.
+            md.append("## Not realised live\n\n");
+            if (result.notRealised().isEmpty()) md.append("Nothing: every event of the scenario happened in this live run.\n\n");
+            result.notRealised().forEach((variant, what) -> md.append("- ").append(variant).append(": ").append(cell(what)).append("\n"));
+            if (!result.notRealised().isEmpty()) md.append("\n");
+            md.append("Live and simulated (the same seed and duration) judge ").append(result.claimsAgreeing()).append(" of ")
+                    .append(result.claims().size()).append(" claims alike.\n\n");
+        }
         if (!s.summary().isEmpty()) md.append(s.summary()).append("\n\n");
         md.append("Generated by `./storyloop run ").append(shownPath(result.storyDir())).append(" --seed ").append(result.seed())
                 .append(result.live() ? " --live [--broker URL]" : "").append("` (").append(result.world()).append(", storyloop ")
@@ -257,12 +328,21 @@ public final class StoryRunner {
             }
             md.append("\n");
         }
-        md.append("## Claims\n\n| id | claim | expected | measured | verdict |\n|---|---|---|---|---|\n");
-        for (ClaimResult c : result.claims()) {
+        boolean twin = !result.simulatedClaims().isEmpty();
+        md.append("## Claims\n\n| id | claim | expected | measured | verdict |").append(twin ? " simulated | live agrees |" : "")
+                .append("\n|---|---|---|---|---|").append(twin ? "---|---|" : "").append("\n");
+        for (int i = 0; i < result.claims().size(); i++) {
+            ClaimResult c = result.claims().get(i);
             String verdict = c.passes() ? c.verdict() : "**" + c.verdict() + "**";
             md.append("| <a id=\"").append(c.claim().id()).append("\"></a>`").append(c.claim().id()).append("` | ").append(cell(c.claim().claim()))
                     .append(" | `").append(cell(c.claim().describe())).append("` | ").append(cell(c.measured()))
-                    .append(" | ").append(verdict).append(" |\n");
+                    .append(" | ").append(verdict).append(" |");
+            if (twin) {
+                ClaimResult sim = result.simulatedClaims().get(i);
+                md.append(" ").append(cell(sim.measured())).append(", ").append(sim.verdict()).append(" | ")
+                        .append(result.agreesWithSimulated(i) ? "yes" : "**no**").append(" |");
+            }
+            md.append("\n");
         }
         md.append("\nTally: ").append(result.claimsHeld()).append(" held, ").append(result.refutedAsExpected())
                 .append(" refuted as the story says, ").append(result.claimsFailed()).append(" failed.\n");
@@ -275,7 +355,7 @@ public final class StoryRunner {
         List<String> key = MetricCatalog.KEY_METRICS.stream().filter(k -> result.runs().stream().anyMatch(r -> r.metrics().containsKey(k))).toList();
         table(md, "Key metrics", "What each metric means: " + metricsLink(result.storyDir()) + ".", result, key);
         md.append("\n## Plots\n\n");
-        for (String plot : plots(s)) {
+        for (String plot : plots(result)) {
             md.append("![").append(MetricCatalog.findSeries(plot).orElseThrow().title()).append("](").append(plotFile(plot)).append(")\n\n");
         }
         md.append("![Publish latency distribution](latency.svg)\n\n![RAM of one device](memory.svg)\n");

@@ -47,6 +47,18 @@ public record Scenario(String title, String summary, long seed, Duration duratio
         return new Scenario(title, summary, seed, duration, devices, network, broker, gateway, load, replaced, expect, plots, compare);
     }
 
+    /**
+     * This scenario, and each variant's world, cut to {@code shorter} (load changes from then on
+     * left out): the simulated twin of a live run shortened with {@code --duration}.
+     */
+    public Scenario shortenedTo(Duration shorter) {
+        if (shorter.nanos() >= duration.nanos()) return this;
+        List<Variant> cut = new java.util.ArrayList<>();
+        for (Variant v : variants) cut.add(v.world() == null ? v : v.in(v.world().shortenedTo(shorter)));
+        List<LoadChange> kept = load.stream().filter(c -> c.at().nanos() < shorter.nanos()).toList();
+        return new Scenario(title, summary, seed, shorter, devices, network, broker, gateway, kept, cut, expect, plots, compare);
+    }
+
     /** The world {@code variant} runs: the scenario with the variant's sections merged over it. */
     public Scenario world(Variant variant) {
         return variant.world() != null ? variant.world() : this;

@@ -63,8 +63,8 @@ class ClaimCheckTest {
 
     @Test
     void shouldRefuseAMetricTheChosenWorldDoesNotProduce() throws Exception {
-        assertThat(problems("    metric: buggy.gateway.throttles\n    op: \"==\"\n    value: 0\n", Metric.World.LIVE)).containsExactly(
-                "s.yaml:7: claim 'first': metric: metric 'gateway.throttles' is not produced live (--live) (only simulated)");
+        assertThat(problems("    metric: buggy.broker.unrouted\n    op: \"==\"\n    value: 0\n", Metric.World.LIVE)).containsExactly(
+                "s.yaml:7: claim 'first': metric: metric 'broker.unrouted' is not produced live (--live) (only simulated)");
         assertThat(problems("    metric: buggy.not_realised\n    op: \"==\"\n    value: \"\"\n", Metric.World.SIMULATED)).containsExactly(
                 "s.yaml:7: claim 'first': metric: metric 'not_realised' is not produced in the simulated world (only live)");
     }
