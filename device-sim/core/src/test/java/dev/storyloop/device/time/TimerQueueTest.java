@@ -1,10 +1,15 @@
 package dev.storyloop.device.time;
 
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -78,5 +83,64 @@ class TimerQueueTest {
         assertThatThrownBy(() -> queue.arm(new Recording(new ArrayList<>(), 1), 2))
                 .isInstanceOf(TimerQueueFullException.class)
                 .hasMessageContaining("all 1 timers are armed");
+    }
+
+    /**
+     * Against a sorted set of (deadline, arming order, id): random arms, re-arms, arms with an
+     * earlier sequence, cancels and fires, with few distinct deadlines so ties are common. Both must
+     * fire the same timers in the same order and agree on the next deadline after every step.
+     */
+    @Property(tries = 200)
+    void shouldFireInTheSameOrderAsASortedReference(@ForAll long seed, @ForAll @IntRange(min = 1, max = 64) int timers) {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<Long> fired = new ArrayList<>();
+        TimerQueue queue = new TimerQueue(timers);
+        Recording[] all = new Recording[timers];
+        for (int i = 0; i < timers; i++) all[i] = new Recording(fired, i);
+        long[][] keys = new long[timers][]; // {deadline, order, id} while armed
+        TreeSet<long[]> reference = new TreeSet<>(Comparator.<long[]>comparingLong(k -> k[0])
+                .thenComparingLong(k -> k[1]).thenComparingLong(k -> k[2]));
+        List<Long> expected = new ArrayList<>();
+        long order = 0;
+        long now = 0;
+        for (int step = 0; step < 2_000; step++) {
+            int id = random.nextInt(timers);
+            int op = random.nextInt(10);
+            if (op < 5) {
+                long deadline = now + random.nextInt(8);
+                long sequence;
+                if (op == 4) {
+                    sequence = queue.takeSequence();
+                    if (keys[id] != null) reference.remove(keys[id]);
+                    queue.arm(all[id], deadline, sequence);
+                } else {
+                    sequence = order;
+                    if (keys[id] != null) reference.remove(keys[id]);
+                    queue.arm(all[id], deadline);
+                }
+                order = sequence + 1;
+                keys[id] = new long[] {deadline, sequence, id};
+                reference.add(keys[id]);
+            } else if (op < 7) {
+                queue.cancel(all[id]);
+                if (keys[id] != null) reference.remove(keys[id]);
+                keys[id] = null;
+            } else {
+                now += random.nextInt(4);
+                int limit = 1 + random.nextInt(4);
+                int count = queue.fire(now, limit);
+                int expectedCount = 0;
+                while (expectedCount < limit && !reference.isEmpty() && reference.first()[0] <= now) {
+                    long[] due = reference.pollFirst();
+                    keys[(int) due[2]] = null;
+                    expected.add(due[0] * 1_000_000L + due[2]);
+                    expectedCount++;
+                }
+                assertThat(count).isEqualTo(expectedCount);
+            }
+            assertThat(fired).isEqualTo(expected);
+            assertThat(queue.size()).isEqualTo(reference.size());
+            assertThat(queue.nextDeadlineNanos()).isEqualTo(reference.isEmpty() ? Long.MAX_VALUE : reference.first()[0]);
+        }
     }
 }
