@@ -1,7 +1,8 @@
 package dev.storyloop.device.time;
 
 /**
- * Pending timers ordered by deadline: a binary heap over a fixed array.
+ * Pending timers ordered by deadline: a four-ary heap over fixed arrays (half the levels of a
+ * binary heap, so a simulated world's thousands of link timers move through fewer of them).
  *
  * <p>Capacity is set at construction (reserved from the device's memory budget) and never
  * grows; arming one timer too many is a boot-sizing error reported with the capacity. Arm,
@@ -9,12 +10,15 @@ package dev.storyloop.device.time;
  * many timers fire in one call, so a burst of due timers cannot monopolise a loop turn.
  */
 public final class TimerQueue {
+    private static final int ARITY = 4;
+
     // The heap's keys live in two primitive arrays beside the timers, so a comparison reads two
     // longs next to each other instead of following a reference into each timer.
     private final Timer[] heap;
     private final long[] deadlines;
     private final long[] sequences;
-    private int size;
+    private int size;             // entries in the arrays, counting a vacant root
+    private boolean rootVacant;   // only while a fired timer's onFire runs: see fire()
     private long nextSequence;
 
     public TimerQueue(int capacity) {
@@ -29,12 +33,13 @@ public final class TimerQueue {
     }
 
     public int size() {
-        return size;
+        return rootVacant ? size - 1 : size;
     }
 
     /** Arms {@code timer} for {@code deadlineNanos}, moving it if it was already armed. */
     public void arm(Timer timer, long deadlineNanos) {
         if (timer.isArmed()) {
+            settleRoot();
             assert heap[timer.heapIndex] == timer : "timer armed in another queue";
             int index = timer.heapIndex;
             timer.deadlineNanos = deadlineNanos;
@@ -65,12 +70,20 @@ public final class TimerQueue {
     }
 
     private void push(Timer timer, long deadlineNanos, long sequence) {
+        timer.deadlineNanos = deadlineNanos;
+        timer.sequence = sequence;
+        if (rootVacant) {
+            // The first timer armed while one fires takes the fired one's place at the root. A link
+            // re-arming for its next packet usually belongs there, so it costs a comparison or four.
+            rootVacant = false;
+            set(0, timer, deadlineNanos, sequence);
+            siftDown(0);
+            return;
+        }
         if (size == heap.length) {
             throw new TimerQueueFullException("timer queue full: all " + heap.length
                     + " timers are armed; reserve more timers in the device's memory budget");
         }
-        timer.deadlineNanos = deadlineNanos;
-        timer.sequence = sequence;
         int index = size++;
         heap[index] = timer;
         deadlines[index] = deadlineNanos;
@@ -81,8 +94,9 @@ public final class TimerQueue {
 
     /** Disarms {@code timer}; does nothing when it is not armed. */
     public void cancel(Timer timer) {
+        if (timer.heapIndex < 0) return;
+        settleRoot();
         int index = timer.heapIndex;
-        if (index < 0) return;
         assert heap[index] == timer : "timer armed in another queue";
         timer.heapIndex = -1;
         int last = --size;
@@ -96,12 +110,13 @@ public final class TimerQueue {
         long sequence = sequences[last];
         heap[last] = null;
         set(index, moved, deadline, sequence);
-        if (index > 0 && before(index, (index - 1) >>> 1)) siftUp(index);
+        if (index > 0 && before(index, parent(index))) siftUp(index);
         else siftDown(index);
     }
 
     /** The earliest deadline, or {@link Long#MAX_VALUE} when no timer is armed. */
     public long nextDeadlineNanos() {
+        settleRoot();
         return size == 0 ? Long.MAX_VALUE : deadlines[0];
     }
 
@@ -110,20 +125,23 @@ public final class TimerQueue {
         int fired = 0;
         while (fired < limit && size > 0 && deadlines[0] <= nowNanos) {
             Timer due = heap[0];
-            removeFirst();
+            due.heapIndex = -1;
+            rootVacant = true; // filled by the first timer onFire arms, if any, else below
             fired++;
             due.onFire(nowNanos);
+            settleRoot();
         }
         return fired;
     }
 
     /**
-     * Takes the root out. The hole goes down along the smaller child to a leaf (one comparison a
-     * level), then the last entry fills it and rises the usual few levels: about half the
+     * Takes a vacant root out (a fired timer's onFire armed none). The hole goes down along the smallest child to a leaf (three comparisons
+     * a level), then the last entry fills it and rises the usual few levels: about half the
      * comparisons of sinking the last entry from the root, which matters when most removals are fires.
      */
-    private void removeFirst() {
-        heap[0].heapIndex = -1;
+    private void settleRoot() {
+        if (!rootVacant) return;
+        rootVacant = false;
         int last = --size;
         if (last == 0) {
             heap[0] = null;
@@ -131,14 +149,29 @@ public final class TimerQueue {
         }
         int hole = 0;
         int child;
-        while ((child = 2 * hole + 1) < last) {
-            if (child + 1 < last && before(child + 1, child)) child++;
+        while ((child = firstChild(hole)) < last) {
+            child = smallest(child, Math.min(child + ARITY, last));
             set(hole, heap[child], deadlines[child], sequences[child]);
             hole = child;
         }
         set(hole, heap[last], deadlines[last], sequences[last]);
         heap[last] = null;
         siftUp(hole);
+    }
+
+    private static int parent(int index) {
+        return (index - 1) >>> 2;
+    }
+
+    private static int firstChild(int index) {
+        return (index << 2) + 1;
+    }
+
+    /** The index of the earliest entry in {@code [from, to)}, which is not empty. */
+    private int smallest(int from, int to) {
+        int best = from;
+        for (int i = from + 1; i < to; i++) if (before(i, best)) best = i;
+        return best;
     }
 
     private boolean before(int a, int b) {
@@ -152,7 +185,7 @@ public final class TimerQueue {
         long deadline = deadlines[index];
         long sequence = sequences[index];
         while (index > 0) {
-            int parent = (index - 1) >>> 1;
+            int parent = parent(index);
             long parentDeadline = deadlines[parent];
             if (deadline > parentDeadline || (deadline == parentDeadline && sequence > sequences[parent])) break;
             set(index, heap[parent], parentDeadline, sequences[parent]);
@@ -165,10 +198,9 @@ public final class TimerQueue {
         Timer timer = heap[index];
         long deadline = deadlines[index];
         long sequence = sequences[index];
-        int half = size >>> 1;
-        while (index < half) {
-            int child = 2 * index + 1;
-            if (child + 1 < size && before(child + 1, child)) child++;
+        int child;
+        while ((child = firstChild(index)) < size) {
+            child = smallest(child, Math.min(child + ARITY, size));
             long childDeadline = deadlines[child];
             if (childDeadline > deadline || (childDeadline == deadline && sequences[child] > sequence)) break;
             set(index, heap[child], childDeadline, sequences[child]);

@@ -87,60 +87,91 @@ class TimerQueueTest {
 
     /**
      * Against a sorted set of (deadline, arming order, id): random arms, re-arms, arms with an
-     * earlier sequence, cancels and fires, with few distinct deadlines so ties are common. Both must
-     * fire the same timers in the same order and agree on the next deadline after every step.
+     * earlier sequence, cancels and fires, where a firing timer may itself arm timers (itself or
+     * another, as a link re-arms for its next packet), with few distinct deadlines so ties are
+     * common. Both must fire the same timers in the same order and agree on the next deadline and
+     * the size after every step.
      */
     @Property(tries = 200)
     void shouldFireInTheSameOrderAsASortedReference(@ForAll long seed, @ForAll @IntRange(min = 1, max = 64) int timers) {
-        SplittableRandom random = new SplittableRandom(seed);
-        List<Long> fired = new ArrayList<>();
-        TimerQueue queue = new TimerQueue(timers);
-        Recording[] all = new Recording[timers];
-        for (int i = 0; i < timers; i++) all[i] = new Recording(fired, i);
-        long[][] keys = new long[timers][]; // {deadline, order, id} while armed
-        TreeSet<long[]> reference = new TreeSet<>(Comparator.<long[]>comparingLong(k -> k[0])
+        new Reference(seed, timers).run(2_000);
+    }
+
+    private static final class Reference {
+        final SplittableRandom random;
+        final TimerQueue queue;
+        int fired;
+        final Timer[] all;
+        final long[][] keys; // {deadline, order, id} while armed
+        final TreeSet<long[]> sorted = new TreeSet<>(Comparator.<long[]>comparingLong(k -> k[0])
                 .thenComparingLong(k -> k[1]).thenComparingLong(k -> k[2]));
-        List<Long> expected = new ArrayList<>();
-        long order = 0;
-        long now = 0;
-        for (int step = 0; step < 2_000; step++) {
-            int id = random.nextInt(timers);
-            int op = random.nextInt(10);
-            if (op < 5) {
-                long deadline = now + random.nextInt(8);
-                long sequence;
-                if (op == 4) {
-                    sequence = queue.takeSequence();
-                    if (keys[id] != null) reference.remove(keys[id]);
-                    queue.arm(all[id], deadline, sequence);
-                } else {
-                    sequence = order;
-                    if (keys[id] != null) reference.remove(keys[id]);
-                    queue.arm(all[id], deadline);
-                }
-                order = sequence + 1;
-                keys[id] = new long[] {deadline, sequence, id};
-                reference.add(keys[id]);
-            } else if (op < 7) {
-                queue.cancel(all[id]);
-                if (keys[id] != null) reference.remove(keys[id]);
-                keys[id] = null;
-            } else {
-                now += random.nextInt(4);
-                int limit = 1 + random.nextInt(4);
-                int count = queue.fire(now, limit);
-                int expectedCount = 0;
-                while (expectedCount < limit && !reference.isEmpty() && reference.first()[0] <= now) {
-                    long[] due = reference.pollFirst();
-                    keys[(int) due[2]] = null;
-                    expected.add(due[0] * 1_000_000L + due[2]);
-                    expectedCount++;
-                }
-                assertThat(count).isEqualTo(expectedCount);
+        long order;
+        long now;
+
+        Reference(long seed, int timers) {
+            random = new SplittableRandom(seed);
+            queue = new TimerQueue(timers);
+            all = new Timer[timers];
+            keys = new long[timers][];
+            for (int i = 0; i < timers; i++) {
+                int id = i;
+                all[i] = new Timer() {
+                    @Override protected void onFire(long nowNanos) {
+                        // It must be the reference's earliest, due, and no longer armed.
+                        long[] first = sorted.pollFirst();
+                        assertThat(first).as("fired with nothing armed in the reference").isNotNull();
+                        assertThat(first[2]).as("fired timer").isEqualTo(id);
+                        assertThat(first[0]).isEqualTo(deadlineNanos()).isLessThanOrEqualTo(nowNanos);
+                        assertThat(isArmed()).isFalse();
+                        keys[id] = null;
+                        fired++;
+                        int arms = random.nextInt(3); // none, one or two arms from inside the callback
+                        for (int a = 0; a < arms; a++) arm(a == 0 && random.nextBoolean() ? id : random.nextInt(all.length));
+                    }
+                };
             }
-            assertThat(fired).isEqualTo(expected);
-            assertThat(queue.size()).isEqualTo(reference.size());
-            assertThat(queue.nextDeadlineNanos()).isEqualTo(reference.isEmpty() ? Long.MAX_VALUE : reference.first()[0]);
+        }
+
+        void arm(int id) {
+            long deadline = now + random.nextInt(8);
+            if (keys[id] != null) sorted.remove(keys[id]);
+            long sequence;
+            if (random.nextInt(5) == 0) {
+                sequence = queue.takeSequence();
+                queue.arm(all[id], deadline, sequence);
+            } else {
+                sequence = order;
+                queue.arm(all[id], deadline);
+            }
+            order = sequence + 1;
+            keys[id] = new long[] {deadline, sequence, id};
+            sorted.add(keys[id]);
+        }
+
+        void run(int steps) {
+            for (int step = 0; step < steps; step++) {
+                int id = random.nextInt(all.length);
+                int op = random.nextInt(10);
+                if (op < 5) {
+                    arm(id);
+                } else if (op < 7) {
+                    queue.cancel(all[id]);
+                    if (keys[id] != null) sorted.remove(keys[id]);
+                    keys[id] = null;
+                } else {
+                    now += random.nextInt(4);
+                    int limit = 1 + random.nextInt(4);
+                    int before = fired;
+                    int count = queue.fire(now, limit);
+                    assertThat(count).isEqualTo(fired - before).isLessThanOrEqualTo(limit);
+                    if (count < limit) {
+                        assertThat(sorted.isEmpty() || sorted.first()[0] > now)
+                                .as("a due timer was left after fewer than the limit fired").isTrue();
+                    }
+                }
+                assertThat(queue.size()).isEqualTo(sorted.size());
+                assertThat(queue.nextDeadlineNanos()).isEqualTo(sorted.isEmpty() ? Long.MAX_VALUE : sorted.first()[0]);
+            }
         }
     }
 }
