@@ -2,6 +2,7 @@ package dev.storyloop.device.sim;
 
 import dev.storyloop.device.diag.Diagnostics;
 import dev.storyloop.device.diag.LongPollReport;
+import dev.storyloop.device.diag.TraceRecorder;
 import dev.storyloop.device.exec.Context;
 import dev.storyloop.device.exec.Executor;
 import dev.storyloop.device.exec.Futures;
@@ -98,7 +99,8 @@ class DeviceCpuTest {
     }
 
     /** One run: 100 devices; the last one's board stalls its loop for {@code stallNanos} at {@code stallAtNanos} (0: never). */
-    record Run(SimWorld world, Seen seen, List<Device> devices, Diagnostics blockedDiagnostics, StallingBoard blockedBoard) {}
+    record Run(SimWorld world, Seen seen, List<Device> devices, Diagnostics blockedDiagnostics, StallingBoard blockedBoard,
+               List<String> traceDigests) {}
 
     private static Run run(long stallAtNanos, long stallNanos) {
         KeepaliveCheck check = KeepaliveCheck.mosquitto(SEED);
@@ -111,6 +113,7 @@ class DeviceCpuTest {
         List<Device> devices = new ArrayList<>();
         Diagnostics blockedDiagnostics = null;
         StallingBoard blockedBoard = null;
+        List<TraceRecorder> traces = new ArrayList<>();
         for (int n = 1; n <= DEVICES; n++) {
             String id = "dev-" + n;
             FirmwareConfig.Builder config = FirmwareConfig.builder(id).seed(SEED * 1_000 + n).samplePeriodNanos(PERIOD_NANOS)
@@ -129,12 +132,15 @@ class DeviceCpuTest {
             Device device = Device.boot(config.build(), world.clock(), transport, board);
             Diagnostics diagnostics = Diagnostics.attach(device.executor());
             if (id.equals(BLOCKED)) blockedDiagnostics = diagnostics;
+            TraceRecorder trace = new TraceRecorder(id, null);
+            device.executor().addObserver(trace);
+            traces.add(trace);
             world.add(device.executor(), transport);
             device.start();
             devices.add(device);
         }
         world.runUntil(() -> world.nowNanos() >= RUN_NANOS, RUN_NANOS);
-        return new Run(world, seen, devices, blockedDiagnostics, blockedBoard);
+        return new Run(world, seen, devices, blockedDiagnostics, blockedBoard, traces.stream().map(TraceRecorder::digestHex).toList());
     }
 
     /** Spawns a task on {@code executor} that ticks every 100 ms, {@code ticks} times, recording its time; at tick {@code stallAt} it blocks. */
@@ -211,6 +217,10 @@ class DeviceCpuTest {
             assertThat(device.stats().connectionsLost()).as(id + " connections lost").isZero();
         }
 
+        assertThat(stalled.traceDigests().subList(0, DEVICES - 1)).as("the 99's traces, event by event and time by time")
+                .isEqualTo(baseline.traceDigests().subList(0, DEVICES - 1));
+        assertThat(stalled.traceDigests().get(DEVICES - 1)).isNotEqualTo(baseline.traceDigests().get(DEVICES - 1));
+
         // The one: dropped by the broker's walk during its stall, its will seen by the subscriber.
         assertThat(stalled.world().broker().stats().keepaliveCloses()).isEqualTo(1);
         assertThat(stalled.world().broker().stats().wills()).isEqualTo(1);
@@ -230,5 +240,15 @@ class DeviceCpuTest {
         assertThat(baseline.seen().statuses).noneMatch(s -> s.contains(" offline "));
         stalled.world().checkBalance();
         baseline.world().checkBalance();
+    }
+
+    @Test
+    void shouldGiveTheSameTracesForTheSameSeedWithADeviceBusy() {
+        long stallAt = KeepaliveCheck.mosquitto(SEED).secondStartNanos(18) - 2_500 * MS;
+        Run first = run(stallAt, STALL_NANOS);
+        Run second = run(stallAt, STALL_NANOS);
+        assertThat(second.traceDigests()).isEqualTo(first.traceDigests());
+        assertThat(second.seen().perSecond).isEqualTo(first.seen().perSecond);
+        assertThat(second.seen().statuses).isEqualTo(first.seen().statuses);
     }
 }
