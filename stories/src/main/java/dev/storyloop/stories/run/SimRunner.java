@@ -133,7 +133,7 @@ public final class SimRunner {
             device.executor().addObserver(trace);
             trace.recordReports(diag); // warnings go into the digest whether or not the lines are kept
             traces.add(trace);
-            world.add(device.executor());
+            world.add(device.executor(), transport);
             device.start();
             devices.add(device);
             transports.add(transport);

@@ -12,6 +12,11 @@ import java.util.Objects;
  * The board of a device in the simulated world: blocking spends virtual time, offloaded work
  * finishes on a timer of the device's own executor, and the GPIO is {@link SimulatedGpio}.
  *
+ * <p>In a {@code SimWorld} the time a blocking call spends is the device's own CPU time: the world
+ * steps each device at its local time ({@link VirtualClock#enterLocal}), so {@link #blockFor} delays
+ * that device's next polls, timers and packets, and nothing else. Stepped alone, or with other
+ * executors on one thread by a {@code LoopRunner}, it moves the one clock and everything waits.
+ *
  * <p>One offloaded job at a time, like a single worker thread with a queue of one: a second
  * request while one runs is refused and counted.
  */

@@ -8,14 +8,23 @@ import java.util.Arrays;
  * indexed min-heap of deadlines. Executors are stepped in index order within a turn, and one made
  * ready during the turn runs in it when its index is still to come, as a scan in index order
  * would do: the order, and so every trace, does not depend on this bookkeeping.
+ *
+ * <p>Each executor is a device with a CPU of its own, busy until {@link #busyUntil(int)}: a step that
+ * spent CPU time (a blocking call) ends at the device's local time, later than the world's. Until the
+ * world reaches it, nothing of that device runs: a task made ready waits (the executor is filed in
+ * the deadline heap at its busy-until time instead of joining a turn), its timers wait, and it is not
+ * told that the loop is idle (it is not: it is busy). The other executors go on at the world's time.
+ * One long per executor; with no CPU time spent, the order is exactly as it was without.
  */
 final class ExecutorSchedule {
     private int size;
     private boolean[] scheduled = new boolean[16];
     private boolean[] worked = new boolean[16];
+    private long[] busyUntil = new long[16]; // when each executor's CPU is free: the local time its last step ended at
     private final IntHeap turn = new IntHeap();
     private final IntHeap next = new IntHeap();
     private final IntHeap workedList = new IntHeap();
+    private final IntHeap workedBusy = new IntHeap(); // worked, but busy during this idle pass: told at a later one
     private boolean stepping;
     private int current = -1;
     // the deadline heap: heap[k] is an executor index, key[i] its deadline, pos[i] its place (-1: absent)
@@ -31,23 +40,38 @@ final class ExecutorSchedule {
             int n = scheduled.length * 2;
             scheduled = Arrays.copyOf(scheduled, n);
             worked = Arrays.copyOf(worked, n);
+            busyUntil = Arrays.copyOf(busyUntil, n);
             key = Arrays.copyOf(key, n);
             pos = Arrays.copyOf(pos, n);
             heap = Arrays.copyOf(heap, n);
         }
         pos[i] = -1;
         setDeadline(i, deadline);
-        ready(i);
+        ready(i, 0); // a new executor's CPU is free
         markWorked(i);
         return i;
     }
 
-    /** Executor {@code i} has a task queued. */
-    void ready(int i) {
+    /**
+     * Executor {@code i} has a task queued, at the world's time {@code now}. While it is stepped the
+     * scheduler asks after the step ({@link #stepped}), when the step's busy time is known; while its
+     * CPU is busy it runs when free.
+     */
+    void ready(int i, long now) {
         if (scheduled[i]) return;
+        if (stepping && i == current) return;
+        if (busyUntil[i] > now) {
+            if (pos[i] < 0 || key[i] > busyUntil[i]) setDeadline(i, busyUntil[i]);
+            return;
+        }
         scheduled[i] = true;
         if (stepping && i > current) turn.add(i);
         else next.add(i);
+    }
+
+    /** When executor {@code i}'s CPU is free: the local time its last step ended at (at most the world's time when it is idle). */
+    long busyUntil(int i) {
+        return busyUntil[i];
     }
 
     boolean anyReady() {
@@ -81,10 +105,26 @@ final class ExecutorSchedule {
         return i;
     }
 
-    /** After stepping {@code i}: its earliest deadline now, and whether it did work. */
-    void stepped(int i, long deadline, boolean didWork) {
-        setDeadline(i, deadline);
+    /**
+     * After stepping {@code i} at the world's time {@code now}: its earliest deadline, whether it did
+     * work, whether a task is queued, and the local time its step ended at (later than {@code now}
+     * when a poll spent CPU time). A busy executor is filed at its busy-until time, or at its
+     * earliest deadline when that is later and nothing is queued.
+     */
+    void stepped(int i, long deadline, boolean didWork, boolean runnable, long stepEndNanos, long now) {
+        assert i == current : "stepped " + i + " while stepping " + current;
+        assert stepEndNanos >= now : "a step ended before it began";
+        busyUntil[i] = stepEndNanos;
         if (didWork) markWorked(i);
+        if (stepEndNanos > now) {
+            setDeadline(i, runnable ? stepEndNanos : Math.max(deadline, stepEndNanos));
+            return;
+        }
+        setDeadline(i, deadline);
+        if (runnable && !scheduled[i]) {
+            scheduled[i] = true;
+            next.add(i);
+        }
     }
 
     private void markWorked(int i) {
@@ -93,12 +133,22 @@ final class ExecutorSchedule {
         workedList.add(i);
     }
 
-    /** Executors that worked since they were last told the loop is idle, lowest index first; clears them. */
-    int pollWorked() {
-        if (workedList.isEmpty()) return -1;
-        int i = workedList.poll();
-        worked[i] = false;
-        return i;
+    /**
+     * Executors that worked since they were last told the loop is idle and are not busy at {@code now},
+     * lowest index first; clears them. -1 ends the pass; the busy ones stay for a later pass.
+     */
+    int pollWorked(long now) {
+        while (!workedList.isEmpty()) {
+            int i = workedList.poll();
+            if (busyUntil[i] > now) {
+                workedBusy.add(i);
+                continue;
+            }
+            worked[i] = false;
+            return i;
+        }
+        while (!workedBusy.isEmpty()) workedList.add(workedBusy.poll());
+        return -1;
     }
 
     long earliestDeadline() {

@@ -22,6 +22,15 @@ public final class Link {
     /** Where a link's packets go when they arrive: the broker's side of an uplink, the client of a downlink. */
     public interface End {
         void receive(Packet.Type type, int arg, Object ref, long nowNanos);
+
+        /**
+         * The earliest time this end takes a packet: a device's client is busy while its CPU is (see
+         * {@link SimWorld#add(dev.storyloop.device.exec.Executor, SimTransport)}); what arrives before
+         * waits on the link, in order, as in a socket's receive buffer.
+         */
+        default long freeAtNanos() {
+            return Long.MIN_VALUE;
+        }
     }
 
     // Small: a fleet has two links per device, most of them with a packet or two on the way; a busy link grows its ring once.
@@ -129,6 +138,11 @@ public final class Link {
         assert count > 0 : "link " + name + " fired with nothing on the way";
         int slot = head;
         assert arrivals[slot] <= now : "link " + name + " delivered early";
+        long free = end.freeAtNanos();
+        if (free > now) {
+            events.arm(headArrives, free, sequences[slot]); // the far end is busy: taken when it is free, still in order
+            return;
+        }
         Packet.Type type = Packet.TYPES[types[slot]];
         int arg = args[slot];
         Object ref = refs[slot];

@@ -515,8 +515,9 @@ public final class SimBroker {
     /**
      * The connection is gone without DISCONNECT; the broker decided so at {@code decidedAt}. That is
      * earlier than {@code now} only for a keepalive whose walk fell while the world could not run the
-     * broker (a device's poll that spent virtual time moves the clock past it in one step): the will
-     * goes out now, and its silence is counted to the walk, as the real broker would have timed it.
+     * broker (a clock moved past it in one step; a device's poll that spends CPU time no longer does,
+     * it moves only that device's time): the will goes out now, and its silence is counted to the
+     * walk, as the real broker would have timed it.
      */
     private void lost(Session session, long now, long decidedAt) {
         assert decidedAt <= now : "decided at " + decidedAt + " after " + now;

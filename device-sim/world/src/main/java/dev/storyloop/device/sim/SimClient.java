@@ -19,6 +19,11 @@ import java.util.Objects;
  *
  * <p>It is the far end of its connection's downlink: the broker's packets arrive in
  * {@link #receive}, one switch over the packet types, and reach the {@link ClientListener}.
+ *
+ * <p>A device's client runs on the device's CPU ({@link #runsOn}): while a poll of the device spends
+ * CPU time, the client takes nothing from its downlink ({@link #freeAtNanos}: the packets wait on the
+ * link), sends no PINGREQ and hears of neither room in its send buffer nor a closed connection; all
+ * of it happens when the CPU is free, at the world's time then.
  */
 public final class SimClient implements Link.End {
     private final SimWorld world;
@@ -32,6 +37,8 @@ public final class SimClient implements Link.End {
     private long lastHeardNanos;  // the last packet that arrived from the broker
     private long pingSentNanos = -1; // the PINGREQ waiting for its PINGRESP, or -1
     private Runnable writable;
+    private int cpu = -1;              // the CPU of the device this client runs on; -1: none of its own (the gateway's)
+    private boolean drainDeferred;     // room in the send buffer came while the CPU was busy: told when it is free
     // PUBACKs waiting for room in the send buffer, oldest first; at most one per packet id (65,535)
     private final ArrayDeque<Integer> pendingAcks = new ArrayDeque<>();
     static final int PENDING_ACKS_MAX = 65_535;
@@ -58,7 +65,30 @@ public final class SimClient implements Link.End {
         this.writable = listener;
     }
 
+    /** This client runs on the CPU of the device with index {@code cpu} in the world's scheduler. */
+    void runsOn(int cpu) {
+        if (cpu < 0) throw new IllegalArgumentException("cpu < 0: " + cpu);
+        this.cpu = cpu;
+    }
+
+    /** When the device this client runs on is free to take a packet; {@link Long#MIN_VALUE} for a client with no CPU of its own. */
+    @Override
+    public long freeAtNanos() {
+        return cpu < 0 ? Long.MIN_VALUE : world.cpuFreeNanos(cpu);
+    }
+
     private void drained() {
+        long free = freeAtNanos();
+        if (free > world.nowNanos()) {
+            if (!drainDeferred) {
+                drainDeferred = true;
+                world.at(free, () -> {
+                    drainDeferred = false;
+                    drained();
+                });
+            }
+            return;
+        }
         flushAcks();
         if (writable != null && pendingAcks.isEmpty()) writable.run();
     }
@@ -201,6 +231,11 @@ public final class SimClient implements Link.End {
 
     void closed(SimNetwork.Connection which, String reason, long now) {
         if (which != connection) return; // an older connection
+        long free = freeAtNanos();
+        if (free > now) { // the device's CPU is busy: it reads the FIN when it is free
+            world.at(free, () -> closed(which, reason, world.nowNanos()));
+            return;
+        }
         connection = null;
         world.events().cancel(keepAlive);
         listener.onClosed(reason, now);
@@ -208,6 +243,11 @@ public final class SimClient implements Link.End {
 
     private void keepAliveDue(long now) {
         if (connection == null) return;
+        long free = freeAtNanos();
+        if (free > now) { // the keepalive runs on the device's CPU, which is busy: no PINGREQ before it is free
+            world.events().arm(keepAlive, free);
+            return;
+        }
         if (pingSentNanos >= 0 && lastHeardNanos >= pingSentNanos) pingSentNanos = -1; // heard from since: alive
         // A connection the other side closed unseen (behind a partition) looks alive until the ping goes unanswered.
         if (!connection.up.isOpen() || (pingSentNanos >= 0 && now - pingSentNanos >= keepAliveNanos)) {

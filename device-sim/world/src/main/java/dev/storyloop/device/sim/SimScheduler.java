@@ -18,6 +18,14 @@ import java.util.function.BooleanSupplier;
  * is left to do jumps the clock to the earliest deadline anywhere. It knows nothing of MQTT: the
  * world gives it one hook, run before each jump, to arm what depends on the idle state (the
  * broker's keepalive walk).
+ *
+ * <p>Every executor is a device with a CPU of its own. Its step runs at its local time (the clock's
+ * {@link VirtualClock#enterLocal}): the world's time, or later while a poll before it spent CPU time
+ * that has not yet passed in the world. A poll that spends (a blocking call on {@code SimBoard})
+ * moves only that local time; the step's end is when the device's CPU is free again, and until the
+ * world's clock reaches it the device is not stepped ({@link ExecutorSchedule}) and its MQTT client
+ * takes nothing from the network ({@link SimClient}). The broker, the links and the other devices go
+ * on at the world's time.
  */
 final class SimScheduler {
     private static final int EVENTS_PER_TURN = 4096;
@@ -40,13 +48,19 @@ final class SimScheduler {
     TimerQueue events() { return events; }
     long eventsFired() { return eventsFired; }
 
-    /** Adds a device's executor; it must run on this clock. */
-    void add(Executor executor) {
+    /** Adds a device's executor; it must run on this clock. Returns its index, which names its CPU ({@link #busyUntilNanos}). */
+    int add(Executor executor) {
         if (executor.clock() != clock) throw new IllegalArgumentException("executor '" + executor.name() + "' runs on another clock");
         executor.bindLoopThread(); // the world's thread steps it: a wake from any other fails loudly
         executors.add(executor);
         int index = schedule.add(executor.nextDeadlineNanos());
-        executor.onReady(() -> schedule.ready(index));
+        executor.onReady(() -> schedule.ready(index, clock.worldNanos()));
+        return index;
+    }
+
+    /** When the CPU of executor {@code cpu} is free: later than the world's time while a blocking call it made is under way. */
+    long busyUntilNanos(int cpu) {
+        return schedule.busyUntil(cpu);
     }
 
     /** Runs {@code action} at {@code atNanos} (faults, load changes, notices that are not packets). */
@@ -70,16 +84,22 @@ final class SimScheduler {
             schedule.beginTurn(now);
             for (int i = schedule.nextInTurn(); i >= 0; i = schedule.nextInTurn()) {
                 Executor executor = executors.get(i);
-                int done1 = executor.doWork();
+                clock.enterLocal(schedule.busyUntil(i)); // the device's own time: a poll that spends moves only it
+                int done1;
+                long stepEnd;
+                try {
+                    done1 = executor.doWork();
+                } finally {
+                    stepEnd = clock.exitLocal();
+                }
                 work += done1;
-                schedule.stepped(i, executor.nextDeadlineNanos(), done1 > 0);
-                if (executor.hasRunnable()) schedule.ready(i);
+                schedule.stepped(i, executor.nextDeadlineNanos(), done1 > 0, executor.hasRunnable(), stepEnd, now);
             }
             int fired = events.fire(now, EVENTS_PER_TURN);
             eventsFired += fired;
             work += fired;
             if (work > 0 || schedule.anyReady()) continue;
-            for (int i = schedule.pollWorked(); i >= 0; i = schedule.pollWorked()) executors.get(i).idle();
+            for (int i = schedule.pollWorked(now); i >= 0; i = schedule.pollWorked(now)) executors.get(i).idle();
             beforeJump.run();
             long next = Math.min(Math.min(events.nextDeadlineNanos(), untilNanos), schedule.earliestDeadline());
             if (next == Long.MAX_VALUE) return false;

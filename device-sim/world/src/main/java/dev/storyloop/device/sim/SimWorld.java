@@ -13,7 +13,8 @@ import java.util.function.BooleanSupplier;
 /**
  * The simulated world: one virtual clock, one seeded PRNG, the broker, every client's links, and
  * the executors of the devices that live in it, all on one thread. The same seed and the same
- * inputs give the same run.
+ * inputs give the same run. Each device has a CPU of its own: CPU time one device spends delays
+ * that device only (see {@link SimScheduler}).
  *
  * <p>A facade over three parts: {@link SimScheduler} (the clock, the event queue, the executors and
  * the loop), {@link SimNetwork} (connections, links, faults, and the broker's side of the sockets)
@@ -81,9 +82,27 @@ public final class SimWorld {
         network.profile(clientId, profile);
     }
 
-    /** Adds a device's executor; it must run on this world's clock. */
+    /**
+     * Adds an executor with a CPU of its own, on this world's clock, and no MQTT client of its own (a
+     * test's loop): the CPU time its polls spend delays only it. A device is added with its transport.
+     */
     public void add(Executor executor) {
         scheduler.add(executor);
+    }
+
+    /**
+     * Adds a device: its executor, with a CPU of its own on this world's clock, and the MQTT client of
+     * its transport, which runs on that CPU: while a poll of the device spends CPU time (a blocking
+     * call), its client sends no PINGREQ and takes nothing from the network; what arrives waits in
+     * the downlink, as in a socket's receive buffer, until the device is free.
+     */
+    public void add(Executor executor, SimTransport transport) {
+        transport.client().runsOn(scheduler.add(executor));
+    }
+
+    /** When the CPU with index {@code cpu} (see {@link #add(Executor, SimTransport)}) is free again; at most now when it is not busy. */
+    long cpuFreeNanos(int cpu) {
+        return scheduler.busyUntilNanos(cpu);
     }
 
     // ---- faults -----------------------------------------------------------------------------

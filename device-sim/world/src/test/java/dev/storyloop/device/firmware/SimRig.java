@@ -66,7 +66,7 @@ final class SimRig {
         transport = new SimTransport(world, config.deviceId());
         device = Device.boot(config, world.clock(), transport, board);
         diagnostics = Diagnostics.attach(device.executor());
-        world.add(device.executor());
+        world.add(device.executor(), transport);
         device.start();
     }
 
