@@ -1,35 +1,41 @@
 package dev.storyloop.device.time;
 
 /**
- * Pending timers ordered by deadline: a four-ary heap over fixed arrays (half the levels of a
- * binary heap, so a simulated world's thousands of link timers move through fewer of them).
+ * Pending timers ordered by deadline: a four-ary heap (half the levels of a binary heap, so a
+ * simulated world's thousands of link timers move through fewer of them).
  *
  * <p>Capacity is set at construction (reserved from the device's memory budget) and never
- * grows; arming one timer too many is a boot-sizing error reported with the capacity. Arm,
+ * grows (the arrays start small and double up to it); arming one timer too many is a boot-sizing error reported with the capacity. Arm,
  * re-arm and cancel are O(log n); {@link #fire(long, int)} takes {@code now} and a limit on how
  * many timers fire in one call, so a burst of due timers cannot monopolise a loop turn.
  */
 public final class TimerQueue {
     private static final int ARITY = 4;
+    private static final int INITIAL_LENGTH = 8;
 
     // The heap's keys live in two primitive arrays beside the timers, so a comparison reads two
     // longs next to each other instead of following a reference into each timer.
-    private final Timer[] heap;
-    private final long[] deadlines;
-    private final long[] sequences;
+    // They start small and double as more timers are armed at once, never past the capacity: a
+    // device reserves 64 and most arm a handful, which matters in a fleet of a million.
+    private final int capacity;
+    private Timer[] heap;
+    private long[] deadlines;
+    private long[] sequences;
     private int size;             // entries in the arrays, counting a vacant root
     private boolean rootVacant;   // only while a fired timer's onFire runs: see fire()
     private long nextSequence;
 
     public TimerQueue(int capacity) {
         if (capacity <= 0) throw new IllegalArgumentException("capacity must be > 0, got " + capacity);
-        this.heap = new Timer[capacity];
-        this.deadlines = new long[capacity];
-        this.sequences = new long[capacity];
+        this.capacity = capacity;
+        int length = Math.min(capacity, INITIAL_LENGTH);
+        this.heap = new Timer[length];
+        this.deadlines = new long[length];
+        this.sequences = new long[length];
     }
 
     public int capacity() {
-        return heap.length;
+        return capacity;
     }
 
     public int size() {
@@ -80,8 +86,9 @@ public final class TimerQueue {
             siftDown(0);
             return;
         }
+        if (size == heap.length) grow();
         if (size == heap.length) {
-            throw new TimerQueueFullException("timer queue full: all " + heap.length
+            throw new TimerQueueFullException("timer queue full: all " + capacity
                     + " timers are armed; reserve more timers in the device's memory budget");
         }
         int index = size++;
@@ -157,6 +164,14 @@ public final class TimerQueue {
         set(hole, heap[last], deadlines[last], sequences[last]);
         heap[last] = null;
         siftUp(hole);
+    }
+
+    private void grow() {
+        if (heap.length == capacity) return;
+        int length = (int) Math.min(capacity, 2L * heap.length);
+        heap = java.util.Arrays.copyOf(heap, length);
+        deadlines = java.util.Arrays.copyOf(deadlines, length);
+        sequences = java.util.Arrays.copyOf(sequences, length);
     }
 
     private static int parent(int index) {
