@@ -37,11 +37,10 @@ final class Commands implements Future<Void> {
     private final Device device;
     // The decoder, the frames and the recent commands are made at the first inbound message: most
     // devices of a fleet never receive one, and they were 1.4 kB of each (two frames, a codec and a
-    // scratch buffer). Their RAM is reserved in the budget at boot all the same ("frame scratch").
+    // buffer). Their RAM is reserved in the budget at boot all the same ("frame scratch").
     private FrameCodec codec;
     private Frame frame;
     private Frame ack;
-    private ByteBuffer scratch;
     private long[] recentEpochs;
     private long[] recentIds;
     private AckStatus[] recentStatus;
@@ -123,7 +122,6 @@ final class Commands implements Future<Void> {
         codec = new FrameCodec();
         frame = new Frame();
         ack = new Frame();
-        scratch = ByteBuffer.allocate(FrameCodec.MAX_FRAME_BYTES);
         recentEpochs = new long[RECENT_COMMANDS];
         recentIds = new long[RECENT_COMMANDS];
         recentStatus = new AckStatus[RECENT_COMMANDS];
@@ -164,9 +162,7 @@ final class Commands implements Future<Void> {
     private byte[] encodeAck(Context cx, long epoch, long correlationId, AckStatus status) {
         ack.reset(FrameType.ACK, device.config.deviceId(), ackSequence, device.timestampMillis(cx.nowNanos())).ack(epoch, correlationId, status);
         ackSequence = ackSequence == Frame.U32_MAX ? 0 : ackSequence + 1;
-        scratch.clear();
-        int length = codec.encode(ack, device.frameAuthenticator, scratch);
-        return Arrays.copyOf(scratch.array(), length);
+        return codec.encode(ack, device.frameAuthenticator);
     }
 
     /** Starts a request task for the signed answer; false when every request slot is taken. */
