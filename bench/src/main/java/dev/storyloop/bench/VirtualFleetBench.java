@@ -24,7 +24,8 @@ import java.util.Locale;
  * <p>Usage: {@code VirtualFleetBench DEVICES PERIOD DURATION} (e.g. {@code 100000 1m 1h}). With
  * {@code -Dstoryloop.fleet.histogramAt=S}, the live heap's class histogram (after a full GC, the first
  * {@value #HISTOGRAM_ROWS} rows) is printed once the world reaches simulated second S: the per-device bytes,
- * measured at the same point of every run.
+ * measured at the same point of every run; with {@code -Dstoryloop.fleet.heapDump=FILE} as well, the live heap is
+ * also dumped there (HPROF) at that second, to sort the arrays by size.
  */
 public final class VirtualFleetBench {
     /** The series is taken once a simulated minute: each sample walks every device and broker session (see SimRunner). */
@@ -48,7 +49,12 @@ public final class VirtualFleetBench {
             String[] fields = total.split("\\s+");
             long bytes = Long.parseLong(fields[fields.length - 1]);
             System.out.printf(Locale.ROOT, "  live heap %.1f MB, %.1f kB per device%n", bytes / 1e6, bytes / 1e3 / devices);
-        } catch (javax.management.JMException | RuntimeException e) {
+            String dump = System.getProperty("storyloop.fleet.heapDump");
+            if (dump != null) {
+                ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class).dumpHeap(dump, true);
+                System.out.println("  heap dumped to " + dump);
+            }
+        } catch (javax.management.JMException | java.io.IOException | RuntimeException e) {
             System.out.println("  class histogram not available: " + e);
         }
     }
