@@ -21,13 +21,43 @@ import java.util.Locale;
  * the machine), the run's digest (two runs must print the same) and the heap's peak. The series is sampled once a
  * simulated minute, not once a second as in stories.
  *
- * <p>Usage: {@code VirtualFleetBench DEVICES PERIOD DURATION} (e.g. {@code 100000 1m 1h}).
+ * <p>Usage: {@code VirtualFleetBench DEVICES PERIOD DURATION} (e.g. {@code 100000 1m 1h}). With
+ * {@code -Dstoryloop.fleet.histogramAt=S}, the live heap's class histogram (after a full GC, the first
+ * {@value #HISTOGRAM_ROWS} rows) is printed once the world reaches simulated second S: the per-device bytes,
+ * measured at the same point of every run; with {@code -Dstoryloop.fleet.heapDump=FILE} as well, the live heap is
+ * also dumped there (HPROF) at that second, to sort the arrays by size.
  */
 public final class VirtualFleetBench {
     /** The series is taken once a simulated minute: each sample walks every device and broker session (see SimRunner). */
     private static final long SERIES_PERIOD_NANOS = 60_000_000_000L;
 
+    private static final int HISTOGRAM_ROWS = 40;
+
     private VirtualFleetBench() {}
+
+    /** Prints the live heap's class histogram (a full GC first) through the JVM's diagnostic command, as {@code jcmd PID GC.class_histogram} does. */
+    private static void printClassHistogram(double simulatedSeconds, int devices) {
+        try {
+            javax.management.ObjectName name = new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand");
+            String histogram = (String) ManagementFactory.getPlatformMBeanServer().invoke(name, "gcClassHistogram",
+                    new Object[] {null}, new String[] {String[].class.getName()});
+            String[] lines = histogram.split("\n");
+            System.out.printf(Locale.ROOT, "  class histogram at simulated second %.0f (live, after a full GC):%n", simulatedSeconds);
+            for (int i = 0; i < Math.min(lines.length, HISTOGRAM_ROWS + 3); i++) System.out.println("    " + lines[i]);
+            String total = lines[lines.length - 1].trim();
+            System.out.println("    " + total);
+            String[] fields = total.split("\\s+");
+            long bytes = Long.parseLong(fields[fields.length - 1]);
+            System.out.printf(Locale.ROOT, "  live heap %.1f MB, %.1f kB per device%n", bytes / 1e6, bytes / 1e3 / devices);
+            String dump = System.getProperty("storyloop.fleet.heapDump");
+            if (dump != null) {
+                ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class).dumpHeap(dump, true);
+                System.out.println("  heap dumped to " + dump);
+            }
+        } catch (javax.management.JMException | java.io.IOException | RuntimeException e) {
+            System.out.println("  class histogram not available: " + e);
+        }
+    }
 
     /** CPU time of the whole JVM (every thread: the world's, the collector's, the compilers'). */
     private static long processCpuNanos() {
@@ -72,11 +102,17 @@ public final class VirtualFleetBench {
         long threadCpuStarted = threads.getCurrentThreadCpuTime();
         long[] lastPrint = {started};
         double[] boot = {-1, -1}; // wall and CPU seconds to the end of the first simulated second: the boot, mostly
+        String histogramAt = System.getProperty("storyloop.fleet.histogramAt");
+        double[] histogramSecond = {histogramAt == null ? Double.MAX_VALUE : Double.parseDouble(histogramAt)};
         RunResult run = SimRunner.run(scenario, scenario.variants().get(0), 1, (variant, done, total, events) -> {
             long now = System.nanoTime();
             if (boot[0] < 0) {
                 boot[0] = (now - started) / 1e9;
                 boot[1] = (processCpuNanos() - cpuStarted) / 1e9;
+            }
+            if (done >= histogramSecond[0]) {
+                histogramSecond[0] = Double.MAX_VALUE;
+                printClassHistogram(done, devices);
             }
             if (now - lastPrint[0] < 10_000_000_000L) return;
             lastPrint[0] = now;

@@ -37,8 +37,13 @@ public final class FrameCodec {
     /** The smallest frame: a one-character id and the smallest payload, a telemetry frame with one reading (6 bytes). */
     public static final int MIN_FRAME_BYTES = HEADER_BYTES + 1 + 6 + Frame.TAG_BYTES;
 
-    private final byte[] scratch = new byte[MAX_FRAME_BYTES];
-    private final byte[] expectedTag = new byte[Frame.TAG_BYTES];
+    /** One thread's encoding buffer and expected tag, shared by every codec on it (a fleet has one or two codecs a device). */
+    private static final class Scratch {
+        final byte[] frame = new byte[MAX_FRAME_BYTES];
+        final byte[] expectedTag = new byte[Frame.TAG_BYTES];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** Finds the authenticator of the device a decoded frame claims to come from; null when unknown. */
     @FunctionalInterface
@@ -70,9 +75,29 @@ public final class FrameCodec {
     public int encode(Frame frame, Authenticator authenticator, ByteBuffer out) {
         int length = encodedLength(frame);
         if (out.remaining() < length) throw new BufferOverflowException();
+        byte[] b = SCRATCH.get().frame;
+        int n = encodeInto(frame, authenticator, b);
+        out.put(b, 0, n);
+        return n;
+    }
+
+    /**
+     * {@code frame} encoded into a new array of exactly {@link #encodedLength} bytes: what a publish
+     * takes, with no buffer of the caller's in between.
+     *
+     * @throws IllegalStateException when the frame is incomplete (a telemetry frame without readings, …)
+     */
+    public byte[] encode(Frame frame, Authenticator authenticator) {
+        byte[] b = SCRATCH.get().frame;
+        int n = encodeInto(frame, authenticator, b);
+        return java.util.Arrays.copyOf(b, n);
+    }
+
+    /** Writes the frame and its tag at the start of {@code b} (this thread's scratch); returns the length. */
+    private static int encodeInto(Frame frame, Authenticator authenticator, byte[] b) {
+        int length = encodedLength(frame);
         checkComplete(frame);
         int n = 0;
-        byte[] b = scratch;
         b[n++] = (byte) (Frame.MAGIC >>> 8);
         b[n++] = (byte) Frame.MAGIC;
         b[n++] = (byte) Frame.VERSION;
@@ -114,7 +139,6 @@ public final class FrameCodec {
         authenticator.tag(b, 0, n, b, n);
         n += Frame.TAG_BYTES;
         assert n == length : "encoded " + n + " bytes, expected " + length;
-        out.put(b, 0, n);
         return n;
     }
 
@@ -217,14 +241,16 @@ public final class FrameCodec {
         int length = in.limit() - frameStart;
         if (length < MIN_FRAME_BYTES || length > MAX_FRAME_BYTES) return DecodeResult.BAD_TAG;
         int signed = length - Frame.TAG_BYTES;
+        Scratch scratch = SCRATCH.get();
+        byte[] expectedTag = scratch.expectedTag;
         byte[] bytes;
         int offset;
         if (in.hasArray()) {
             bytes = in.array();
             offset = in.arrayOffset() + frameStart;
         } else {
-            in.get(frameStart, scratch, 0, length);
-            bytes = scratch;
+            in.get(frameStart, scratch.frame, 0, length);
+            bytes = scratch.frame;
             offset = 0;
         }
         authenticator.tag(bytes, offset, signed, expectedTag, 0);

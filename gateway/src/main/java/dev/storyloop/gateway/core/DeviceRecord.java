@@ -28,14 +28,17 @@ public final class DeviceRecord {
     DeviceRecord evictPrev, evictNext; // EvictionWatch's list
     boolean evictWatched;
     long lastFrameNanos;      // the last authenticated frame (statuses are not authenticated)
-    // recent readings: ring of `capacity` frames, each up to Frame.MAX_READINGS values
+    // recent readings: ring of up to `capacity` frames, each up to Frame.MAX_READINGS values. The ring starts at
+    // RING_INITIAL frames and doubles when full up to `capacity`: at its full size from the start it was 3.7 kB of
+    // every device, most of a fleet's gateway, for devices that had sent a few readings.
+    static final int RING_INITIAL = 4;
     private final int capacity;
-    private final long[] ringSequence;
-    private final long[] ringDeviceMillis;
-    private final long[] ringReceivedNanos;
-    private final int[] ringCount;
-    private final byte[] ringSensor;
-    private final int[] ringValue;
+    private long[] ringSequence;
+    private long[] ringDeviceMillis;
+    private long[] ringReceivedNanos;
+    private int[] ringCount;
+    private byte[] ringSensor;
+    private int[] ringValue;
     private int ringNext;
     private int ringSize;
     // aggregates per sensor, over every accepted reading
@@ -54,18 +57,43 @@ public final class DeviceRecord {
         this.firstSeenNanos = nowNanos;
         this.lastSeenNanos = nowNanos;
         this.capacity = history;
-        this.ringSequence = new long[history];
-        this.ringDeviceMillis = new long[history];
-        this.ringReceivedNanos = new long[history];
-        this.ringCount = new int[history];
-        this.ringSensor = new byte[history * Frame.MAX_READINGS];
-        this.ringValue = new int[history * Frame.MAX_READINGS];
+        allocateRing(Math.min(RING_INITIAL, history));
         java.util.Arrays.fill(min, Integer.MAX_VALUE);
         java.util.Arrays.fill(max, Integer.MIN_VALUE);
     }
 
+    private void allocateRing(int frames) {
+        ringSequence = new long[frames];
+        ringDeviceMillis = new long[frames];
+        ringReceivedNanos = new long[frames];
+        ringCount = new int[frames];
+        ringSensor = new byte[frames * Frame.MAX_READINGS];
+        ringValue = new int[frames * Frame.MAX_READINGS];
+    }
+
+    /** Doubles the full ring, up to {@code capacity}, keeping its frames oldest first from index 0. */
+    private void growRing() {
+        long[] sequence = ringSequence, deviceMillis = ringDeviceMillis, receivedNanos = ringReceivedNanos;
+        int[] counts = ringCount, values = ringValue;
+        byte[] sensors = ringSensor;
+        int length = sequence.length;
+        assert ringSize == length : "the ring grows only when full";
+        allocateRing(Math.min(length * 2, capacity));
+        for (int i = 0; i < length; i++) {
+            int from = (ringNext + i) % length; // full: the oldest frame is where the next one would go
+            ringSequence[i] = sequence[from];
+            ringDeviceMillis[i] = deviceMillis[from];
+            ringReceivedNanos[i] = receivedNanos[from];
+            ringCount[i] = counts[from];
+            System.arraycopy(sensors, from * Frame.MAX_READINGS, ringSensor, i * Frame.MAX_READINGS, Frame.MAX_READINGS);
+            System.arraycopy(values, from * Frame.MAX_READINGS, ringValue, i * Frame.MAX_READINGS, Frame.MAX_READINGS);
+        }
+        ringNext = length;
+    }
+
     /** Records an accepted telemetry frame's readings. */
     void record(Frame frame, long nowNanos) {
+        if (ringSize == ringSequence.length && ringSize < capacity) growRing();
         int slot = ringNext;
         ringSequence[slot] = frame.sequence();
         ringDeviceMillis[slot] = frame.timestampMillis();
@@ -84,8 +112,8 @@ public final class DeviceRecord {
             if (value < min[s]) min[s] = value;
             if (value > max[s]) max[s] = value;
         }
-        ringNext = slot + 1 == capacity ? 0 : slot + 1;
-        if (ringSize < capacity) ringSize++;
+        ringNext = slot + 1 == ringSequence.length ? 0 : slot + 1;
+        if (ringSize < ringSequence.length) ringSize++;
     }
 
     void seen(long nowNanos) {
@@ -112,7 +140,7 @@ public final class DeviceRecord {
         int shown = Math.min(maxReadings, ringSize);
         Reading[] recent = new Reading[shown];
         for (int i = 0; i < shown; i++) {
-            int slot = Math.floorMod(ringNext - 1 - i, capacity); // newest first
+            int slot = Math.floorMod(ringNext - 1 - i, ringSequence.length); // newest first
             int readings = ringCount[slot];
             Sensor[] sensors = new Sensor[readings];
             int[] values = new int[readings];

@@ -88,6 +88,21 @@ class GatewayCoreTest {
     }
 
     @Test
+    void shouldKeepTheNewestReadingsNewestFirstWhileTheRingGrowsAndAfterItWraps() {
+        int history = GatewayConfig.defaults().historyPerDevice();
+        long now = 0;
+        for (long s = 0; s < history + 5; s++) {
+            core.handle(now += 1_000, Topics.telemetry("pi-1"), telemetry("pi-1", s));
+            DeviceRecord.Reading[] recent = core.device("pi-1").snapshot(history + 10).recent();
+            assertThat(recent).hasSize((int) Math.min(s + 1, history));
+            for (int i = 0; i < recent.length; i++) {
+                assertThat(recent[i].sequence()).isEqualTo(s - i);
+                assertThat(recent[i].values()).containsExactly(21_000 + (int) (s - i));
+            }
+        }
+    }
+
+    @Test
     void shouldRejectEveryKindOfBadInputByReasonAndKeepServing() {
         byte[] good = telemetry("pi-1", 0);
         assertThat(core.handle(0, Topics.telemetry("pi-1"), new byte[300])).isEqualTo(Rejection.OVERSIZED);

@@ -97,7 +97,7 @@ public final class SimRunner {
         link = link.withBandwidth(net.bandwidthBytesPerSecond(), (int) net.sendBufferBytes());
         KeepaliveCheck keepaliveCheck = "spec".equals(scenario.broker().keepaliveCheck()) ? KeepaliveCheck.SPEC : KeepaliveCheck.mosquitto(seed);
         SimWorld world = new SimWorld(seed, new BrokerLimits(scenario.broker().maxInflight(), scenario.broker().maxQueued(), false),
-                keepaliveCheck, link, new VirtualClock(), SimWorld.EVENT_CAPACITY_DEFAULT);
+                keepaliveCheck, link, new VirtualClock(), eventCapacity(scenario.devices().count()));
         GatewayConfig gatewayConfig = GatewayConfig.defaults()
                 .withEpoch(1) // one simulated gateway process; a fixed epoch keeps the run's bytes the same for the same seed
                 .withMaxDevices(Math.max(16, scenario.devices().count()))
@@ -191,6 +191,15 @@ public final class SimRunner {
         Device first = devices.get(0);
         return new RunResult(variant.name(), metrics, List.copyOf(series), digest(digests, metrics), memoryMap,
                 percentilesMs(gateway.publishLatency()), first.budget().reservations(), first.budget().budgetBytes());
+    }
+
+    /**
+     * The world's event queue: the default up to 100,000 devices (so no story's run changes), then eight
+     * events a device (its two links, its client's timers, the broker's for its session, with room to spare).
+     * The queue's capacity bounds it and never orders it.
+     */
+    static int eventCapacity(int devices) {
+        return (int) Math.max(SimWorld.EVENT_CAPACITY_DEFAULT, Math.min(Integer.MAX_VALUE / 2, 8L * devices));
     }
 
     /** One second of the simulated world: the devices' figures, the gateway's and the broker's. */

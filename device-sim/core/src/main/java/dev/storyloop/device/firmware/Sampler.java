@@ -9,8 +9,6 @@ import dev.storyloop.protocol.Frame;
 import dev.storyloop.protocol.FrameCodec;
 import dev.storyloop.protocol.FrameType;
 
-import java.nio.ByteBuffer;
-import java.util.Arrays;
 
 /**
  * The sampling task: every sample period (and at once on a button press) reads the sensors into
@@ -27,7 +25,6 @@ final class Sampler implements Future<Void> {
     private final Sleep tick = Sleep.forNanos(0);
     private final Frame frame = new Frame();
     private final FrameCodec codec = new FrameCodec();
-    private final ByteBuffer scratch = ByteBuffer.allocate(FrameCodec.MAX_FRAME_BYTES);
     private Future<Boolean> button;
     private Future<Void> sending;
     private long nextNanos = Long.MIN_VALUE;
@@ -67,10 +64,9 @@ final class Sampler implements Future<Void> {
     private void sample(Context cx) {
         frame.reset(FrameType.TELEMETRY, device.config.deviceId(), device.takeSequence(), device.timestampMillis(cx.nowNanos()));
         device.sensors.read(frame);
-        scratch.clear();
-        int length = codec.encode(frame, device.frameAuthenticator, scratch);
+        byte[] encoded = codec.encode(frame, device.frameAuthenticator);
         device.stats.sampled++;
-        sending = out.send(Arrays.copyOf(scratch.array(), length));
+        sending = out.send(encoded);
     }
 
     /** 1 while a reading waits for room in the queue (block policy), else 0. */

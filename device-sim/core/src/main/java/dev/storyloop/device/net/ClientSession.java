@@ -62,14 +62,21 @@ public final class ClientSession implements Transport, WakeSource {
     private final int maxInflight;
     private final int inboundCapacity;
     private final boolean offLoop; // the wire answers on other threads: waits also register on the interrupt lines
-    // The inbound queue: a ring of messages and their packet ids, bounded at inboundCapacity + QOS1_OVERFLOW_MAX.
-    private final InboundMessage[] inbound;
-    private final int[] inboundPacketIds;
+    /** The inbound ring's first size: a device receives a command or a flow message now and then, rarely a queue of them. */
+    static final int INBOUND_RING_INITIAL = 4;
+    // The inbound queue: a ring of messages and their packet ids, bounded at inboundMax = inboundCapacity + QOS1_OVERFLOW_MAX.
+    // The ring starts small and doubles up to that bound when full: sized at the bound from the start it was 8 kB
+    // a device (a third of a simulated device's heap) for a queue that holds one message at a time.
+    private final int inboundMax;
+    private InboundMessage[] inbound;
+    private int[] inboundPacketIds;
     private int inboundHead;
     private int inboundSize;
     private final ArrayDeque<PublishFuture> inflight;              // QoS 1 publishes awaiting PUBACK, in send order
-    private final ArrayDeque<PublishFuture> awaitingRoom = new ArrayDeque<>(); // in the order they first asked
-    private final ArrayDeque<SubscribeFuture> awaitingSuback = new ArrayDeque<>();
+    // Sized for the usual one or two waiters (they grow when more wait): at ArrayDeque's default of 16 each
+    // they were 0.1 kB of every device of a fleet.
+    private final ArrayDeque<PublishFuture> awaitingRoom = new ArrayDeque<>(2); // in the order they first asked
+    private final ArrayDeque<SubscribeFuture> awaitingSuback = new ArrayDeque<>(2);
     private final List<LostFuture> lostWaiters = new ArrayList<>(); // one per waiting task: bounded by the task pool
     private final WakerSlot receiver = new WakerSlot();
     private final WakerSlot roomLine = new WakerSlot();
@@ -107,8 +114,9 @@ public final class ClientSession implements Transport, WakeSource {
         if (inboundCapacity <= 0) throw new IllegalArgumentException("inboundCapacity must be > 0");
         this.maxInflight = maxInflight;
         this.inboundCapacity = inboundCapacity;
-        this.inbound = new InboundMessage[inboundCapacity + QOS1_OVERFLOW_MAX];
-        this.inboundPacketIds = new int[inboundCapacity + QOS1_OVERFLOW_MAX];
+        this.inboundMax = inboundCapacity + QOS1_OVERFLOW_MAX;
+        this.inbound = new InboundMessage[Math.min(INBOUND_RING_INITIAL, inboundMax)];
+        this.inboundPacketIds = new int[inbound.length];
         this.inflight = new ArrayDeque<>(maxInflight);
         this.offLoop = wire.answersOffLoop();
     }
@@ -182,15 +190,32 @@ public final class ClientSession implements Transport, WakeSource {
             inboundDropped++;
             return;
         }
-        if (inboundSize == inbound.length) {
+        if (inboundSize == inboundMax) {
             inboundRefused++; // not acknowledged: the broker sends it again on the next session
             return;
         }
+        if (inboundSize == inbound.length) growInbound();
         int tail = (inboundHead + inboundSize) % inbound.length;
         inbound[tail] = message;
         inboundPacketIds[tail] = packetId;
         inboundSize++;
         receiver.wake(this);
+    }
+
+    /** Doubles the inbound ring, up to its bound, keeping the messages in order from index 0. */
+    private void growInbound() {
+        int capacity = Math.min(inbound.length * 2, inboundMax);
+        assert capacity > inboundSize : "the inbound ring grows past its bound";
+        InboundMessage[] nextMessages = new InboundMessage[capacity];
+        int[] nextIds = new int[capacity];
+        for (int i = 0; i < inboundSize; i++) {
+            int from = (inboundHead + i) % inbound.length;
+            nextMessages[i] = inbound[from];
+            nextIds[i] = inboundPacketIds[from];
+        }
+        inbound = nextMessages;
+        inboundPacketIds = nextIds;
+        inboundHead = 0;
     }
 
     /** The PUBACK of the QoS 1 publish with this packet id; a stray one (an earlier connection's) is ignored. */

@@ -235,6 +235,26 @@ class ClientSessionTest {
     }
 
     @Test
+    void shouldKeepInboundOrderAndPacketIdsWhileTheRingGrowsFromAWrappedHead() {
+        connect();
+        int initial = ClientSession.INBOUND_RING_INITIAL;
+        for (int i = 1; i <= initial; i++) session.onMessage(new InboundMessage("cmd/" + i, PAYLOAD, 1, false, false), i, 4);
+        for (int i = 0; i < initial - 1; i++) spawn(session.receive()); // the head is now at the ring's last index
+        int last = initial + 3 * initial; // enough to grow the ring twice
+        for (int i = initial + 1; i <= last; i++) session.onMessage(new InboundMessage("cmd/" + i, PAYLOAD, 1, false, false), i, 4);
+        assertThat(session.inboundQueued()).isEqualTo(last - initial + 1);
+
+        List<String> taken = new ArrayList<>();
+        while (session.inboundQueued() > 0) taken.add(spawn(session.receive()).output().topic());
+        List<String> expected = new ArrayList<>();
+        for (int i = initial; i <= last; i++) expected.add("cmd/" + i);
+        assertThat(taken).containsExactlyElementsOf(expected);
+        List<String> acks = wire.actions.stream().filter(a -> a.startsWith("PUBACK")).toList();
+        assertThat(acks).hasSize(last);
+        for (int i = 1; i <= last; i++) assertThat(acks.get(i - 1)).isEqualTo("PUBACK " + i);
+    }
+
+    @Test
     void shouldForgetWhatItHeldOnAPowerCut() {
         connect();
         session.onMessage(new InboundMessage("cmd", PAYLOAD, 1, false, false), 1, 4);
