@@ -112,6 +112,12 @@ public final class Channel<T> implements WakeSource, Closable {
         return sendersClosed() || receiversClosed();
     }
 
+    /** A channel closes only when its last sender or receiver closes, and each close is counted. */
+    @Override
+    public boolean closingIsCounted() {
+        return true;
+    }
+
     /**
      * Queues {@code item} if there is unreserved space; otherwise returns false (counted), as it
      * does once the senders or the receivers have closed.
@@ -269,6 +275,7 @@ public final class Channel<T> implements WakeSource, Closable {
             closed = true;
             future.cancel();
             channel.sendersOpen--;
+            Closable.countClose();
             if (channel.sendersClosed()) channel.closeSenders();
         }
 
@@ -328,6 +335,7 @@ public final class Channel<T> implements WakeSource, Closable {
             closed = true;
             future.cancel();
             channel.receiversOpen--;
+            Closable.countClose();
             if (channel.receiversClosed()) channel.closeReceivers();
         }
     }
@@ -440,6 +448,11 @@ public final class Channel<T> implements WakeSource, Closable {
         }
 
         @Override
+        public boolean closingIsCounted() {
+            return true;
+        }
+
+        @Override
         public void cancel() {
             registration.delist();
             if (isLinked()) sendWaiters.remove(this);
@@ -516,6 +529,12 @@ public final class Channel<T> implements WakeSource, Closable {
         @Override
         public boolean isClosed() {
             return sendersClosed() && size - reservedItems <= 0;
+        }
+
+        /** Once every sender has closed, a receive ends when another receiver drains the queue, which counts no close. */
+        @Override
+        public boolean closingIsCounted() {
+            return !sendersClosed();
         }
 
         @Override

@@ -61,6 +61,12 @@ public final class Diagnostics implements LoopObserver {
     private final long[] pollNanosMax;
     private final long[] lostReportedAtPoll;
     private final long[] closedReportedAtPoll;
+    // The task's poll count and the counted closes when its wait chain was last walked and found open, every
+    // resource along it closable only by a counted close: until either moves, a walk would find the same.
+    private final long[] openWaitAtPoll;
+    private final long[] openWaitAtCloses;
+    private long idleCloses;
+    private boolean walkCounted;
     // Counters until a value above zero arrives (in simulation, only when a poll spends time), then
     // auto-resizing histograms: a fixed range up to an hour would be 36 KiB each, and even an empty
     // auto-resizing one about 2 KiB, most of a quiet simulated device's heap in a fleet.
@@ -93,6 +99,8 @@ public final class Diagnostics implements LoopObserver {
         this.pollNanosMax = new long[slots];
         this.lostReportedAtPoll = new long[slots];
         this.closedReportedAtPoll = new long[slots];
+        this.openWaitAtPoll = new long[slots];
+        this.openWaitAtCloses = new long[slots];
     }
 
     /** Attaches diagnostics with the default long-poll threshold (10 ms). */
@@ -130,6 +138,7 @@ public final class Diagnostics implements LoopObserver {
         pollNanosMax[slot] = 0;
         lostReportedAtPoll[slot] = -1;
         closedReportedAtPoll[slot] = -1;
+        openWaitAtPoll[slot] = -1;
     }
 
     @Override
@@ -177,6 +186,7 @@ public final class Diagnostics implements LoopObserver {
         if (live && lastIdleCheckNanos != Long.MIN_VALUE && nowNanos - lastIdleCheckNanos < IDLE_CHECK_INTERVAL_LIVE_NANOS) return;
         lastIdleCheckNanos = nowNanos;
         idleNowNanos = nowNanos;
+        idleCloses = Closable.closesCounted();
         idle.forEachTask(lostWakerCheck);
     }
 
@@ -199,9 +209,16 @@ public final class Diagnostics implements LoopObserver {
 
     private void checkClosedWait(TaskView task) {
         if (task.state() != TaskView.State.PENDING) return;
-        Object closed = closedAlong(task.waitingOn());
-        if (closed == null) return;
         int slot = task.slot();
+        if (openWaitAtPoll[slot] == task.polls() && openWaitAtCloses[slot] == idleCloses) return; // nothing along it moved
+        Object closed = closedAlong(task.waitingOn());
+        if (closed == null) {
+            if (walkCounted) {
+                openWaitAtPoll[slot] = task.polls();
+                openWaitAtCloses[slot] = idleCloses;
+            }
+            return;
+        }
         if (closedReportedAtPoll[slot] == task.polls()) return; // already reported for this stall
         closedReportedAtPoll[slot] = task.polls();
         closedWaitCount++;
@@ -211,11 +228,23 @@ public final class Diagnostics implements LoopObserver {
         reportListener.accept(report);
     }
 
-    /** The first closed resource along a wait chain, or null; the chain's length is bounded. */
-    private static Object closedAlong(Object waitingOn) {
+    /**
+     * The first closed resource along a wait chain, or null; the chain's length is bounded. Notes in
+     * {@link #walkCounted} whether every resource along it can close only by a counted close (a chain
+     * is fixed between polls), so that the walk need not be made again until one is.
+     */
+    private Object closedAlong(Object waitingOn) {
+        walkCounted = true;
         Object link = waitingOn;
-        for (int depth = 0; link != null && depth < WAIT_CHAIN_DEPTH_MAX; depth++) {
-            if (link instanceof Closable && ((Closable) link).isClosed()) return link;
+        for (int depth = 0; link != null; depth++) {
+            if (depth == WAIT_CHAIN_DEPTH_MAX) {
+                walkCounted = false;
+                return null;
+            }
+            if (link instanceof Closable closable) {
+                if (closable.isClosed()) return link;
+                if (!closable.closingIsCounted()) walkCounted = false;
+            }
             link = link instanceof WaitNode ? ((WaitNode) link).innerWait() : null;
         }
         return null;

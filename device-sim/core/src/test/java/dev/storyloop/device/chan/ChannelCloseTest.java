@@ -1,6 +1,7 @@
 package dev.storyloop.device.chan;
 
 import dev.storyloop.device.diag.Diagnostics;
+import dev.storyloop.device.exec.Closable;
 import dev.storyloop.device.exec.Context;
 import dev.storyloop.device.exec.EventLog;
 import dev.storyloop.device.exec.Executor;
@@ -156,5 +157,50 @@ class ChannelCloseTest {
         assertThat(diag.closedWaits().get(0).toString())
                 .startsWith("closed wait: task 'poller' (#0.0) is pending after 1 polls on something that has closed: channel 'cmds' 0/2 (closed: no sender left)");
         assertThat(diag.lostWakers()).as("its waker is held, so it is not a lost waker").isEmpty();
+    }
+
+    @Test
+    void shouldReportAWaitOnAReceiveThatEndsWhenAnotherReceiverDrainsTheQueue() {
+        Channel<String> commands = Channel.unbudgeted("cmds", 2, OverflowPolicy.BLOCK);
+        Channel.Sender<String> gateway = commands.sender();
+        Channel.Receiver<String> first = commands.receiver();
+        Future<String> second = commands.receiver().recv();
+        assertThat(commands.trySend("reboot")).isTrue();
+        gateway.close(); // the senders are gone, but an item is left: a receive is not over yet
+        WakerSlot keep = new WakerSlot();
+        executor.spawn("poller", Future.<Void>of((cx, out) -> {
+            keep.register(cx);
+            cx.waitingOn(second);
+            return Poll.PENDING;
+        }));
+        executor.runBatch();
+        executor.idle();
+        assertThat(diag.closedWaits()).as("an item is still queued").isEmpty();
+
+        assertThat(commands.tryRecv()).isEqualTo("reboot"); // the other receiver drains it: no close is counted
+        executor.idle();
+
+        assertThat(diag.closedWaits()).hasSize(1);
+        assertThat(first.isEnded()).isTrue();
+    }
+
+    @Test
+    void shouldReportAWaitOnAResourceThatClosesWithoutCountingIt() {
+        boolean[] closed = {false};
+        Closable door = () -> closed[0]; // closes without Closable.countClose(), as a resource written elsewhere may
+        WakerSlot keep = new WakerSlot();
+        executor.spawn("poller", Future.<Void>of((cx, out) -> {
+            keep.register(cx);
+            cx.waitingOn(door);
+            return Poll.PENDING;
+        }));
+        executor.runBatch();
+        executor.idle();
+        assertThat(diag.closedWaits()).isEmpty();
+
+        closed[0] = true;
+        executor.idle();
+
+        assertThat(diag.closedWaits()).hasSize(1);
     }
 }
