@@ -21,10 +21,10 @@ final class ExecutorSchedule {
     private boolean[] scheduled = new boolean[16];
     private boolean[] worked = new boolean[16];
     private long[] busyUntil = new long[16]; // when each executor's CPU is free: the local time its last step ended at
-    private final IntHeap turn = new IntHeap();
-    private final IntHeap next = new IntHeap();
-    private final IntHeap workedList = new IntHeap();
-    private final IntHeap workedBusy = new IntHeap(); // worked, but busy during this idle pass: told at a later one
+    private final IntSet turn = new IntSet();
+    private final IntSet next = new IntSet();
+    private final IntSet workedList = new IntSet();
+    private final IntSet workedBusy = new IntSet(); // worked, but busy during this idle pass: told at a later one
     private boolean stepping;
     private int current = -1;
     // the deadline heap: heap[k] is an executor index, key[i] its deadline, pos[i] its place (-1: absent)
@@ -223,44 +223,58 @@ final class ExecutorSchedule {
         }
     }
 
-    /** A growable min-heap of ints. */
-    static final class IntHeap {
-        private int[] a = new int[16];
-        private int n;
+    /**
+     * A growable set of small non-negative ints taken lowest first: a bitmap with a summary bitmap
+     * above it, and so on up to one word, so that adding and taking cost a few word operations each
+     * (one per level: three for a fleet of a million) however many are in the set.
+     */
+    static final class IntSet {
+        private long[][] levels = {new long[1]}; // levels[0]: bit i is i; levels[k + 1]: bit w is "word w of levels[k] is not 0"
 
         boolean isEmpty() {
-            return n == 0;
+            return levels[levels.length - 1][0] == 0;
         }
 
         void add(int v) {
-            if (n == a.length) a = Arrays.copyOf(a, n * 2);
-            int k = n++;
-            a[k] = v;
-            while (k > 0) {
-                int p = (k - 1) >>> 1;
-                if (a[p] <= a[k]) break;
-                int t = a[p];
-                a[p] = a[k];
-                a[k] = t;
-                k = p;
+            if ((v >>> 6) >= levels[0].length) grow(v);
+            int i = v;
+            for (long[] level : levels) {
+                int w = i >>> 6;
+                long word = level[w];
+                level[w] = word | (1L << i);
+                if (word != 0) return; // the levels above already know word w is not empty
+                i = w;
             }
         }
 
+        /** Takes the lowest; the set must not be empty. */
         int poll() {
-            int top = a[0];
-            a[0] = a[--n];
-            int k = 0;
-            while (true) {
-                int l = 2 * k + 1, r = l + 1, s = k;
-                if (l < n && a[l] < a[s]) s = l;
-                if (r < n && a[r] < a[s]) s = r;
-                if (s == k) break;
-                int t = a[s];
-                a[s] = a[k];
-                a[k] = t;
-                k = s;
+            int i = 0;
+            for (int k = levels.length - 1; k >= 0; k--) i = (i << 6) | Long.numberOfTrailingZeros(levels[k][i]);
+            int v = i;
+            for (long[] level : levels) {
+                int w = i >>> 6;
+                level[w] &= ~(1L << i);
+                if (level[w] != 0) break;
+                i = w;
             }
-            return top;
+            return v;
+        }
+
+        private void grow(int v) {
+            int words = Math.max(levels[0].length * 2, (v >>> 6) + 1);
+            long[] leaves = Arrays.copyOf(levels[0], words);
+            int depth = 1;
+            for (int n = words; n > 1; n = (n + 63) >>> 6) depth++;
+            long[][] grown = new long[depth][];
+            grown[0] = leaves;
+            for (int k = 1; k < depth; k++) {
+                long[] below = grown[k - 1];
+                long[] level = new long[(below.length + 63) >>> 6];
+                for (int w = 0; w < below.length; w++) if (below[w] != 0) level[w >>> 6] |= 1L << w;
+                grown[k] = level;
+            }
+            levels = grown;
         }
     }
 }
