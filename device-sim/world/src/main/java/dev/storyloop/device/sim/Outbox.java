@@ -19,14 +19,16 @@ public final class Outbox {
     private static final int CAPACITY_INITIAL = 16;
 
     private String[] clients = new String[CAPACITY_INITIAL];
+    private SimBroker.Port[] ports = new SimBroker.Port[CAPACITY_INITIAL];
     private byte[] types = new byte[CAPACITY_INITIAL];
     private int[] args = new int[CAPACITY_INITIAL];
     private Object[] refs = new Object[CAPACITY_INITIAL];
     private int size;
 
-    void add(String clientId, Packet.Type type, int arg, Object ref) {
+    void add(String clientId, SimBroker.Port port, Packet.Type type, int arg, Object ref) {
         if (size == types.length) grow();
         clients[size] = clientId;
+        ports[size] = port;
         types[size] = (byte) type.ordinal();
         args[size] = arg;
         refs[size] = ref;
@@ -34,12 +36,14 @@ public final class Outbox {
     }
 
     void add(String clientId, Packet packet) {
-        add(clientId, packet.type(), packet.flatArg(), packet.flatRef());
+        add(clientId, null, packet.type(), packet.flatArg(), packet.flatRef());
     }
 
     public int size() { return size; }
     public boolean isEmpty() { return size == 0; }
     public String client(int i) { return clients[check(i)]; }
+    /** The port the client's last CONNECT came by (see {@link SimBroker.Port}); null when none was given. It may be a connection the caller has since replaced. */
+    public SimBroker.Port port(int i) { return ports[check(i)]; }
     public Packet.Type type(int i) { return Packet.TYPES[types[check(i)]]; }
     public int arg(int i) { return args[check(i)]; }
     public Object ref(int i) { return refs[check(i)]; }
@@ -53,6 +57,7 @@ public final class Outbox {
     public void clear() {
         for (int i = 0; i < size; i++) {
             clients[i] = null;
+            ports[i] = null;
             refs[i] = null;
         }
         size = 0;
@@ -81,6 +86,7 @@ public final class Outbox {
         }
         int capacity = types.length * 2;
         clients = java.util.Arrays.copyOf(clients, capacity);
+        ports = java.util.Arrays.copyOf(ports, capacity);
         types = java.util.Arrays.copyOf(types, capacity);
         args = java.util.Arrays.copyOf(args, capacity);
         refs = java.util.Arrays.copyOf(refs, capacity);

@@ -95,6 +95,8 @@ public final class SimBroker {
         long filedDeadlineNanos = -1; // where it sits in keepAliveDue; -1 when it is not there
         long expiredAtNanos;          // the keepalive walk that found it lapsed
         String lastValidTopic;        // the last topic this client published to that passed the check
+        boolean indexed;              // it is the session sessionsById holds for its client id
+        Port port;                    // the caller's connection its last CONNECT came by (null: not given)
 
         Session(String clientId, boolean clean, int maxInflight, long serial) {
             this.clientId = clientId;
@@ -109,6 +111,17 @@ public final class SimBroker {
             } while (inflight.contains(lastPacketId));
             return lastPacketId;
         }
+    }
+
+    /**
+     * A client's connection as the broker's caller knows it: handed in with each packet that came
+     * by it, and handed back with each packet the broker writes while the client's last CONNECT
+     * came by it ({@link Outbox#port}). The broker finds the session from the port, and the caller
+     * its connection from the outbox, without looking either up by client id. A caller's connection
+     * extends it; the broker trusts nothing on it it did not check.
+     */
+    public static class Port {
+        private Session session; // the session this port's client id last led to (used only while still indexed)
     }
 
     /** Mosquitto's keepalive check with its whole seconds starting at time zero. */
@@ -140,8 +153,8 @@ public final class SimBroker {
         stats.drop(DropReason.OUTGOING_BUFFER_FULL, 1);
     }
 
-    private void send(String clientId, Packet.Type type, int arg, Object ref) {
-        outbox.add(clientId, type, arg, ref);
+    private void send(Session session, Packet.Type type, int arg, Object ref) {
+        outbox.add(session.clientId, session.port, type, arg, ref);
     }
 
     public KeepaliveCheck keepaliveCheck() {
@@ -156,13 +169,19 @@ public final class SimBroker {
      * (it is down); every other packet returns true.
      */
     public boolean receive(long now, String clientId, Packet.Type type, int arg, Object ref) {
+        return receive(now, null, clientId, type, arg, ref);
+    }
+
+    /** A packet from {@code clientId}'s connection {@code port} (null: the caller keeps none); see {@link Port}. */
+    public boolean receive(long now, Port port, String clientId, Packet.Type type, int arg, Object ref) {
+        if (type == Packet.Type.CONNECT) return connect(now, port, clientId, (arg & 1) != 0, arg >>> 1, (Message) ref);
+        Session session = connectedSession(port, clientId);
         switch (type) {
-            case CONNECT: return connect(now, clientId, (arg & 1) != 0, arg >>> 1, (Message) ref);
-            case PUBLISH: publish(now, clientId, (Message) ref, Packet.publishId(arg)); return true;
-            case PUBACK: puback(now, clientId, arg); return true;
-            case SUBSCRIBE: subscribe(now, clientId, (String) ref, arg); return true;
-            case PINGREQ: pingreq(now, clientId); return true;
-            case DISCONNECT: disconnect(now, clientId); return true;
+            case PUBLISH: publish(now, session, (Message) ref, Packet.publishId(arg)); return true;
+            case PUBACK: puback(now, session, arg); return true;
+            case SUBSCRIBE: subscribe(now, session, (String) ref, arg); return true;
+            case PINGREQ: pingreq(now, session); return true;
+            case DISCONNECT: disconnect(session); return true;
             default: throw new IllegalArgumentException(type + " from client " + clientId + ": only the broker sends it");
         }
     }
@@ -174,13 +193,17 @@ public final class SimBroker {
 
     /** CONNECT. {@code will} may be null. Returns false (and answers nothing) while the broker is down. */
     public boolean connect(long now, String clientId, boolean cleanSession, int keepAliveSeconds, Message will) {
+        return connect(now, null, clientId, cleanSession, keepAliveSeconds, will);
+    }
+
+    private boolean connect(long now, Port port, String clientId, boolean cleanSession, int keepAliveSeconds, Message will) {
         if (!running) return false;
         Session existing = sessionsById.get(clientId);
         if (existing != null && existing.connected) {
             // Mosquitto publishes the old connection's will only when one of the two sessions is clean;
             // a persistent session taken over by a persistent connection carries on, and its will is cleared.
             if (!existing.clean && !cleanSession) existing.will = null;
-            send(clientId, Packet.Type.CLOSE, 1, "taken over by a new connection");
+            send(existing, Packet.Type.CLOSE, 1, "taken over by a new connection");
             lost(existing, now);
             existing = sessionsById.get(clientId); // a clean session ended with the old connection
         }
@@ -191,19 +214,22 @@ public final class SimBroker {
             session = new Session(clientId, cleanSession, limits.maxInflightMessages(), ++sessionSerial);
             sessions.put(clientId, session);
             sessionsById.put(clientId, session);
+            session.indexed = true;
         } else {
             session = existing;
             sessionPresent = true;
         }
         session.connected = true;
+        session.port = port;
+        if (port != null) port.session = session;
         session.keepAliveSeconds = keepAliveSeconds;
         session.lastSeenNanos = now;
         session.will = will;
         fileKeepAlive(session); // a shorter keepalive can move the deadline earlier
-        send(clientId, Packet.Type.CONNACK, sessionPresent ? 1 : 0, null);
+        send(session, Packet.Type.CONNACK, sessionPresent ? 1 : 0, null);
         if (sessionPresent) {
             for (int i = 0; i < session.inflight.size(); i++) {
-                send(clientId, Packet.Type.PUBLISH, Packet.publishArg(session.inflight.idAt(i), true), session.inflight.messageAt(i));
+                send(session, Packet.Type.PUBLISH, Packet.publishArg(session.inflight.idAt(i), true), session.inflight.messageAt(i));
             }
             fillInflight(session, now);
         }
@@ -212,8 +238,11 @@ public final class SimBroker {
 
     /** PUBLISH from a client; QoS 1 is acknowledged at once, as Mosquitto does. */
     public void publish(long now, String clientId, Message message, int packetId) {
+        publish(now, connectedSession(null, clientId), message, packetId);
+    }
+
+    private void publish(long now, Session from, Message message, int packetId) {
         stats.clientPublishes++;
-        Session from = connectedSession(clientId);
         if (from == null) {
             stats.publishesWithoutConnection++; // counted, never routed
             return;
@@ -229,7 +258,7 @@ public final class SimBroker {
             }
             from.lastValidTopic = topic;
         }
-        if (message.qos() == 1) send(clientId, Packet.Type.PUBACK, packetId, null);
+        if (message.qos() == 1) send(from, Packet.Type.PUBACK, packetId, null);
         route(message, now);
     }
 
@@ -239,7 +268,10 @@ public final class SimBroker {
      * closes the connection rather than answering with a failure code.
      */
     public void subscribe(long now, String clientId, String filter, int qos) {
-        Session session = connectedSession(clientId);
+        subscribe(now, connectedSession(null, clientId), filter, qos);
+    }
+
+    private void subscribe(long now, Session session, String filter, int qos) {
         if (session == null) return;
         session.lastSeenNanos = now;
         String rejection = TopicFilter.filterRejection(filter);
@@ -257,7 +289,7 @@ public final class SimBroker {
             if (entry.wildcard) wildcardFilters.add(entry);
         }
         if (entry.subscribers.put(session, granted) == null) entry.inOrder.add(session);
-        send(clientId, Packet.Type.SUBACK, granted, null);
+        send(session, Packet.Type.SUBACK, granted, null);
         Session subscriber = session;
         retained.search(filter, kept -> {
             stats.retainedSent++;
@@ -268,12 +300,12 @@ public final class SimBroker {
     /** A packet Mosquitto cannot accept: the connection is closed without DISCONNECT, so the will goes out. */
     private void malformed(Session session, String reason, long now) {
         stats.malformedPackets++;
-        send(session.clientId, Packet.Type.CLOSE, 0, reason);
+        send(session, Packet.Type.CLOSE, 0, reason);
         lost(session, now);
     }
 
     public void unsubscribe(long now, String clientId, String filter) {
-        Session session = connectedSession(clientId);
+        Session session = connectedSession(null, clientId);
         if (session == null) return;
         session.lastSeenNanos = now;
         if (session.subscriptions.remove(filter) != null) unindex(session, filter);
@@ -292,7 +324,10 @@ public final class SimBroker {
 
     /** PUBACK from a subscriber for a QoS 1 message the broker sent. */
     public void puback(long now, String clientId, int packetId) {
-        Session session = connectedSession(clientId);
+        puback(now, connectedSession(null, clientId), packetId);
+    }
+
+    private void puback(long now, Session session, int packetId) {
         if (session == null) return;
         session.lastSeenNanos = now;
         if (session.inflight.remove(packetId) == null) return; // unknown id: ignored, as Mosquitto does
@@ -301,15 +336,21 @@ public final class SimBroker {
     }
 
     public void pingreq(long now, String clientId) {
-        Session session = connectedSession(clientId);
+        pingreq(now, connectedSession(null, clientId));
+    }
+
+    private void pingreq(long now, Session session) {
         if (session == null) return;
         session.lastSeenNanos = now;
-        send(clientId, Packet.Type.PINGRESP, 0, null);
+        send(session, Packet.Type.PINGRESP, 0, null);
     }
 
     /** DISCONNECT: a clean goodbye, so the will is discarded. */
     public void disconnect(long now, String clientId) {
-        Session session = connectedSession(clientId);
+        disconnect(connectedSession(null, clientId));
+    }
+
+    private void disconnect(Session session) {
         if (session == null) return;
         session.will = null;
         gone(session);
@@ -317,7 +358,7 @@ public final class SimBroker {
 
     /** The connection broke without DISCONNECT (the socket died): the will is published. */
     public void connectionLost(long now, String clientId) {
-        Session session = connectedSession(clientId);
+        Session session = connectedSession(null, clientId);
         if (session != null) lost(session, now);
     }
 
@@ -334,7 +375,7 @@ public final class SimBroker {
         expired.sort(Comparator.comparing((Session s) -> s.clientId));
         for (Session session : expired) {
             stats.keepaliveCloses++;
-            send(session.clientId, Packet.Type.CLOSE, 0, "keepalive expired");
+            send(session, Packet.Type.CLOSE, 0, "keepalive expired");
             lost(session, now, session.expiredAtNanos);
         }
     }
@@ -360,7 +401,7 @@ public final class SimBroker {
 
     /** When the session's keepalive lapses, or {@link Long#MAX_VALUE} when it cannot (not connected, no keepalive, ended). */
     private long keepAliveDeadline(Session session) {
-        if (!session.connected || session.keepAliveSeconds <= 0 || sessionsById.get(session.clientId) != session) return Long.MAX_VALUE;
+        if (!session.connected || session.keepAliveSeconds <= 0 || !session.indexed) return Long.MAX_VALUE;
         return keepaliveCheck.deadlineNanos(session.lastSeenNanos, session.keepAliveSeconds, walkBaseSecond);
     }
 
@@ -378,6 +419,7 @@ public final class SimBroker {
                         session.inflight.size() + session.queue.size());
                 all.remove();
                 sessionsById.remove(session.clientId);
+                session.indexed = false;
                 for (String filter : session.subscriptions.keySet()) unindex(session, filter);
             }
         }
@@ -477,11 +519,11 @@ public final class SimBroker {
         if (session.connected) {
             if (copy.qos() == 0) {
                 stats.delivered++; // unless the socket refuses it: publishRefused
-                send(session.clientId, Packet.Type.PUBLISH, 0, copy);
+                send(session, Packet.Type.PUBLISH, 0, copy);
             } else if (!session.inflight.isFull()) {
                 int id = session.nextPacketId();
                 session.inflight.add(id, copy);
-                send(session.clientId, Packet.Type.PUBLISH, id, copy); // not written: stays in flight, resent on reconnect
+                send(session, Packet.Type.PUBLISH, id, copy); // not written: stays in flight, resent on reconnect
             } else if (limits.maxQueuedMessages() == 0 || session.queue.size() < limits.maxQueuedMessages()) {
                 session.queue.addLast(copy);
             } else {
@@ -504,7 +546,7 @@ public final class SimBroker {
             Message next = session.queue.removeFirst();
             int id = session.nextPacketId();
             session.inflight.add(id, next);
-            send(session.clientId, Packet.Type.PUBLISH, id, next);
+            send(session, Packet.Type.PUBLISH, id, next);
         }
     }
 
@@ -541,12 +583,18 @@ public final class SimBroker {
         stats.drop(DropReason.SESSION_ENDED, session.inflight.size() + session.queue.size());
         sessions.remove(session.clientId);
         sessionsById.remove(session.clientId);
+        session.indexed = false;
         for (String filter : session.subscriptions.keySet()) unindex(session, filter);
     }
 
-    private Session connectedSession(String clientId) {
+    /** The connected session of {@code clientId}, found through {@code port} when it still leads to the indexed one. */
+    private Session connectedSession(Port port, String clientId) {
         if (!running) return null;
-        Session session = sessionsById.get(clientId);
+        Session session = port == null ? null : port.session;
+        if (session == null || !session.indexed) {
+            session = sessionsById.get(clientId);
+            if (port != null) port.session = session;
+        }
         return session != null && session.connected ? session : null;
     }
 

@@ -33,12 +33,13 @@ final class SimNetwork {
     private final TreeMap<String, long[]> cutOff = new TreeMap<>();
 
     /** One TCP connection of one client: an uplink, whose far end is the broker's socket, and a downlink. */
-    final class Connection implements Link.End {
+    final class Connection extends SimBroker.Port implements Link.End {
         final SimClient client;
         final Link up;
         final Link down;
         boolean disconnectSent; // DISCONNECT is on the uplink: the client is done with this connection
         boolean retired;        // its links are closed and its packets counted into the world's books
+        boolean current;        // it is the one {@link #connections} holds for its client id
 
         Connection(SimClient client, LinkProfile profile) {
             this.client = client;
@@ -73,7 +74,7 @@ final class SimNetwork {
 
     private void fromClient(Connection connection, Packet.Type type, int arg, Object ref, long now) {
         String clientId = connection.client.clientId();
-        boolean accepted = broker.receive(now, clientId, type, arg, ref);
+        boolean accepted = broker.receive(now, connection, clientId, type, arg, ref);
         drainBroker(now);
         if (type == Packet.Type.CONNECT && !accepted && connections.get(clientId) == connection) {
             // Nothing listens while the broker is down: the connection is refused, as a TCP reset says at once.
@@ -109,7 +110,8 @@ final class SimNetwork {
                 if (arg == 0) closedByBroker(clientId, (String) ref, now);
                 continue;
             }
-            Connection c = down(clientId);
+            Connection c = out.port(i) instanceof Connection port && port.current ? port : connections.get(clientId);
+            if (c != null && !c.down.isOpen()) c = null;
             boolean written = c != null && c.down.offer(now, type, arg, ref, Packet.wireBytes(type, ref));
             if (!written && type == Packet.Type.PUBLISH) broker.publishRefused(clientId, Packet.publishId(arg));
         }
@@ -183,11 +185,6 @@ final class SimNetwork {
         connection.up.close();
         connection.down.close();
         books.fold(connection.up, connection.down);
-    }
-
-    private Connection down(String clientId) {
-        Connection connection = connections.get(clientId);
-        return connection != null && connection.down.isOpen() ? connection : null;
     }
 
     /**
@@ -275,12 +272,17 @@ final class SimNetwork {
 
         Connection put(String clientId, Connection connection) {
             ordered.put(clientId, connection);
-            return byId.put(clientId, connection);
+            connection.current = true;
+            Connection previous = byId.put(clientId, connection);
+            if (previous != null && previous != connection) previous.current = false;
+            return previous;
         }
 
         Connection remove(String clientId) {
             ordered.remove(clientId);
-            return byId.remove(clientId);
+            Connection removed = byId.remove(clientId);
+            if (removed != null) removed.current = false;
+            return removed;
         }
     }
 }

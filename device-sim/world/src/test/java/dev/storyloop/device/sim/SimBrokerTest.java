@@ -65,6 +65,44 @@ class SimBrokerTest {
     }
 
     @Test
+    void shouldFindASessionThroughItsPortOnlyWhileItIsTheClientsAndWriteToThePortOfTheLastConnect() {
+        SimBroker.Port first = port("first");
+        SimBroker.Port second = port("second");
+        Packet connect = new Packet.Connect(true, 60, null);
+        broker.receive(0, first, "dev", Packet.Type.CONNECT, connect.flatArg(), connect.flatRef());
+        assertThat(outputs()).containsExactly("CONNACK -> first");
+
+        // A new connection takes the client over: its clean session ends, and a new one answers on the new port.
+        broker.receive(1, second, "dev", Packet.Type.CONNECT, connect.flatArg(), connect.flatRef());
+        assertThat(outputs()).containsExactly("CLOSE -> first", "CONNACK -> second");
+
+        // The old port still names the ended session; the broker looks the client up again and answers on its port.
+        broker.receive(2, first, "dev", Packet.Type.PUBLISH, Packet.publishArg(5, false), msg("t/a", "x", 1, false));
+        assertThat(outputs()).containsExactly("PUBACK -> second");
+    }
+
+    private static SimBroker.Port port(String name) {
+        return new SimBroker.Port() {
+            @Override
+            public String toString() {
+                return name;
+            }
+        };
+    }
+
+    /** The outbox as "TYPE -> port" lines, then cleared. */
+    private List<String> outputs() {
+        Outbox out = broker.outbox();
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < out.size(); i++) {
+            SimBroker.Port port = out.port(i);
+            lines.add(out.type(i) + " -> " + (port == null ? "none" : port.toString()));
+        }
+        out.clear();
+        return lines;
+    }
+
+    @Test
     void shouldQueueBehindTheInflightWindowAndDropBeyondTheQueueAsMosquittoDoes() {
         broker = new SimBroker(new BrokerLimits(1, 5, false));
         broker.connect(0, "slow-sub", true, 60, null);
