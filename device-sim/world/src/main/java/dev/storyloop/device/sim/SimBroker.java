@@ -54,6 +54,7 @@ public final class SimBroker {
     // the front, and the front is then the exact earliest deadline (no scan of every session per turn).
     private final TreeSet<Session> keepAliveDue = new TreeSet<>(Comparator.comparingLong((Session s) -> s.filedDeadlineNanos)
             .thenComparingLong(s -> s.serial));
+    private Session keepAliveFront; // keepAliveDue's first while the set is unchanged (asked before every jump of the clock); null: ask the set
     private long sessionSerial;
     private final RetainedTree retained = new RetainedTree();
     // The subscription index: literal filters are looked up by topic, wildcard filters tried in order.
@@ -368,6 +369,7 @@ public final class SimBroker {
         List<Session> expired = new ArrayList<>();
         while (nextKeepAliveDeadlineNanos() <= now) {
             Session due = keepAliveDue.pollFirst();
+            keepAliveFront = null;
             due.expiredAtNanos = due.filedDeadlineNanos;
             due.filedDeadlineNanos = -1;
             expired.add(due);
@@ -382,17 +384,21 @@ public final class SimBroker {
 
     /** The earliest time a keepalive can lapse, for the world's scheduler; {@link Long#MAX_VALUE} when none. */
     public long nextKeepAliveDeadlineNanos() {
-        while (!keepAliveDue.isEmpty()) {
-            Session first = keepAliveDue.first();
+        while (true) {
+            if (keepAliveFront == null) {
+                if (keepAliveDue.isEmpty()) return Long.MAX_VALUE;
+                keepAliveFront = keepAliveDue.first();
+            }
+            Session first = keepAliveFront;
             long actual = keepAliveDeadline(first);
             if (actual == first.filedDeadlineNanos) return actual;
             fileKeepAlive(first); // it was active since it was filed, or it is gone
         }
-        return Long.MAX_VALUE;
     }
 
     /** Files (or refiles, or removes) a session in {@link #keepAliveDue} under its current deadline. */
     private void fileKeepAlive(Session session) {
+        keepAliveFront = null;
         if (session.filedDeadlineNanos >= 0) keepAliveDue.remove(session);
         long deadline = keepAliveDeadline(session);
         session.filedDeadlineNanos = deadline == Long.MAX_VALUE ? -1 : deadline;

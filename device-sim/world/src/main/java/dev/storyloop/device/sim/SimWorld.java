@@ -164,10 +164,15 @@ public final class SimWorld {
         return runUntil(() -> nowNanos() >= until, until);
     }
 
+    /**
+     * Before every jump of the clock: the broker's next keepalive walk. It is re-armed only when its
+     * time moved (a fleet jumps millions of times an hour, and a re-arm is a sift of the world's queue);
+     * a walk that ties to the nanosecond with another event keeps the arming order it was given then.
+     */
     private void armBrokerTick() {
         long next = broker.nextKeepAliveDeadlineNanos();
         if (next == Long.MAX_VALUE) scheduler.events().cancel(brokerTick);
-        else scheduler.events().arm(brokerTick, next);
+        else if (!brokerTick.isArmed() || brokerTick.deadlineNanos() != next) scheduler.events().arm(brokerTick, next);
     }
 
     // ---- books --------------------------------------------------------------------------------

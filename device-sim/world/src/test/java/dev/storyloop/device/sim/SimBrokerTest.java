@@ -164,6 +164,21 @@ class SimBrokerTest {
     }
 
     @Test
+    void shouldTellTheEarliestKeepaliveDeadlineAsSessionsComeAndAct() {
+        broker = new SimBroker(BrokerLimits.MOSQUITTO_DEFAULTS, KeepaliveCheck.SPEC);
+        broker.connect(0, "slow", true, 100, null);
+        assertThat(broker.nextKeepAliveDeadlineNanos()).isEqualTo(150 * S + 1);
+
+        broker.connect(1 * S, "fast", true, 10, null); // filed behind a front already asked for: it is the new front
+        assertThat(broker.nextKeepAliveDeadlineNanos()).isEqualTo(16 * S + 1);
+
+        broker.pingreq(2 * S, "fast"); // the front heard from: its deadline moves, and the next is asked again
+        assertThat(broker.nextKeepAliveDeadlineNanos()).isEqualTo(17 * S + 1);
+        broker.disconnect(3 * S, "fast");
+        assertThat(broker.nextKeepAliveDeadlineNanos()).isEqualTo(150 * S + 1);
+    }
+
+    @Test
     void shouldExpireAKeepaliveAfterExactlyOneAndAHalfIntervalsWhenAskedForTheSpecsRule() {
         broker = new SimBroker(BrokerLimits.MOSQUITTO_DEFAULTS, KeepaliveCheck.SPEC);
         broker.connect(0, "gw", true, 0, null);
