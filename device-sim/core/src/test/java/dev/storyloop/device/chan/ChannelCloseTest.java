@@ -137,16 +137,7 @@ class ChannelCloseTest {
     void shouldReportATaskStillWaitingOnAClosedChannel() {
         Channel<String> commands = Channel.unbudgeted("cmds", 2, OverflowPolicy.BLOCK);
         Channel.Sender<String> gateway = commands.sender();
-        WakerSlot keep = new WakerSlot();
-        // A hand-written wait that ignores the end of the stream: it says it waits on the channel and keeps
-        // its waker registered somewhere nothing will ever wake it from.
-        executor.spawn("poller", Future.<Void>of((cx, out) -> {
-            keep.register(cx);
-            cx.waitingOn(commands);
-            return Poll.PENDING;
-        }));
-        executor.runBatch();
-        executor.idle();
+        spawnPollerWaitingOn(commands);
         assertThat(diag.closedWaits()).as("the channel is still open").isEmpty();
 
         gateway.close();
@@ -167,14 +158,7 @@ class ChannelCloseTest {
         Future<String> second = commands.receiver().recv();
         assertThat(commands.trySend("reboot")).isTrue();
         gateway.close(); // the senders are gone, but an item is left: a receive is not over yet
-        WakerSlot keep = new WakerSlot();
-        executor.spawn("poller", Future.<Void>of((cx, out) -> {
-            keep.register(cx);
-            cx.waitingOn(second);
-            return Poll.PENDING;
-        }));
-        executor.runBatch();
-        executor.idle();
+        spawnPollerWaitingOn(second);
         assertThat(diag.closedWaits()).as("an item is still queued").isEmpty();
 
         assertThat(commands.tryRecv()).isEqualTo("reboot"); // the other receiver drains it: no close is counted
@@ -188,19 +172,28 @@ class ChannelCloseTest {
     void shouldReportAWaitOnAResourceThatClosesWithoutCountingIt() {
         boolean[] closed = {false};
         Closable door = () -> closed[0]; // closes without Closable.countClose(), as a resource written elsewhere may
-        WakerSlot keep = new WakerSlot();
-        executor.spawn("poller", Future.<Void>of((cx, out) -> {
-            keep.register(cx);
-            cx.waitingOn(door);
-            return Poll.PENDING;
-        }));
-        executor.runBatch();
-        executor.idle();
+        spawnPollerWaitingOn(door);
         assertThat(diag.closedWaits()).isEmpty();
 
         closed[0] = true;
         executor.idle();
 
         assertThat(diag.closedWaits()).hasSize(1);
+    }
+
+    /**
+     * Spawns "poller", a hand-written wait that ignores the end of what it waits on: it says it waits on
+     * {@code what} and keeps its waker registered somewhere nothing will ever wake it from; then polls it
+     * and lets the executor idle once.
+     */
+    private void spawnPollerWaitingOn(Object what) {
+        WakerSlot keep = new WakerSlot();
+        executor.spawn("poller", Future.<Void>of((cx, out) -> {
+            keep.register(cx);
+            cx.waitingOn(what);
+            return Poll.PENDING;
+        }));
+        executor.runBatch();
+        executor.idle();
     }
 }
