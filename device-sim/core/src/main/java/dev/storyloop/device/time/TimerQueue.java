@@ -60,6 +60,15 @@ public final class TimerQueue {
     }
 
     /**
+     * True when {@code timer} is armed for {@code deadlineNanos} and no sequence was given out since it
+     * was armed: re-arming it there with {@link #arm(Timer, long)} would change nothing in the order of
+     * events, so a caller may skip it.
+     */
+    public boolean isArmedLastFor(Timer timer, long deadlineNanos) {
+        return timer.isArmed() && timer.deadlineNanos == deadlineNanos && timer.sequence == nextSequence - 1;
+    }
+
+    /**
      * Takes the arming sequence number the next {@link #arm} would use, for an entry that a shared
      * timer will stand for later (a simulated link's packets share one timer): armed with
      * {@link #arm(Timer, long, long)}, it ties with other timers exactly as if it had been armed now.

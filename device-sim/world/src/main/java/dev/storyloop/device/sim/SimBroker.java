@@ -597,7 +597,7 @@ public final class SimBroker {
     private Session connectedSession(Port port, String clientId) {
         if (!running) return null;
         Session session = port == null ? null : port.session;
-        if (session == null || !session.indexed) {
+        if (session == null || !session.indexed || !session.clientId.equals(clientId)) {
             session = sessionsById.get(clientId);
             if (port != null) port.session = session;
         }

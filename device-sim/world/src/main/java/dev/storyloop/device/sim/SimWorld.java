@@ -165,14 +165,15 @@ public final class SimWorld {
     }
 
     /**
-     * Before every jump of the clock: the broker's next keepalive walk. It is re-armed only when its
-     * time moved (a fleet jumps millions of times an hour, and a re-arm is a sift of the world's queue);
-     * a walk that ties to the nanosecond with another event keeps the arming order it was given then.
+     * Before every jump of the clock: the broker's next keepalive walk, armed anew each time, so that it
+     * ties to the nanosecond behind every event armed before the jump. The re-arm is skipped only when
+     * it would change nothing: the walk's time is the same and nothing was armed since.
      */
     private void armBrokerTick() {
         long next = broker.nextKeepAliveDeadlineNanos();
-        if (next == Long.MAX_VALUE) scheduler.events().cancel(brokerTick);
-        else if (!brokerTick.isArmed() || brokerTick.deadlineNanos() != next) scheduler.events().arm(brokerTick, next);
+        TimerQueue events = scheduler.events();
+        if (next == Long.MAX_VALUE) events.cancel(brokerTick);
+        else if (!events.isArmedLastFor(brokerTick, next)) events.arm(brokerTick, next);
     }
 
     // ---- books --------------------------------------------------------------------------------

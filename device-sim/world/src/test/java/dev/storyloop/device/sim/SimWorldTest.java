@@ -300,4 +300,27 @@ class SimWorldTest {
         world.checkBalance();
         return heard.messageTimes;
     }
+
+    /**
+     * The broker's keepalive walk at 18 s ties with a crash scheduled for 18 s at 10 s: the walk is armed
+     * anew before every jump of the clock, so it runs behind the crash, finds the broker down, and closes
+     * nobody. (A walk left with the arming order of when its time was first set would close the client.)
+     */
+    @Test
+    void shouldRunTheKeepaliveWalkBehindAnEventArmedBeforeTheJumpToTheSameInstant() {
+        SimWorld world = new SimWorld(1, BrokerLimits.MOSQUITTO_DEFAULTS, new KeepaliveCheck(KeepaliveCheck.Mode.MOSQUITTO_2_0, 0),
+                latency(MS), new dev.storyloop.device.time.VirtualClock(), SimWorld.EVENT_CAPACITY_DEFAULT);
+        SimClient silent = world.client("silent", new Heard());
+        silent.connect(true, 10, null);
+        world.runFor(5 * MS);
+        world.partition("silent", Long.MAX_VALUE, true, true); // heard last in second 0: lapsed after second 16, noticed by the walk at 18 s
+        world.runFor(10 * S);
+        assertThat(world.broker().nextKeepAliveDeadlineNanos()).isEqualTo(18 * S);
+
+        world.at(18 * S, world::crashBroker);
+        world.runFor(10 * S);
+
+        assertThat(world.broker().isRunning()).isFalse();
+        assertThat(world.broker().stats().keepaliveCloses()).isZero();
+    }
 }
