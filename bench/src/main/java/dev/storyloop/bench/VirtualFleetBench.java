@@ -101,7 +101,7 @@ public final class VirtualFleetBench {
         long cpuStarted = processCpuNanos();
         long threadCpuStarted = threads.getCurrentThreadCpuTime();
         long[] lastPrint = {started};
-        double[] boot = {-1, -1}; // wall and CPU seconds to the end of the first simulated second: the boot, mostly
+        double[] boot = {-1, -1, -1}; // wall, process CPU and the world's thread's CPU seconds to the end of the first simulated second: the boot, mostly
         String histogramAt = System.getProperty("storyloop.fleet.histogramAt");
         double[] histogramSecond = {histogramAt == null ? Double.MAX_VALUE : Double.parseDouble(histogramAt)};
         RunResult run = SimRunner.run(scenario, scenario.variants().get(0), 1, (variant, done, total, events) -> {
@@ -109,6 +109,7 @@ public final class VirtualFleetBench {
             if (boot[0] < 0) {
                 boot[0] = (now - started) / 1e9;
                 boot[1] = (processCpuNanos() - cpuStarted) / 1e9;
+                boot[2] = (threads.getCurrentThreadCpuTime() - threadCpuStarted) / 1e9; // the callback runs on the world's thread
             }
             if (done >= histogramSecond[0]) {
                 histogramSecond[0] = Double.MAX_VALUE;
@@ -138,6 +139,10 @@ public final class VirtualFleetBench {
                 received, received / wall, run.metrics().get("gateway.missing"), run.metrics().get("device.sampled"));
         System.out.printf(Locale.ROOT, "  CPU %.1f s (the process: world, GC and JIT; the world's thread alone %.1f s); boot and first simulated second %.1f s wall, %.1f s CPU%n",
                 cpu, threadCpu, boot[0], boot[1]);
+        // The world's own work per reading after the boot: less noisy than the process's total, which also
+        // holds the collector and the compilers; the readings of the first simulated second are counted in.
+        System.out.printf(Locale.ROOT, "  the world's thread after the first simulated second: %.1f s, %.2f µs a reading received%n",
+                threadCpu - boot[2], (threadCpu - boot[2]) * 1e6 / Math.max(1, received));
         System.out.printf(Locale.ROOT, "  digest %s%n", run.digest());
         System.out.printf(Locale.ROOT, "  heap peak %.2f GiB (sum of the heap pools' peaks; -Xmx %.1f GiB), %d GCs taking %.1f s%n",
                 heapPeak / (double) (1L << 30), Runtime.getRuntime().maxMemory() / (double) (1L << 30), gcs, gcMillis / 1e3);
