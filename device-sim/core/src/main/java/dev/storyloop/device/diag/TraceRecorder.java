@@ -30,6 +30,17 @@ import java.util.HexFormat;
 public final class TraceRecorder implements LoopObserver {
     /** Records are gathered here and digested in blocks: one digest call per block, not per event. */
     private static final int BLOCK_BYTES = 256;
+    /**
+     * Task names as the bytes {@link #string} writes for them, shared by every recorder: a fleet's
+     * tasks have a few literal names, and every record names its task. Direct-mapped by the name's
+     * hash and checked by identity, so a name made anew each time (or one that collides) is simply
+     * encoded again; the bytes written are the same either way. Entries are immutable, so recorders
+     * on other threads share them without locks.
+     */
+    private static final int TASK_NAMES_CACHED = 256;
+    private static final EncodedName[] TASK_NAMES = new EncodedName[TASK_NAMES_CACHED];
+
+    private record EncodedName(String name, byte[] bytes) {}
 
     private final String executorName;
     private final Appendable sink;
@@ -211,7 +222,24 @@ public final class TraceRecorder implements LoopObserver {
     private void task(TaskView task) {
         unsigned(task.slot());
         unsigned(task.generation());
-        string(task.name());
+        taskName(task.name());
+    }
+
+    /** Writes {@code name} as {@link #string} does, from {@link #TASK_NAMES} when it is there. */
+    private void taskName(String name) {
+        int index = name.hashCode() & (TASK_NAMES_CACHED - 1);
+        EncodedName cached = TASK_NAMES[index];
+        if (cached != null && cached.name == name) {
+            byte[] bytes = cached.bytes;
+            ensure(bytes.length);
+            System.arraycopy(bytes, 0, block, length, bytes.length);
+            length += bytes.length;
+            return;
+        }
+        int offset = length - recordStart; // ensure() may move the record to the block's start; its offset in the record holds
+        string(name);
+        int start = recordStart + offset;
+        TASK_NAMES[index] = new EncodedName(name, Arrays.copyOfRange(block, start, length));
     }
 
     private void begin(int kind, long nowNanos) {

@@ -158,6 +158,42 @@ class TraceRecorderTest {
                 .contains("{\"t\":5,\"ex\":\"ex-\u00fc\",\"e\":\"warn\",\"kind\":\"long-poll\",\"task\":\"plain#0\",\"msg\":\"a \\\"long\\\" poll\"}");
     }
 
+    /**
+     * Task names are written from a cache shared by every recorder. Records of the same names must be the
+     * same bytes whether they come from it (a literal name, cached at its first record) or not (a fresh
+     * copy of it each time, never the cached identity), across block boundaries (a long name) and when
+     * two names share a cache entry ("Aa" and "BB" have one hash).
+     */
+    @Test
+    void shouldWriteTheSameRecordsWhetherATasksNameComesFromTheCacheOrNot() throws Exception {
+        String[] names = {"uplink", "sampler", "Aa", "BB", "caf\u00e9-" + "x".repeat(300), "token-refresh"};
+        ByteArrayOutputStream cachedRecords = new ByteArrayOutputStream();
+        TraceRecorder cached = new TraceRecorder("meter", null, cachedRecords);
+        for (int i = 0; i < 2_000; i++) cached.onPollStart(view(names[i % names.length], i % 7), i, i);
+        ByteArrayOutputStream freshRecords = new ByteArrayOutputStream();
+        TraceRecorder fresh = new TraceRecorder("meter", null, freshRecords);
+        for (int i = 0; i < 2_000; i++) fresh.onPollStart(view(new String(names[i % names.length]), i % 7), i, i);
+
+        assertThat(cached.digestHex()).isEqualTo(fresh.digestHex());
+        assertThat(cachedRecords.toByteArray()).isEqualTo(freshRecords.toByteArray());
+        StringBuilder lines = new StringBuilder();
+        TraceRecords.toJsonLines(cachedRecords.toByteArray(), lines);
+        assertThat(lines.toString()).contains("\"task\":\"sampler#1.0\"", "\"task\":\"BB#3.0\"");
+    }
+
+    private static dev.storyloop.device.exec.TaskView view(String name, int slot) {
+        return new dev.storyloop.device.exec.TaskView() {
+            @Override public String name() { return name; }
+            @Override public int slot() { return slot; }
+            @Override public int generation() { return 0; }
+            @Override public State state() { return State.RUNNING; }
+            @Override public Object waitingOn() { return null; }
+            @Override public int wakerHolders() { return 0; }
+            @Override public long polls() { return 0; }
+            @Override public long sinceNanos() { return 0; }
+        };
+    }
+
     @Test
     void shouldDigestTheExecutorsName() {
         TraceRecorder a = TraceRecorder.digestOnly("a");
