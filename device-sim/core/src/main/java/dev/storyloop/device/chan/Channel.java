@@ -38,7 +38,12 @@ import java.util.Objects;
  */
 public final class Channel<T> implements WakeSource, Closable {
     private final String name;
-    private final String sourceName; // made once: traces name the source on every wake
+    // Made once: a trace names the wake source on every wake, and what a waiting task waits on (and
+    // who holds its waker) at every pend.
+    private final String sourceName;
+    private final String holderName;
+    private final String itemLabel;
+    private final String capacityLabel;
     private OverflowPolicy policy;
     private final Object[] items;
     private int head;
@@ -53,11 +58,11 @@ public final class Channel<T> implements WakeSource, Closable {
     private int receiversMade;
     private int receiversOpen;
     private final Object capacityWait = new Object() {
-        @Override public String toString() { return "capacity of channel '" + name + "'" + (receiversClosed() ? " (closed: no receiver left)" : ""); }
+        @Override public String toString() { return receiversClosed() ? capacityLabel + " (closed: no receiver left)" : capacityLabel; }
     };
     private final Object itemWait = new Object() {
         @Override public String toString() {
-            return "an item in channel '" + name + "'" + (sendersClosed() && size - reservedItems <= 0 ? " (closed: no sender left)" : "");
+            return sendersClosed() && size - reservedItems <= 0 ? itemLabel + " (closed: no sender left)" : itemLabel;
         }
     };
 
@@ -65,6 +70,9 @@ public final class Channel<T> implements WakeSource, Closable {
         if (capacity <= 0) throw new IllegalArgumentException("channel '" + name + "': capacity must be > 0, got " + capacity);
         this.name = Objects.requireNonNull(name, "name");
         this.sourceName = "chan:" + name;
+        this.holderName = "channel '" + name + "'";
+        this.itemLabel = "an item in " + holderName;
+        this.capacityLabel = "capacity of " + holderName;
         this.policy = Objects.requireNonNull(policy, "policy");
         this.items = new Object[capacity];
     }
@@ -434,7 +442,7 @@ public final class Channel<T> implements WakeSource, Closable {
 
         @Override
         public String wakerHolder() {
-            return waker.isRegistered() ? "channel '" + name + "'" : null;
+            return waker.isRegistered() ? holderName : null;
         }
 
         @Override
@@ -518,7 +526,7 @@ public final class Channel<T> implements WakeSource, Closable {
 
         @Override
         public String wakerHolder() {
-            return waker.isRegistered() ? "channel '" + name + "'" : null;
+            return waker.isRegistered() ? holderName : null;
         }
 
         @Override

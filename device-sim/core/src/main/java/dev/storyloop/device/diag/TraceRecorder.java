@@ -31,16 +31,22 @@ public final class TraceRecorder implements LoopObserver {
     /** Records are gathered here and digested in blocks: one digest call per block, not per event. */
     private static final int BLOCK_BYTES = 256;
     /**
-     * Task names as the bytes {@link #string} writes for them, shared by every recorder: a fleet's
-     * tasks have a few literal names, and every record names its task. Direct-mapped by the name's
-     * hash and checked by identity, so a name made anew each time (or one that collides) is simply
-     * encoded again; the bytes written are the same either way. Entries are immutable, so recorders
-     * on other threads share them without locks.
+     * Strings as the bytes {@link #string} writes for them, shared by every recorder: a fleet's records
+     * name a few task names, wake sources, wait labels and waker holders over and over. Direct-mapped by
+     * the string's hash and checked by its content; a slot keeps the first string that took it, so
+     * strings that collide (a device's own names, one per device) are simply encoded each time and do not
+     * evict the common ones. The bytes written are the same either way. Entries are immutable, so
+     * recorders on other threads share them without locks.
      */
-    private static final int TASK_NAMES_CACHED = 256;
-    private static final EncodedName[] TASK_NAMES = new EncodedName[TASK_NAMES_CACHED];
+    private static final int STRINGS_CACHED = 512;
+    private static final EncodedName[] STRINGS = new EncodedName[STRINGS_CACHED];
 
     private record EncodedName(String name, byte[] bytes) {}
+
+    /** Empties the shared cache of encoded strings, so a test can record with it cold and then warm. */
+    static void clearStringCache() {
+        java.util.Arrays.fill(STRINGS, null);
+    }
 
     private final String executorName;
     private final Appendable sink;
@@ -222,24 +228,7 @@ public final class TraceRecorder implements LoopObserver {
     private void task(TaskView task) {
         unsigned(task.slot());
         unsigned(task.generation());
-        taskName(task.name());
-    }
-
-    /** Writes {@code name} as {@link #string} does, from {@link #TASK_NAMES} when it is there. */
-    private void taskName(String name) {
-        int index = name.hashCode() & (TASK_NAMES_CACHED - 1);
-        EncodedName cached = TASK_NAMES[index];
-        if (cached != null && cached.name == name) {
-            byte[] bytes = cached.bytes;
-            ensure(bytes.length);
-            System.arraycopy(bytes, 0, block, length, bytes.length);
-            length += bytes.length;
-            return;
-        }
-        int offset = length - recordStart; // ensure() may move the record to the block's start; its offset in the record holds
-        string(name);
-        int start = recordStart + offset;
-        TASK_NAMES[index] = new EncodedName(name, Arrays.copyOfRange(block, start, length));
+        string(task.name());
     }
 
     private void begin(int kind, long nowNanos) {
@@ -284,8 +273,27 @@ public final class TraceRecorder implements LoopObserver {
         }
     }
 
-    /** A string as its UTF-8 length and bytes, as {@code String.getBytes(UTF_8)} would give them (a lone surrogate becomes '?'). */
+    /** A string as its UTF-8 length and bytes, from {@link #STRINGS} when it is there. */
     private void string(String value) {
+        int index = value.hashCode() & (STRINGS_CACHED - 1);
+        EncodedName cached = STRINGS[index];
+        if (cached != null && (cached.name == value || cached.name.equals(value))) {
+            byte[] bytes = cached.bytes;
+            ensure(bytes.length);
+            System.arraycopy(bytes, 0, block, length, bytes.length);
+            length += bytes.length;
+            return;
+        }
+        int offset = length - recordStart; // ensure() may move the record to the block's start; its offset in the record holds
+        encode(value);
+        if (cached == null) {
+            int start = recordStart + offset;
+            STRINGS[index] = new EncodedName(value, Arrays.copyOfRange(block, start, length));
+        }
+    }
+
+    /** A string as its UTF-8 length and bytes, as {@code String.getBytes(UTF_8)} would give them (a lone surrogate becomes '?'). */
+    private void encode(String value) {
         int bytes = 0;
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);

@@ -159,26 +159,41 @@ class TraceRecorderTest {
     }
 
     /**
-     * Task names are written from a cache shared by every recorder. Records of the same names must be the
-     * same bytes whether they come from it (a literal name, cached at its first record) or not (a fresh
-     * copy of it each time, never the cached identity), across block boundaries (a long name) and when
-     * two names share a cache entry ("Aa" and "BB" have one hash).
+     * Strings are written from a cache shared by every recorder. Records must be the same bytes whether a
+     * string was encoded (the cache cold, or its entry held by another string: "Aa" and "BB" have one
+     * hash) or copied from the cache (a second recorder of the same events, every entry warm, reached
+     * through equal strings that are not the cached instances), across block boundaries (a long name).
      */
     @Test
-    void shouldWriteTheSameRecordsWhetherATasksNameComesFromTheCacheOrNot() throws Exception {
-        String[] names = {"uplink", "sampler", "Aa", "BB", "caf\u00e9-" + "x".repeat(300), "token-refresh"};
+    void shouldWriteTheSameRecordsWhetherAStringComesFromTheCacheOrNot() throws Exception {
+        String[] names = {"uplink", "sampler", "Aa", "BB", "caf\u00e9-" + "x".repeat(300), "token-refresh", "emoji-\ud83d\ude80"};
+        TraceRecorder.clearStringCache();
+        ByteArrayOutputStream encodedRecords = new ByteArrayOutputStream();
+        TraceRecorder encoded = new TraceRecorder("meter", null, encodedRecords);
+        record(encoded, names);
         ByteArrayOutputStream cachedRecords = new ByteArrayOutputStream();
         TraceRecorder cached = new TraceRecorder("meter", null, cachedRecords);
-        for (int i = 0; i < 2_000; i++) cached.onPollStart(view(names[i % names.length], i % 7), i, i);
-        ByteArrayOutputStream freshRecords = new ByteArrayOutputStream();
-        TraceRecorder fresh = new TraceRecorder("meter", null, freshRecords);
-        for (int i = 0; i < 2_000; i++) fresh.onPollStart(view(new String(names[i % names.length]), i % 7), i, i);
+        String[] copies = new String[names.length];
+        for (int i = 0; i < names.length; i++) copies[i] = new String(names[i]);
+        record(cached, copies);
 
-        assertThat(cached.digestHex()).isEqualTo(fresh.digestHex());
-        assertThat(cachedRecords.toByteArray()).isEqualTo(freshRecords.toByteArray());
+        assertThat(cached.digestHex()).isEqualTo(encoded.digestHex());
+        assertThat(cachedRecords.toByteArray()).isEqualTo(encodedRecords.toByteArray());
         StringBuilder lines = new StringBuilder();
         TraceRecords.toJsonLines(cachedRecords.toByteArray(), lines);
-        assertThat(lines.toString()).contains("\"task\":\"sampler#1.0\"", "\"task\":\"BB#3.0\"");
+        assertThat(lines.toString()).contains("\"task\":\"sampler#1.0\"", "\"task\":\"BB#3.0\"", "\"task\":\"Aa#2.0\"",
+                "\"src\":\"emoji-\ud83d\ude80\"", "\"on\":\"caf\u00e9-xxx");
+    }
+
+    /** Each name first as a task's (its poll), then as a wake's source and a note's subject, in a few hundred records. */
+    private static void record(TraceRecorder recorder, String[] names) {
+        for (int i = 0; i < 300; i++) {
+            String name = names[i % names.length];
+            recorder.onPollStart(view(name, i % names.length), i, i);
+            String source = names[(i + 3) % names.length];
+            recorder.onWake(view(name, i % names.length), () -> source, false, i);
+            recorder.onNote(null, "note", names[(i + 4) % names.length], i);
+        }
     }
 
     private static dev.storyloop.device.exec.TaskView view(String name, int slot) {
