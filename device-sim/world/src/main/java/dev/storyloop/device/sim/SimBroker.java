@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * A model of an MQTT 3.1.1 broker with Mosquitto's behaviour, driven by calls that carry {@code now}.
@@ -49,12 +48,20 @@ public final class SimBroker {
     // The same sessions for lookups (every packet looks its sender up; a fleet's ids share long
     // prefixes, which make the tree's string comparisons costly); never iterated.
     private final HashMap<String, Session> sessionsById = new HashMap<>();
-    // Connected sessions with a keepalive, by the deadline they were filed under. Activity only moves a
-    // deadline later, so a filed deadline is a lower bound: it is brought up to date when it reaches
-    // the front, and the front is then the exact earliest deadline (no scan of every session per turn).
-    private final TreeSet<Session> keepAliveDue = new TreeSet<>(Comparator.comparingLong((Session s) -> s.filedDeadlineNanos)
-            .thenComparingLong(s -> s.serial));
-    private Session keepAliveFront; // keepAliveDue's first while the set is unchanged (asked before every jump of the clock); null: ask the set
+    // Connected sessions with a keepalive, in buckets by the deadline they were filed under (Mosquitto's
+    // walks put many sessions under one deadline, so there are few buckets: a fleet files and refiles in
+    // a small map instead of a tree of every session). Activity only moves a deadline later, so a filed
+    // deadline is a lower bound: it is brought up to date when it reaches the front, and the front is
+    // then the exact earliest deadline (no scan of every session per turn). An entry whose session was
+    // filed elsewhere since (or expired) is stale: skipped and dropped when its bucket reaches the front.
+    // Entries come from connects and from refiles at the front, one each, so they are bounded by those.
+    private final TreeMap<Long, ArrayDeque<Session>> keepAliveDue = new TreeMap<>();
+    private long keepAliveFrontDeadline = -1; // the first bucket's deadline while it is known; -1: ask the map
+    private ArrayDeque<Session> keepAliveFront;
+    private long keepAliveLastDeadline = -1; // the bucket filed into last (most files go to the latest deadline)
+    private ArrayDeque<Session> keepAliveLast;
+    private final ArrayDeque<ArrayDeque<Session>> spareBuckets = new ArrayDeque<>(); // emptied buckets, up to SPARE_BUCKETS_MAX
+    private static final int SPARE_BUCKETS_MAX = 16;
     private long sessionSerial;
     private final RetainedTree retained = new RetainedTree();
     // The subscription index: literal filters are looked up by topic, wildcard filters tried in order.
@@ -93,7 +100,7 @@ public final class SimBroker {
         long routeEpoch;      // routing scratch: the publish this session was last matched for
         String routeFilter;   // ... and the filter that won for it
         final long serial;    // creation order: tells sessions filed under the same deadline apart
-        long filedDeadlineNanos = -1; // where it sits in keepAliveDue; -1 when it is not there
+        long filedDeadlineNanos = -1; // the keepAliveDue bucket its valid entry is in; -1 when it is in none
         long expiredAtNanos;          // the keepalive walk that found it lapsed
         String lastValidTopic;        // the last topic this client published to that passed the check
         boolean indexed;              // it is the session sessionsById holds for its client id
@@ -368,8 +375,7 @@ public final class SimBroker {
         if (!running) return;
         List<Session> expired = new ArrayList<>();
         while (nextKeepAliveDeadlineNanos() <= now) {
-            Session due = keepAliveDue.pollFirst();
-            keepAliveFront = null;
+            Session due = keepAliveFront.pollFirst(); // the front's first entry, exact: see nextKeepAliveDeadlineNanos
             due.expiredAtNanos = due.filedDeadlineNanos;
             due.filedDeadlineNanos = -1;
             expired.add(due);
@@ -382,27 +388,65 @@ public final class SimBroker {
         }
     }
 
-    /** The earliest time a keepalive can lapse, for the world's scheduler; {@link Long#MAX_VALUE} when none. */
+    /**
+     * The earliest time a keepalive can lapse, for the world's scheduler; {@link Long#MAX_VALUE} when none.
+     * On return the front bucket's first entry is a session whose keepalive lapses then.
+     */
     public long nextKeepAliveDeadlineNanos() {
         while (true) {
-            if (keepAliveFront == null) {
+            if (keepAliveFrontDeadline < 0) {
                 if (keepAliveDue.isEmpty()) return Long.MAX_VALUE;
-                keepAliveFront = keepAliveDue.first();
+                keepAliveFrontDeadline = keepAliveDue.firstKey();
+                keepAliveFront = keepAliveDue.get(keepAliveFrontDeadline);
             }
-            Session first = keepAliveFront;
+            Session first = keepAliveFront.peekFirst();
+            if (first == null) {
+                dropFrontBucket();
+                continue;
+            }
+            if (first.filedDeadlineNanos != keepAliveFrontDeadline) {
+                keepAliveFront.pollFirst(); // stale: the session is filed elsewhere, or not at all
+                continue;
+            }
             long actual = keepAliveDeadline(first);
-            if (actual == first.filedDeadlineNanos) return actual;
+            if (actual == keepAliveFrontDeadline) return actual;
+            keepAliveFront.pollFirst();
+            first.filedDeadlineNanos = -1;
             fileKeepAlive(first); // it was active since it was filed, or it is gone
         }
     }
 
-    /** Files (or refiles, or removes) a session in {@link #keepAliveDue} under its current deadline. */
+    /** Files (or refiles, or takes out) a session in {@link #keepAliveDue} under its current deadline. */
     private void fileKeepAlive(Session session) {
-        keepAliveFront = null;
-        if (session.filedDeadlineNanos >= 0) keepAliveDue.remove(session);
         long deadline = keepAliveDeadline(session);
-        session.filedDeadlineNanos = deadline == Long.MAX_VALUE ? -1 : deadline;
-        if (deadline != Long.MAX_VALUE) keepAliveDue.add(session);
+        if (deadline == session.filedDeadlineNanos) return; // already filed there
+        if (deadline == Long.MAX_VALUE) {
+            session.filedDeadlineNanos = -1; // its entry, if any, is now stale
+            return;
+        }
+        session.filedDeadlineNanos = deadline;
+        ArrayDeque<Session> bucket;
+        if (deadline == keepAliveLastDeadline) {
+            bucket = keepAliveLast;
+        } else {
+            bucket = keepAliveDue.get(deadline);
+            if (bucket == null) {
+                bucket = spareBuckets.isEmpty() ? new ArrayDeque<>() : spareBuckets.pollFirst();
+                keepAliveDue.put(deadline, bucket);
+                if (deadline < keepAliveFrontDeadline) keepAliveFrontDeadline = -1; // a new front
+            }
+            keepAliveLastDeadline = deadline;
+            keepAliveLast = bucket;
+        }
+        bucket.addLast(session);
+    }
+
+    private void dropFrontBucket() {
+        keepAliveDue.remove(keepAliveFrontDeadline);
+        if (keepAliveLast == keepAliveFront) keepAliveLastDeadline = -1;
+        if (spareBuckets.size() < SPARE_BUCKETS_MAX) spareBuckets.addLast(keepAliveFront);
+        keepAliveFrontDeadline = -1;
+        keepAliveFront = null;
     }
 
     /** When the session's keepalive lapses, or {@link Long#MAX_VALUE} when it cannot (not connected, no keepalive, ended). */
