@@ -66,7 +66,12 @@ public final class Diagnostics implements LoopObserver {
     private final long[] openWaitAtPoll;
     private final long[] openWaitAtCloses;
     private long idleCloses;
+    private long lastIdleCloses = -1;
     private boolean walkCounted;
+    // Tasks whose last walk passed a resource that can close uncounted, one bit a slot: looked at every
+    // idle turn. In virtual time the other tasks are looked at only when the executor says they changed.
+    private final long[] walkEveryIdle;
+    private final boolean takesChanges;
     // Counters until a value above zero arrives (in simulation, only when a poll spends time), then
     // auto-resizing histograms: a fixed range up to an hour would be 36 KiB each, and even an empty
     // auto-resizing one about 2 KiB, most of a quiet simulated device's heap in a fleet.
@@ -101,6 +106,8 @@ public final class Diagnostics implements LoopObserver {
         this.closedReportedAtPoll = new long[slots];
         this.openWaitAtPoll = new long[slots];
         this.openWaitAtCloses = new long[slots];
+        this.walkEveryIdle = new long[(slots + 63) >>> 6];
+        this.takesChanges = !live && executor.takeChanges(this);
     }
 
     /** Attaches diagnostics with the default long-poll threshold (10 ms). */
@@ -187,7 +194,14 @@ public final class Diagnostics implements LoopObserver {
         lastIdleCheckNanos = nowNanos;
         idleNowNanos = nowNanos;
         idleCloses = Closable.closesCounted();
-        idle.forEachTask(lostWakerCheck);
+        if (takesChanges) {
+            // A task that was not polled, did not lose its last waker holder and waits along counted resources
+            // only, with no counted close since the last turn, would be found as it was then: not looked at.
+            idle.forEachTaskToCheck(idleCloses != lastIdleCloses, walkEveryIdle, lostWakerCheck);
+        } else {
+            idle.forEachTask(lostWakerCheck);
+        }
+        lastIdleCloses = idleCloses;
     }
 
     private void checkLostWaker(TaskView task) {
@@ -212,6 +226,8 @@ public final class Diagnostics implements LoopObserver {
         int slot = task.slot();
         if (openWaitAtPoll[slot] == task.polls() && openWaitAtCloses[slot] == idleCloses) return; // nothing along it moved
         Object closed = closedAlong(task.waitingOn());
+        if (walkCounted || closed != null) walkEveryIdle[slot >>> 6] &= ~(1L << slot);
+        else walkEveryIdle[slot >>> 6] |= 1L << slot;
         if (closed == null) {
             if (walkCounted) {
                 openWaitAtPoll[slot] = task.polls();

@@ -42,6 +42,12 @@ public final class Executor implements Spawner {
     private final MpscIntQueue interrupts;
     private LoopObserver observer;
     private Runnable readyHook;
+    // Tasks the idle checks must look at again, one bit a slot: polled since they last looked, or the
+    // last holder of their waker let go of it on the loop thread. A waker let go of on another thread
+    // sets changedElsewhere instead, and the next look is at every task.
+    private final long[] changed;
+    private volatile boolean changedElsewhere = true;
+    private Object changesTakenBy;
 
     private volatile Thread loopThread; // the bound loop thread: local wakes, spawns and steps happen on it only
     private volatile LoopSignal signal; // the runner that steps it, to unpark on an interrupt; null when none parks
@@ -67,6 +73,7 @@ public final class Executor implements Spawner {
         this.interrupts = new MpscIntQueue(b.taskCapacity);
         this.observer = b.observer;
         this.loopThread = Thread.currentThread();
+        this.changed = new long[(b.taskCapacity + 63) >>> 6];
     }
 
     // The executor polling on this thread, so that a sleep made inside a poll can read the time it
@@ -328,6 +335,7 @@ public final class Executor implements Spawner {
             slot.scope = null;
         }
         slot.polls++;
+        markChanged(slot.index);
         long end = clock.nanos();
         slot.sinceNanos = end;
         observer.onPollEnd(slot, result, start, end);
@@ -418,6 +426,53 @@ public final class Executor implements Spawner {
     /** Runs alone on the calling thread until {@code done} holds or the clock reaches {@code untilNanos}. */
     public RunResult run(BooleanSupplier done, long untilNanos) {
         return LoopRunner.of(this).run(done, untilNanos);
+    }
+
+    // ---- what the idle checks look at -------------------------------------------------------
+
+    private void markChanged(int slot) {
+        changed[slot >>> 6] |= 1L << slot;
+    }
+
+    /** The last holder of a task's waker let go of it (any thread): the task's standing may have changed. */
+    void holdersGone(int slot) {
+        if (Thread.currentThread() == loopThread) markChanged(slot);
+        else changedElsewhere = true;
+    }
+
+    /**
+     * Makes {@code taker} the one caller of {@link #forEachTaskToCheck}: true for the first to ask,
+     * false for any other (which must then look at every task each time, as a second caller would see
+     * only the changes the first left). Loop thread only.
+     */
+    public boolean takeChanges(Object taker) {
+        if (changesTakenBy == null) changesTakenBy = taker;
+        return changesTakenBy == taker;
+    }
+
+    /**
+     * Visits, in slot order, the live tasks whose standing may have changed since the last call (polled,
+     * or the last holder of their waker let go of it; a new task is polled before it can wait) and those whose bit is set in {@code also}
+     * (null: none), then forgets the changes; every live task when {@code all} is true or when a waker
+     * was let go of on another thread since. A task not visited was neither polled nor lost its last
+     * waker holder since the last call. For the caller {@link #takeChanges} accepted. Loop thread only.
+     */
+    public void forEachTaskToCheck(boolean all, long[] also, Consumer<TaskView> visitor) {
+        if (all || changedElsewhere) {
+            changedElsewhere = false;
+            java.util.Arrays.fill(changed, 0L);
+            forEachTask(visitor);
+            return;
+        }
+        for (int word = 0; word < changed.length; word++) {
+            long bits = changed[word] | (also == null ? 0L : also[word]);
+            changed[word] = 0L;
+            while (bits != 0) {
+                TaskSlot slot = slots[(word << 6) + Long.numberOfTrailingZeros(bits)];
+                bits &= bits - 1;
+                if ((slot.word() & TaskSlot.SPAWNED) != 0) visitor.accept(slot);
+            }
+        }
     }
 
     // ---- views ----------------------------------------------------------------------------

@@ -82,6 +82,7 @@ public final class Waker {
     public void release() {
         int left = (int) HOLDERS.getAndAdd(this, -1) - 1;
         assert left >= 0 : "waker released more often than retained";
+        if (left == 0) executor.holdersGone(slot);
     }
 
     /** How many registrations (wait queues, timers, interrupt slots) could still wake this task. */

@@ -2,6 +2,7 @@ package dev.storyloop.device.diag;
 
 import dev.storyloop.device.chan.Channel;
 import dev.storyloop.device.chan.OverflowPolicy;
+import dev.storyloop.device.exec.Closable;
 import dev.storyloop.device.exec.Context;
 import dev.storyloop.device.exec.Executor;
 import dev.storyloop.device.exec.Future;
@@ -10,6 +11,7 @@ import dev.storyloop.device.exec.Poll;
 import dev.storyloop.device.exec.Sleep;
 import dev.storyloop.device.exec.Timeout;
 import dev.storyloop.device.exec.Waker;
+import dev.storyloop.device.exec.WakerSlot;
 import dev.storyloop.device.time.VirtualClock;
 import org.junit.jupiter.api.Test;
 
@@ -90,6 +92,81 @@ class ContractDiagnosticsTest {
         executor.idle();
 
         assertThat(diag.lostWakers()).extracting(LostWakerReport::task).containsExactly("forgotten");
+    }
+
+    /** The same, with the waker given up on another thread (a callback's): the next idle turn still finds the task. */
+    @Test
+    void shouldReportAKeptWakerReleasedOnAnotherThread() throws InterruptedException {
+        Waker[] kept = {null};
+        executor.spawn("forgotten-elsewhere", Future.of((cx, out) -> {
+            if (kept[0] == null) {
+                kept[0] = cx.waker();
+                kept[0].retain();
+            }
+            return Poll.PENDING;
+        }));
+        executor.runBatch();
+        executor.idle();
+        Thread callback = new Thread(() -> kept[0].release(), "callback");
+        callback.start();
+        callback.join();
+        executor.idle();
+
+        assertThat(diag.lostWakers()).extracting(LostWakerReport::task).containsExactly("forgotten-elsewhere");
+    }
+
+    /** A task polled again that now waits with no waker held at all: found at the idle turn after that poll. */
+    @Test
+    void shouldReportATaskThatDroppedItsOnlyHolderAtItsOwnPoll() {
+        Waker[] kept = {null};
+        Sleep tick = Sleep.forMillis(10);
+        executor.spawn("drops-it", Future.of((cx, out) -> {
+            if (tick.poll(cx) == Poll.PENDING) return Poll.PENDING; // the first poll: the sleep holds the waker
+            return Poll.PENDING; // woken by the sleep, it keeps nothing: lost
+        }));
+        executor.spawn("bystander", Future.of((cx, out) -> Poll.PENDING));
+        executor.runBatch();
+        executor.idle();
+        assertThat(diag.lostWakers()).extracting(LostWakerReport::task).containsExactly("bystander");
+
+        executor.runFor(20_000_000L);
+
+        assertThat(diag.lostWakers()).extracting(LostWakerReport::task).containsExactly("bystander", "drops-it");
+    }
+
+    /**
+     * A task polled again that now waits on something that closed before that poll (its close counted
+     * then, not since): found at the idle turn after the poll, though its waker's holder never let go.
+     */
+    @Test
+    void shouldReportAWaitOnAResourceAlreadyClosedWhenTheTaskWasPolled() {
+        boolean[] closed = {false};
+        Closable door = new Closable() {
+            @Override public boolean isClosed() { return closed[0]; }
+            @Override public boolean closingIsCounted() { return true; }
+        };
+        WakerSlot keep = new WakerSlot();
+        Waker[] poller = {null};
+        int[] polls = {0};
+        executor.spawn("poller", Future.<Void>of((cx, out) -> {
+            keep.register(cx); // held all along: never a lost waker
+            poller[0] = cx.waker();
+            if (polls[0]++ >= 1) cx.waitingOn(door);
+            return Poll.PENDING;
+        }));
+        executor.runBatch();
+        executor.idle();
+        closed[0] = true;
+        Closable.countClose();
+        executor.idle(); // the close is looked at here: nothing waits on the door yet
+        assertThat(diag.closedWaits()).isEmpty();
+
+        poller[0].wake(); // polled again: now it waits on the closed door
+        executor.runBatch();
+        executor.idle();
+
+        assertThat(diag.closedWaits()).extracting(ClosedWaitReport::task).containsExactly("poller");
+        assertThat(diag.lostWakers()).isEmpty();
     }
 
     @Test
