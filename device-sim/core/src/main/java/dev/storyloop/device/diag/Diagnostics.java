@@ -10,6 +10,7 @@ import dev.storyloop.device.exec.WakeSource;
 import org.HdrHistogram.Histogram;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -54,17 +55,21 @@ public final class Diagnostics implements LoopObserver {
 
     private final Executor executor;
     private final long longPollThresholdNanos;
-    private final long[] polls;
-    private final long[] wakes;
-    private final long[] selfWakes;
-    private final long[] pollNanosTotal;
-    private final long[] pollNanosMax;
-    private final long[] lostReportedAtPoll;
-    private final long[] closedReportedAtPoll;
+    // Per task, one row of FIELDS longs a slot (its counters, and what the idle checks last saw of it):
+    // a poll or a wake reads and writes one row, a cache line or two, not one line in each of nine arrays.
+    private static final int POLLS = 0;
+    private static final int WAKES = 1;
+    private static final int SELF_WAKES = 2;
+    private static final int POLL_NANOS_TOTAL = 3;
+    private static final int POLL_NANOS_MAX = 4;
+    private static final int LOST_REPORTED_AT_POLL = 5;
+    private static final int CLOSED_REPORTED_AT_POLL = 6;
     // The task's poll count and the counted closes when its wait chain was last walked and found open, every
     // resource along it closable only by a counted close: until either moves, a walk would find the same.
-    private final long[] openWaitAtPoll;
-    private final long[] openWaitAtCloses;
+    private static final int OPEN_WAIT_AT_POLL = 7;
+    private static final int OPEN_WAIT_AT_CLOSES = 8;
+    private static final int FIELDS = 9;
+    private final long[] perTask;
     private long idleCloses;
     private long lastIdleCloses = -1;
     private boolean walkCounted;
@@ -97,15 +102,7 @@ public final class Diagnostics implements LoopObserver {
         this.longPollThresholdNanos = longPollThresholdNanos;
         this.live = !executor.clock().isVirtual();
         int slots = executor.taskCapacity();
-        this.polls = new long[slots];
-        this.wakes = new long[slots];
-        this.selfWakes = new long[slots];
-        this.pollNanosTotal = new long[slots];
-        this.pollNanosMax = new long[slots];
-        this.lostReportedAtPoll = new long[slots];
-        this.closedReportedAtPoll = new long[slots];
-        this.openWaitAtPoll = new long[slots];
-        this.openWaitAtCloses = new long[slots];
+        this.perTask = new long[slots * FIELDS];
         this.walkEveryIdle = new long[(slots + 63) >>> 6];
         this.takesChanges = !live && executor.takeChanges(this);
     }
@@ -137,21 +134,18 @@ public final class Diagnostics implements LoopObserver {
 
     @Override
     public void onSpawn(TaskView task, long nowNanos) {
-        int slot = task.slot();
-        polls[slot] = 0;
-        wakes[slot] = 0;
-        selfWakes[slot] = 0;
-        pollNanosTotal[slot] = 0;
-        pollNanosMax[slot] = 0;
-        lostReportedAtPoll[slot] = -1;
-        closedReportedAtPoll[slot] = -1;
-        openWaitAtPoll[slot] = -1;
+        int row = task.slot() * FIELDS;
+        Arrays.fill(perTask, row, row + FIELDS, 0L);
+        perTask[row + LOST_REPORTED_AT_POLL] = -1;
+        perTask[row + CLOSED_REPORTED_AT_POLL] = -1;
+        perTask[row + OPEN_WAIT_AT_POLL] = -1;
     }
 
     @Override
     public void onWake(TaskView task, WakeSource source, boolean self, long nowNanos) {
-        wakes[task.slot()]++;
-        if (self) selfWakes[task.slot()]++;
+        int row = task.slot() * FIELDS;
+        perTask[row + WAKES]++;
+        if (self) perTask[row + SELF_WAKES]++;
     }
 
     @Override
@@ -166,9 +160,10 @@ public final class Diagnostics implements LoopObserver {
         String stack = watchdog == null ? null : watchdog.pollEnded();
         int slot = task.slot();
         long duration = endNanos - startNanos;
-        polls[slot]++;
-        pollNanosTotal[slot] += duration;
-        if (duration > pollNanosMax[slot]) pollNanosMax[slot] = duration;
+        int row = slot * FIELDS;
+        perTask[row + POLLS]++;
+        perTask[row + POLL_NANOS_TOTAL] += duration;
+        if (duration > perTask[row + POLL_NANOS_MAX]) perTask[row + POLL_NANOS_MAX] = duration;
         pollDurations.record(duration);
         if (duration > longPollThresholdNanos) {
             longPollCount++;
@@ -212,8 +207,9 @@ public final class Diagnostics implements LoopObserver {
         if (task.wakerHolders() > 0) return;
         if (task.state() != TaskView.State.PENDING) return;
         int slot = task.slot();
-        if (lostReportedAtPoll[slot] == task.polls()) return; // already reported for this stall
-        lostReportedAtPoll[slot] = task.polls();
+        int row = slot * FIELDS;
+        if (perTask[row + LOST_REPORTED_AT_POLL] == task.polls()) return; // already reported for this stall
+        perTask[row + LOST_REPORTED_AT_POLL] = task.polls();
         lostWakerCount++;
         LostWakerReport report = new LostWakerReport(task.name(), slot, task.generation(),
                 String.valueOf(task.waitingOn()), task.polls(), idleNowNanos, WaitChain.of(task, idleNowNanos).chain());
@@ -224,19 +220,20 @@ public final class Diagnostics implements LoopObserver {
     private void checkClosedWait(TaskView task) {
         if (task.state() != TaskView.State.PENDING) return;
         int slot = task.slot();
-        if (openWaitAtPoll[slot] == task.polls() && openWaitAtCloses[slot] == idleCloses) return; // nothing along it moved
+        int row = slot * FIELDS;
+        if (perTask[row + OPEN_WAIT_AT_POLL] == task.polls() && perTask[row + OPEN_WAIT_AT_CLOSES] == idleCloses) return; // nothing along it moved
         Object closed = closedAlong(task.waitingOn());
         if (walkCounted || closed != null) walkEveryIdle[slot >>> 6] &= ~(1L << slot);
         else walkEveryIdle[slot >>> 6] |= 1L << slot;
         if (closed == null) {
             if (walkCounted) {
-                openWaitAtPoll[slot] = task.polls();
-                openWaitAtCloses[slot] = idleCloses;
+                perTask[row + OPEN_WAIT_AT_POLL] = task.polls();
+                perTask[row + OPEN_WAIT_AT_CLOSES] = idleCloses;
             }
             return;
         }
-        if (closedReportedAtPoll[slot] == task.polls()) return; // already reported for this stall
-        closedReportedAtPoll[slot] = task.polls();
+        if (perTask[row + CLOSED_REPORTED_AT_POLL] == task.polls()) return; // already reported for this stall
+        perTask[row + CLOSED_REPORTED_AT_POLL] = task.polls();
         closedWaitCount++;
         ClosedWaitReport report = new ClosedWaitReport(task.name(), slot, task.generation(),
                 String.valueOf(task.waitingOn()), task.polls(), idleNowNanos);
@@ -282,13 +279,14 @@ public final class Diagnostics implements LoopObserver {
     public long pollNanosMax() { return pollDurations.maxValue(); }
     /** The wake-to-poll delay at {@code percentile} (0 while every wake was polled at once); builds no histogram. */
     public long scheduleDelayNanosAtPercentile(double percentile) { return scheduleDelays.valueAtPercentile(percentile); }
-    public long polls(int slot) { return polls[slot]; }
-    public long wakes(int slot) { return wakes[slot]; }
-    public long selfWakes(int slot) { return selfWakes[slot]; }
+    public long polls(int slot) { return perTask[slot * FIELDS + POLLS]; }
+    public long wakes(int slot) { return perTask[slot * FIELDS + WAKES]; }
+    public long selfWakes(int slot) { return perTask[slot * FIELDS + SELF_WAKES]; }
 
     /** The share of a task's wakes that came from the task itself during its own poll. */
     public double selfWakeShare(int slot) {
-        return wakes[slot] == 0 ? 0 : (double) selfWakes[slot] / wakes[slot];
+        long wakes = wakes(slot);
+        return wakes == 0 ? 0 : (double) selfWakes(slot) / wakes;
     }
 
     /** Every live task's wait chain at the loop's current time, in slot order. Loop thread only. */
@@ -300,8 +298,8 @@ public final class Diagnostics implements LoopObserver {
     }
 
     public long longPollThresholdNanos() { return longPollThresholdNanos; }
-    public long pollNanosMax(int slot) { return pollNanosMax[slot]; }
-    public long pollNanosTotal(int slot) { return pollNanosTotal[slot]; }
+    public long pollNanosMax(int slot) { return perTask[slot * FIELDS + POLL_NANOS_MAX]; }
+    public long pollNanosTotal(int slot) { return perTask[slot * FIELDS + POLL_NANOS_TOTAL]; }
 
     /** One line per live task: state, what it waits on, polls, self-wake share, time in state. */
     public String dump() {
@@ -315,7 +313,7 @@ public final class Diagnostics implements LoopObserver {
                     ? "waiting on " + task.waitingOn() + (task.wakerHolders() == 0 ? " [NO WAKER HELD]" : "")
                     : "";
             out.append(String.format(Locale.ROOT, "  #%-3d %-20s %-8s polls=%-8d self-wake=%5.1f%% max-poll=%.3fms for %.6fs %s%n",
-                    slot, task.name(), task.state(), polls[slot], 100 * selfWakeShare(slot), pollNanosMax[slot] / 1e6,
+                    slot, task.name(), task.state(), polls(slot), 100 * selfWakeShare(slot), pollNanosMax(slot) / 1e6,
                     (now - task.sinceNanos()) / 1e9, waiting).stripTrailing()).append('\n');
         });
         return out.toString();
