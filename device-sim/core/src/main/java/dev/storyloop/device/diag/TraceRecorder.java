@@ -33,12 +33,14 @@ public final class TraceRecorder implements LoopObserver {
     /**
      * Strings as the bytes {@link #string} writes for them, shared by every recorder: a fleet's records
      * name a few task names, wake sources, wait labels and waker holders over and over. Direct-mapped by
-     * the string's hash and checked by its content; a slot keeps the first string that took it, so
-     * strings that collide (a device's own names, one per device) are simply encoded each time and do not
-     * evict the common ones. The bytes written are the same either way. Entries are immutable, so
-     * recorders on other threads share them without locks.
+     * the string's hash and checked by its content; a slot keeps the first string of up to
+     * {@value #STRING_CACHED_MAX_CHARS} chars that took it, so strings that collide (a device's own
+     * names, one per device) are simply encoded each time and do not evict the ones already there, and a
+     * long one-off (a warning's message) is never kept. The bytes written are the same either way.
+     * Entries are immutable, so recorders on other threads share them without locks.
      */
     private static final int STRINGS_CACHED = 512;
+    private static final int STRING_CACHED_MAX_CHARS = 64;
     private static final EncodedName[] STRINGS = new EncodedName[STRINGS_CACHED];
 
     private record EncodedName(String name, byte[] bytes) {}
@@ -286,7 +288,7 @@ public final class TraceRecorder implements LoopObserver {
         }
         int offset = length - recordStart; // ensure() may move the record to the block's start; its offset in the record holds
         encode(value);
-        if (cached == null) {
+        if (cached == null && value.length() <= STRING_CACHED_MAX_CHARS) {
             int start = recordStart + offset;
             STRINGS[index] = new EncodedName(value, Arrays.copyOfRange(block, start, length));
         }

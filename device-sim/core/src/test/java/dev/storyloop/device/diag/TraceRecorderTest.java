@@ -161,12 +161,14 @@ class TraceRecorderTest {
     /**
      * Strings are written from a cache shared by every recorder. Records must be the same bytes whether a
      * string was encoded (the cache cold, or its entry held by another string: "Aa" and "BB" have one
-     * hash) or copied from the cache (a second recorder of the same events, every entry warm, reached
-     * through equal strings that are not the cached instances), across block boundaries (a long name).
+     * hash; or too long to be kept) or copied from the cache (a second recorder of the same events, every
+     * entry warm, reached through equal strings that are not the cached instances), across block
+     * boundaries (names of 63 and 305 chars).
      */
     @Test
     void shouldWriteTheSameRecordsWhetherAStringComesFromTheCacheOrNot() throws Exception {
-        String[] names = {"uplink", "sampler", "Aa", "BB", "caf\u00e9-" + "x".repeat(300), "token-refresh", "emoji-\ud83d\ude80"};
+        String[] names = {"uplink", "sampler", "Aa", "BB", "caf\u00e9-" + "x".repeat(300), "token-refresh", "emoji-\ud83d\ude80",
+            "caf\u00e9-" + "y".repeat(58)};
         TraceRecorder.clearStringCache();
         ByteArrayOutputStream encodedRecords = new ByteArrayOutputStream();
         TraceRecorder encoded = new TraceRecorder("meter", null, encodedRecords);
@@ -183,6 +185,32 @@ class TraceRecorderTest {
         TraceRecords.toJsonLines(cachedRecords.toByteArray(), lines);
         assertThat(lines.toString()).contains("\"task\":\"sampler#1.0\"", "\"task\":\"BB#3.0\"", "\"task\":\"Aa#2.0\"",
                 "\"src\":\"emoji-\ud83d\ude80\"", "\"on\":\"caf\u00e9-xxx");
+    }
+
+    /**
+     * A string first met (so encoded and kept) in a record that runs past the block's end, which moves
+     * the record to the block's start while the string is being written: what the cache keeps must be
+     * the string's bytes, not whatever lies where the record began. Tried at every start position.
+     */
+    @Test
+    void shouldKeepTheRightBytesOfAStringEncodedWhileItsRecordMoves() throws Exception {
+        String kind = "kind-" + "k".repeat(59);
+        String subject = "subject-" + "s".repeat(56);
+        for (int before = 0; before < 64; before++) {
+            TraceRecorder.clearStringCache();
+            ByteArrayOutputStream encoded = new ByteArrayOutputStream();
+            notesAfter(new TraceRecorder("meter", null, encoded), before, kind, subject);
+            ByteArrayOutputStream cached = new ByteArrayOutputStream();
+            notesAfter(new TraceRecorder("meter", null, cached), before, new String(kind), new String(subject));
+            assertThat(cached.toByteArray()).as("after %d short notes", before).isEqualTo(encoded.toByteArray());
+        }
+    }
+
+    private static void notesAfter(TraceRecorder recorder, int before, String kind, String subject) {
+        for (int i = 0; i < before; i++) recorder.onNote(null, "n", "", i);
+        recorder.onNote(null, kind, subject, before);
+        recorder.onNote(null, kind, subject, before + 1);
+        recorder.digestHex(); // writes the last block
     }
 
     /** Each name first as a task's (its poll), then as a wake's source and a note's subject, in a few hundred records. */

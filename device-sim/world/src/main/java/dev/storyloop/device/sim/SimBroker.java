@@ -60,9 +60,11 @@ public final class SimBroker {
     private ArrayDeque<Session> keepAliveFront;
     private long keepAliveLastDeadline = -1; // the bucket filed into last (most files go to the latest deadline)
     private ArrayDeque<Session> keepAliveLast;
-    private final ArrayDeque<ArrayDeque<Session>> spareBuckets = new ArrayDeque<>(); // emptied buckets, up to SPARE_BUCKETS_MAX
+    // Emptied buckets, kept for the next deadlines (Mosquitto's walks make one every 6 s): at most
+    // SPARE_BUCKETS_MAX, each as large as the most sessions it once held, so at most that many times the
+    // client count in references.
+    private final ArrayDeque<ArrayDeque<Session>> spareBuckets = new ArrayDeque<>();
     private static final int SPARE_BUCKETS_MAX = 16;
-    private long sessionSerial;
     private final RetainedTree retained = new RetainedTree();
     // The subscription index: literal filters are looked up by topic, wildcard filters tried in order.
     private final HashMap<String, FilterEntry> filters = new HashMap<>(); // lookups only, never iterated
@@ -99,16 +101,14 @@ public final class SimBroker {
         int lastPacketId;
         long routeEpoch;      // routing scratch: the publish this session was last matched for
         String routeFilter;   // ... and the filter that won for it
-        final long serial;    // creation order: tells sessions filed under the same deadline apart
         long filedDeadlineNanos = -1; // the keepAliveDue bucket its valid entry is in; -1 when it is in none
         long expiredAtNanos;          // the keepalive walk that found it lapsed
         String lastValidTopic;        // the last topic this client published to that passed the check
         boolean indexed;              // it is the session sessionsById holds for its client id
         Port port;                    // the caller's connection its last CONNECT came by (null: not given)
 
-        Session(String clientId, boolean clean, int maxInflight, long serial) {
+        Session(String clientId, boolean clean, int maxInflight) {
             this.clientId = clientId;
-            this.serial = serial;
             this.clean = clean;
             this.inflight = new InflightWindow(maxInflight);
         }
@@ -219,7 +219,7 @@ public final class SimBroker {
         Session session;
         if (cleanSession || existing == null) {
             if (existing != null) endSession(existing);
-            session = new Session(clientId, cleanSession, limits.maxInflightMessages(), ++sessionSerial);
+            session = new Session(clientId, cleanSession, limits.maxInflightMessages());
             sessions.put(clientId, session);
             sessionsById.put(clientId, session);
             session.indexed = true;
