@@ -74,10 +74,10 @@ class ContractDiagnosticsTest {
         assertThat(diag.lostWakers()).isEmpty();
     }
 
-    @Test
-    void shouldStillReportAKeptWakerThatWasReleasedWithoutAWake() {
+    /** Spawns {@code name}, a task that keeps its waker (retained) and stays pending; polls it and idles once. */
+    private Waker spawnKeepingItsWaker(String name) {
         Waker[] kept = {null};
-        executor.spawn("forgotten", Future.of((cx, out) -> {
+        executor.spawn(name, Future.of((cx, out) -> {
             if (kept[0] == null) {
                 kept[0] = cx.waker();
                 kept[0].retain();
@@ -86,9 +86,15 @@ class ContractDiagnosticsTest {
         }));
         executor.runBatch();
         executor.idle();
+        return kept[0];
+    }
+
+    @Test
+    void shouldStillReportAKeptWakerThatWasReleasedWithoutAWake() {
+        Waker kept = spawnKeepingItsWaker("forgotten");
         assertThat(diag.lostWakers()).isEmpty();
 
-        kept[0].release(); // given up without waking: now nothing can wake the task
+        kept.release(); // given up without waking: now nothing can wake the task
         executor.idle();
 
         assertThat(diag.lostWakers()).extracting(LostWakerReport::task).containsExactly("forgotten");
@@ -97,17 +103,8 @@ class ContractDiagnosticsTest {
     /** The same, with the waker given up on another thread (a callback's): the next idle turn still finds the task. */
     @Test
     void shouldReportAKeptWakerReleasedOnAnotherThread() throws InterruptedException {
-        Waker[] kept = {null};
-        executor.spawn("forgotten-elsewhere", Future.of((cx, out) -> {
-            if (kept[0] == null) {
-                kept[0] = cx.waker();
-                kept[0].retain();
-            }
-            return Poll.PENDING;
-        }));
-        executor.runBatch();
-        executor.idle();
-        Thread callback = new Thread(() -> kept[0].release(), "callback");
+        Waker kept = spawnKeepingItsWaker("forgotten-elsewhere");
+        Thread callback = new Thread(kept::release, "callback");
         callback.start();
         callback.join();
         executor.idle();
