@@ -74,7 +74,8 @@ public final class Diagnostics implements LoopObserver {
     private long lastIdleCloses = -1;
     private boolean walkCounted;
     // Tasks whose last walk passed a resource that can close uncounted (or stopped at the depth limit),
-    // one bit a slot: looked at every idle turn. In virtual time the other tasks are looked at only when the executor says they changed.
+    // one bit a slot: looked at every idle turn. In virtual time the other tasks are looked at only
+    // when the executor says they changed.
     private final long[] walkEveryIdle;
     private final boolean takesChanges;
     // Counters until a value above zero arrives (in simulation, only when a poll spends time), then
