@@ -140,8 +140,14 @@ class MosquittoBehaviourDifferentialTest {
         assertThat(modelMin).isGreaterThan(keepAlive * S * 3 / 2);
         assertThat(modelMax).isLessThanOrEqualTo(keepAlive * S * 3 / 2 + 6 * S);
         assertThat(modelMax - modelMin).as("the model's spread").isGreaterThan(5 * S);
+        // The model's sampled minimum only approaches its bound: a connect at the very end of a whole second
+        // is closed just over 1.5 x keepalive later (a real run closed one after 3.0047 s, where 600 phases
+        // gave 3.007 s). So a real delay is checked against the bound itself below, the sampled maximum above.
+        long modelBound = keepAlive * S * 3 / 2;
+        assertThat(modelMin - modelBound).as("600 phases come near the bound").isLessThan(S / 10);
         for (long real : realNanos) {
-            assertThat(real).as("a real delay against the model's range").isBetween(modelMin, modelMax + REAL_LATENESS_ALLOWED_NANOS);
+            assertThat(real).as("a real delay against the model's range").isGreaterThan(modelBound)
+                    .isLessThanOrEqualTo(modelMax + REAL_LATENESS_ALLOWED_NANOS);
         }
     }
 
