@@ -3,6 +3,7 @@ package dev.storyloop.stories.run;
 import dev.storyloop.device.chan.OverflowPolicy;
 import dev.storyloop.device.diag.Diagnostics;
 import dev.storyloop.device.diag.TraceRecorder;
+import dev.storyloop.device.diag.TraceStream;
 import dev.storyloop.device.firmware.Device;
 import dev.storyloop.device.firmware.FirmwareConfig;
 import dev.storyloop.device.firmware.LoopStyle;
@@ -112,7 +113,7 @@ public final class SimRunner {
         List<Device> devices = new ArrayList<>();
         List<SimTransport> transports = new ArrayList<>();
         List<Diagnostics> diagnostics = new ArrayList<>();
-        List<TraceRecorder> traces = new ArrayList<>();
+        TraceStream trace = TraceStream.shared(null); // every device's records in the order they happen, one digest
         String memoryMap = "";
         for (int n = 1; n <= scenario.devices().count(); n++) {
             FirmwareConfig config = firmwareConfig(scenario.devices().idOf(n), firmware, seed * 1_000_003L + n);
@@ -129,10 +130,9 @@ public final class SimRunner {
             if (n == 1) memoryMap = device.budget().report();
             Diagnostics diag = Diagnostics.attach(device.executor());
             diagnostics.add(diag);
-            TraceRecorder trace = new TraceRecorder(config.deviceId(), traceSink);
-            device.executor().addObserver(trace);
-            trace.recordReports(diag); // warnings go into the digest whether or not the lines are kept
-            traces.add(trace);
+            TraceRecorder recorder = new TraceRecorder(trace, config.deviceId(), traceSink);
+            device.executor().addObserver(recorder);
+            recorder.recordReports(diag); // warnings go into the digest whether or not the lines are kept
             world.add(device.executor(), transport);
             device.start();
             devices.add(device);
@@ -186,8 +186,7 @@ public final class SimRunner {
 
         powerCuts.collect(metrics);
         collect(metrics, devices, diagnostics, gateway, world, series);
-        List<String> digests = new ArrayList<>();
-        for (TraceRecorder trace : traces) digests.add(trace.digestHex());
+        List<String> digests = List.of(trace.digestHex());
         Device first = devices.get(0);
         return new RunResult(variant.name(), metrics, List.copyOf(series), digest(digests, metrics), memoryMap,
                 percentilesMs(gateway.publishLatency()), first.budget().reservations(), first.budget().budgetBytes());

@@ -3,6 +3,8 @@ package dev.storyloop.device.diag;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -11,6 +13,9 @@ import java.util.Locale;
  *
  * <p>A stream opens with a {@link #HEADER} record naming the executor, then one record per loop
  * event: a kind byte, the time since the previous record as a zigzag varint, then the kind's fields.
+ * A stream of several executors ({@link TraceStream#shared}) has a header for each (the n-th names
+ * executor n, and the records after it are its own) and a {@link #SWITCH} record, its kind byte and
+ * the executor's number, before a record of another executor than the last one's.
  * A task is its slot and generation (unsigned varints) and its name; a string is its UTF-8 length
  * (unsigned varint) and bytes. A pending task's wait chain is a list of links, each a link byte and
  * its fields, ended by {@link #LINK_END}: a timer is its deadline (rendered with the time left at
@@ -32,6 +37,7 @@ public final class TraceRecords {
     static final int NOTE = 11;
     static final int NOTE_TASK = 12;
     static final int WARN = 13;
+    static final int SWITCH = 14;
 
     static final int LINK_END = 0;
     static final int LINK_TIMER = 1;
@@ -49,16 +55,32 @@ public final class TraceRecords {
     public static void toJsonLines(byte[] records, Appendable out) {
         Reader in = new Reader(records, 0, records.length);
         if (in.remaining() == 0) return;
-        if (in.u8() != HEADER) throw new IllegalArgumentException("not a trace: no header record at offset 0");
-        long now = in.signed();
-        String executor = in.string();
+        if (records[0] != HEADER) throw new IllegalArgumentException("not a trace: no header record at offset 0");
+        List<String> executors = new ArrayList<>();
+        String executor = null;
+        long now = 0;
         StringBuilder line = new StringBuilder(160);
         while (in.remaining() > 0) {
             int start = in.position;
-            line.setLength(0);
-            now = render(executor, in, now, line);
+            int kind = records[start] & 0xFF;
+            if (kind == HEADER) {
+                in.u8();
+                now += in.signed();
+                executor = in.string();
+                executors.add(executor);
+            } else if (kind == SWITCH) {
+                in.u8();
+                long to = in.unsigned();
+                if (to >= executors.size()) {
+                    throw new IllegalArgumentException("a switch to executor " + to + " of " + executors.size() + " named at offset " + start);
+                }
+                executor = executors.get((int) to);
+            } else {
+                line.setLength(0);
+                now = render(executor, in, now, line);
+                append(out, line);
+            }
             if (in.position <= start) throw new IllegalStateException("a record must be at least one byte");
-            append(out, line);
         }
     }
 

@@ -36,8 +36,13 @@ class TraceRecorderTest {
      * that waits for items under a timeout (so pending tasks wait on timers, timeouts and a channel).
      */
     private static TraceRecorder run(long seed, StringBuilder lines, OutputStream records) {
+        return run(seed, lines, records, null);
+    }
+
+    /** As {@link #run(long, StringBuilder, OutputStream)}, recording into {@code stream} when one is given (then {@code records} is not used). */
+    private static TraceRecorder run(long seed, StringBuilder lines, OutputStream records, TraceStream stream) {
         Executor executor = Executor.builder("dev-" + seed).clock(new VirtualClock()).taskCapacity(8).build();
-        TraceRecorder trace = new TraceRecorder(executor.name(), lines, records);
+        TraceRecorder trace = stream == null ? new TraceRecorder(executor.name(), lines, records) : new TraceRecorder(stream, executor.name(), lines);
         executor.addObserver(trace);
         SplittableRandom random = new SplittableRandom(seed);
         Channel<Integer> channel = Channel.unbudgeted("uplink", 2, OverflowPolicy.DROP_NEWEST);
@@ -169,7 +174,7 @@ class TraceRecorderTest {
     void shouldWriteTheSameRecordsWhetherAStringComesFromTheCacheOrNot() throws Exception {
         String[] names = {"uplink", "sampler", "Aa", "BB", "caf\u00e9-" + "x".repeat(300), "token-refresh", "emoji-\ud83d\ude80",
             "caf\u00e9-" + "y".repeat(58)};
-        TraceRecorder.clearStringCache();
+        TraceStream.clearStringCache();
         ByteArrayOutputStream encodedRecords = new ByteArrayOutputStream();
         TraceRecorder encoded = new TraceRecorder("meter", null, encodedRecords);
         record(encoded, names);
@@ -197,7 +202,7 @@ class TraceRecorderTest {
         String kind = "kind-" + "k".repeat(59);
         String subject = "subject-" + "s".repeat(56);
         for (int before = 0; before < 64; before++) {
-            TraceRecorder.clearStringCache();
+            TraceStream.clearStringCache();
             ByteArrayOutputStream encoded = new ByteArrayOutputStream();
             notesAfter(new TraceRecorder("meter", null, encoded), before, kind, subject);
             ByteArrayOutputStream cached = new ByteArrayOutputStream();
@@ -237,6 +242,71 @@ class TraceRecorderTest {
         };
     }
 
+    /**
+     * A world's executors share one stream: the records rendered from it are the lines their recorders
+     * wrote, in the order they happened, each under its own executor's name (a switch record before a
+     * record of another executor than the last one's, a header for each executor opened mid-stream).
+     */
+    @Test
+    void shouldRenderASharedStreamAsTheLinesOfEveryExecutorInOrder() throws Exception {
+        StringBuilder lines = new StringBuilder();
+        ByteArrayOutputStream records = new ByteArrayOutputStream();
+        TraceStream stream = TraceStream.shared(records);
+        TraceRecorder a = new TraceRecorder(stream, "meter-a", lines);
+        a.onTimersFired(1, 10);
+        TraceRecorder b = new TraceRecorder(stream, "meter-b", lines); // opened after a's first record
+        b.onTimersFired(2, 5); // earlier than the record before it: a device's time is its own
+        a.onPollStart(view("sampler", 2), 10, 20);
+        a.onNote(null, "note", "x".repeat(5000), 20); // longer than a block
+        b.onPollStart(view("uplink", 3), 5, 30);
+        b.onTimersFired(3, 30);
+        TraceRecorder c = new TraceRecorder(stream, "meter-c", lines);
+        a.onTimersFired(4, 40);
+        c.onTimersFired(5, 40);
+
+        String digest = stream.digestHex();
+        StringBuilder rendered = new StringBuilder();
+        TraceRecords.toJsonLines(records.toByteArray(), rendered);
+
+        assertThat(rendered.toString()).isEqualTo(lines.toString());
+        assertThat(digest).isEqualTo(sha256(records.toByteArray())).isEqualTo(a.digestHex());
+        assertThat(lines.toString().lines().map(l -> l.substring(0, l.indexOf(",\"e\""))).toList()).containsExactly(
+                "{\"t\":10,\"ex\":\"meter-a\"", "{\"t\":5,\"ex\":\"meter-b\"", "{\"t\":20,\"ex\":\"meter-a\"",
+                "{\"t\":20,\"ex\":\"meter-a\"", "{\"t\":30,\"ex\":\"meter-b\"", "{\"t\":30,\"ex\":\"meter-b\"",
+                "{\"t\":40,\"ex\":\"meter-a\"", "{\"t\":40,\"ex\":\"meter-c\"");
+        assertThat(a.events()).isEqualTo(4);
+        assertThat(b.events()).isEqualTo(3);
+    }
+
+    /** Which executor a record belongs to is in the digest: the same records from the other executor digest otherwise. */
+    @Test
+    void shouldDigestWhichExecutorWroteEachRecordOfASharedStream() {
+        TraceStream first = TraceStream.shared(null);
+        TraceRecorder a1 = new TraceRecorder(first, "a", null);
+        TraceRecorder b1 = new TraceRecorder(first, "b", null);
+        a1.onTimersFired(1, 10);
+        b1.onTimersFired(1, 10);
+        TraceStream second = TraceStream.shared(null);
+        TraceRecorder a2 = new TraceRecorder(second, "a", null);
+        TraceRecorder b2 = new TraceRecorder(second, "b", null);
+        b2.onTimersFired(1, 10);
+        a2.onTimersFired(1, 10);
+
+        assertThat(first.digestHex()).isNotEqualTo(second.digestHex());
+    }
+
+    /** A stream of one executor is byte for byte what a recorder of its own writes, so its digest is the same. */
+    @Test
+    void shouldWriteTheSameBytesForOneExecutorInASharedStream() {
+        ByteArrayOutputStream own = new ByteArrayOutputStream();
+        String ownDigest = run(42, null, own).digestHex();
+        ByteArrayOutputStream shared = new ByteArrayOutputStream();
+        String sharedDigest = run(42, null, null, TraceStream.shared(shared)).digestHex();
+
+        assertThat(sharedDigest).isEqualTo(ownDigest);
+        assertThat(shared.toByteArray()).isEqualTo(own.toByteArray());
+    }
+
     @Test
     void shouldDigestTheExecutorsName() {
         TraceRecorder a = TraceRecorder.digestOnly("a");
@@ -255,5 +325,7 @@ class TraceRecorderTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ends inside a record");
         assertThatThrownBy(() -> TraceRecords.toJsonLines(new byte[] {0, 0, 1, 'x', 99, 0}, new StringBuilder()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("kind 99");
+        assertThatThrownBy(() -> TraceRecords.toJsonLines(new byte[] {0, 0, 1, 'x', 14, 1, 10, 0, 1}, new StringBuilder()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a switch to executor 1 of 1 named at offset 4");
     }
 }
