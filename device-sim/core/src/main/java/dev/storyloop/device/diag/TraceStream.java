@@ -25,16 +25,23 @@ public final class TraceStream {
     private static final int OWN_BLOCK_BYTES = 256;
     /**
      * Strings as the bytes {@link #string} writes for them, shared by every stream: a fleet's records
-     * name a few task names, wake sources, wait labels and waker holders over and over. Direct-mapped by
-     * the string's hash and checked by its content; a slot keeps the first string of up to
-     * {@value #STRING_CACHED_MAX_CHARS} chars that took it, so strings that collide (a device's own
-     * names, one per device) are simply encoded each time and do not evict the ones already there, and a
-     * long one-off (a warning's message) is never kept. The bytes written are the same either way.
-     * Entries are immutable, so streams on other threads share them without locks.
+     * name a few task names, wake sources, wait labels and waker holders over and over, among names
+     * of its own for each device (its name, its client's) that come a few times each. Direct-mapped by
+     * the string's hash and checked by its content. Each slot keeps a count that a hit raises (up to
+     * {@value #STRING_COUNT_MAX}) and a miss lowers; a miss at zero takes the slot. So a device's own
+     * names, met once, do not keep a slot from the strings every reading writes (a first-come slot
+     * kept them: a fleet's boot filled every slot with device names, and the strings of every reading
+     * were encoded each time), and two strings that collide keep the one met more often. Strings of
+     * more than {@value #STRING_CACHED_MAX_CHARS} chars (a warning's message) are never kept. The
+     * bytes written are the same either way. Entries are immutable, so streams on other threads share
+     * them without locks; the counts are only a hint, and a lost update among threads costs at most
+     * an encoding.
      */
-    private static final int STRINGS_CACHED = 512;
+    private static final int STRINGS_CACHED = 2048;
     private static final int STRING_CACHED_MAX_CHARS = 64;
+    private static final int STRING_COUNT_MAX = 15;
     private static final EncodedName[] STRINGS = new EncodedName[STRINGS_CACHED];
+    private static final int[] STRING_COUNTS = new int[STRINGS_CACHED];
 
     private record EncodedName(String name, byte[] bytes) {}
 
@@ -47,6 +54,7 @@ public final class TraceStream {
     private long lastNanos;
     private int executors;
     private int current = -1; // the executor whose record came last
+    private long stringsEncoded;
 
     /**
      * A stream for the records of several executors on one thread (a simulated world's), which also
@@ -75,6 +83,12 @@ public final class TraceStream {
     /** Empties the shared cache of encoded strings, so a test can record with it cold and then warm. */
     static void clearStringCache() {
         Arrays.fill(STRINGS, null);
+        Arrays.fill(STRING_COUNTS, 0);
+    }
+
+    /** How many strings this stream encoded rather than copied from the shared cache. */
+    long stringsEncoded() {
+        return stringsEncoded;
     }
 
     /** The SHA-256 of every record so far, in hex; the records are written to the record sink first. Reading it does not end the stream. */
@@ -151,7 +165,9 @@ public final class TraceStream {
     void string(String value) {
         int index = value.hashCode() & (STRINGS_CACHED - 1);
         EncodedName cached = STRINGS[index];
+        int count = STRING_COUNTS[index];
         if (cached != null && (cached.name == value || cached.name.equals(value))) {
+            if (count < STRING_COUNT_MAX) STRING_COUNTS[index] = count + 1;
             byte[] bytes = cached.bytes;
             ensure(bytes.length);
             System.arraycopy(bytes, 0, block, length, bytes.length);
@@ -160,9 +176,14 @@ public final class TraceStream {
         }
         int offset = length - recordStart; // ensure() may move the record to the block's start; its offset in the record holds
         encode(value);
-        if (cached == null && value.length() <= STRING_CACHED_MAX_CHARS) {
+        stringsEncoded++;
+        if (value.length() > STRING_CACHED_MAX_CHARS) return;
+        if (count > 0) {
+            STRING_COUNTS[index] = count - 1;
+        } else {
             int start = recordStart + offset;
             STRINGS[index] = new EncodedName(value, Arrays.copyOfRange(block, start, length));
+            STRING_COUNTS[index] = 1;
         }
     }
 

@@ -193,6 +193,28 @@ class TraceRecorderTest {
     }
 
     /**
+     * A fleet boots its devices first, each naming itself, and only then do the strings of every reading
+     * come, thousands of times, among the devices' own names: those must not keep the slots. Recorded
+     * into one stream: 5,000 device names, then each reading's three strings with another device name
+     * each time. The reading's strings are encoded a few times at most, then copied.
+     */
+    @Test
+    void shouldKeepTheStringsEveryReadingWritesOverNamesMetOnce() {
+        TraceStream.clearStringCache();
+        TraceStream stream = TraceStream.shared(null);
+        TraceRecorder recorder = new TraceRecorder(stream, "fleet", null);
+        for (int n = 0; n < 5_000; n++) recorder.onNote(null, "boot", "meter-" + n, n);
+        long afterBoot = stream.stringsEncoded();
+        for (int n = 0; n < 5_000; n++) {
+            recorder.onWake(view("uplink", 3), () -> "channel 'uplink'", false, n);
+            recorder.onNote(null, "chan.empty", "mqtt:meter-" + n, n);
+        }
+
+        assertThat(afterBoot).as("the header, \"boot\" once, every device name").isEqualTo(5_002L);
+        assertThat(stream.stringsEncoded() - afterBoot).as("strings encoded after the boot").isLessThan(5_000L + 50);
+    }
+
+    /**
      * A string first met (so encoded and kept) in a record that runs past the block's end, which moves
      * the record to the block's start while the string is being written: what the cache keeps must be
      * the string's bytes, not whatever lies where the record began. Tried at every start position.
