@@ -9,13 +9,13 @@ package dev.storyloop.device.time;
 public abstract class Timer {
     long deadlineNanos;
     long sequence;     // ties break in arming order, so equal deadlines fire deterministically
-    int heapIndex = -1;
+    int heapIndex = -1; // its place in the queue's heap (>= 0), or in one of its runs (<= -2, see TimerQueue); -1: not armed
 
     /** Called by {@link TimerQueue#fire} once the deadline has passed; the timer is no longer armed. */
     protected abstract void onFire(long nowNanos);
 
     public final boolean isArmed() {
-        return heapIndex >= 0;
+        return heapIndex != -1;
     }
 
     public final long deadlineNanos() {

@@ -94,7 +94,19 @@ class TimerQueueTest {
      */
     @Property(tries = 200)
     void shouldFireInTheSameOrderAsASortedReference(@ForAll long seed, @ForAll @IntRange(min = 1, max = 64) int timers) {
-        new Reference(seed, timers).run(2_000);
+        new Reference(seed, timers, 0, false).run(2_000);
+    }
+
+    /**
+     * The same with runs beside the heap, and deadlines either anywhere ahead (few timers fit a run) or a
+     * few fixed delays ahead, as a world's links and keepalives arm them (most do), so runs fill, drain,
+     * hold cancelled places, move to their start and grow. The order must be the sorted reference's.
+     */
+    @Property(tries = 300)
+    void shouldFireInTheSameOrderWithRunsBesideTheHeap(@ForAll long seed, @ForAll @IntRange(min = 1, max = 200) int timers,
+                                                       @ForAll @IntRange(min = 1, max = TimerQueue.RUNS_MAX) int runs,
+                                                       @ForAll boolean fixedDelays) {
+        new Reference(seed, timers, runs, fixedDelays).run(3_000);
     }
 
     private static final class Reference {
@@ -107,10 +119,12 @@ class TimerQueueTest {
                 .thenComparingLong(k -> k[1]).thenComparingLong(k -> k[2]));
         long order;
         long now;
+        final boolean fixedDelays;
 
-        Reference(long seed, int timers) {
+        Reference(long seed, int timers, int runs, boolean fixedDelays) {
             random = new SplittableRandom(seed);
-            queue = new TimerQueue(timers);
+            queue = new TimerQueue(timers, runs);
+            this.fixedDelays = fixedDelays;
             all = new Timer[timers];
             keys = new long[timers][];
             for (int i = 0; i < timers; i++) {
@@ -133,7 +147,7 @@ class TimerQueueTest {
         }
 
         void arm(int id) {
-            long deadline = now + random.nextInt(8);
+            long deadline = now + (fixedDelays ? new int[] {0, 5, 60}[random.nextInt(3)] : random.nextInt(8));
             if (keys[id] != null) sorted.remove(keys[id]);
             long sequence;
             if (random.nextInt(5) == 0) {

@@ -39,7 +39,7 @@ final class SimScheduler {
 
     SimScheduler(VirtualClock clock, int eventCapacity, Runnable beforeJump) {
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.events = new TimerQueue(eventCapacity);
+        this.events = new TimerQueue(eventCapacity, TimerQueue.RUNS_MAX); // a world arms most of its timers in order: runs take them (see TimerQueue)
         this.beforeJump = Objects.requireNonNull(beforeJump, "beforeJump");
     }
 
