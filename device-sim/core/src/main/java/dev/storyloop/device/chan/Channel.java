@@ -69,10 +69,12 @@ public final class Channel<T> implements WakeSource, Closable {
     private Channel(String name, int capacity, OverflowPolicy policy) {
         if (capacity <= 0) throw new IllegalArgumentException("channel '" + name + "': capacity must be > 0, got " + capacity);
         this.name = Objects.requireNonNull(name, "name");
-        this.sourceName = "chan:" + name;
-        this.holderName = "channel '" + name + "'";
-        this.itemLabel = "an item in " + holderName;
-        this.capacityLabel = "capacity of " + holderName;
+        // Interned: a fleet's devices each have an 'uplink' channel, and one instance of each label (its
+        // bytes kept hot by every device's records) is what the trace's string cache finds by identity.
+        this.sourceName = ("chan:" + name).intern();
+        this.holderName = ("channel '" + name + "'").intern();
+        this.itemLabel = ("an item in " + holderName).intern();
+        this.capacityLabel = ("capacity of " + holderName).intern();
         this.policy = Objects.requireNonNull(policy, "policy");
         this.items = new Object[capacity];
     }

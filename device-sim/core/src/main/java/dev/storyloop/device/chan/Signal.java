@@ -25,7 +25,7 @@ public final class Signal<T> implements WakeSource {
 
     public Signal(String name) {
         this.name = Objects.requireNonNull(name, "name");
-        this.sourceName = "signal:" + name;
+        this.sourceName = ("signal:" + name).intern(); // one instance for a fleet's devices, as Channel's labels
     }
 
     /** Sets the value (replacing an unread one) and wakes the waiter. Any thread. */
