@@ -16,7 +16,9 @@ import java.util.Locale;
  * The virtual fleet: N simulated devices (firmware on their executors, the simulated broker and
  * links, the gateway core next to the broker, no in-flight limit towards it: Mosquitto's default
  * of 20 over a 10 ms round trip would cap the fleet at 2,000 msg/s) on one thread and one virtual clock. The devices keep
- * MQTT's usual 60 s keepalive (a meter that publishes once a minute then hardly ever pings). Prints wall time, simulated
+ * MQTT's usual 60 s keepalive, and so also ping about once a minute: a client pings when it has sent nothing, or heard
+ * nothing, for an interval (as Paho), and the keepalive check that follows a reading finds the last PUBACK exactly an
+ * interval old (818 PINGREQs for 1,000 readings at 100 devices over 10 minutes). Prints wall time, simulated
  * messages per wall second, the speed-up over real time, CPU time (less sensitive than wall time to other load on
  * the machine), the run's digest (two runs must print the same) and the heap's peak. The series is sampled once a
  * simulated minute, not once a second as in stories.
