@@ -71,7 +71,7 @@ public final class TraceRecords {
             } else if (kind == SWITCH) {
                 in.u8();
                 long to = in.unsigned();
-                if (to >= executors.size()) {
+                if (to < 0 || to >= executors.size()) {
                     throw new IllegalArgumentException("a switch to executor " + to + " of " + executors.size() + " named at offset " + start);
                 }
                 executor = executors.get((int) to);

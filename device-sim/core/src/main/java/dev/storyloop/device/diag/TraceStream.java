@@ -34,8 +34,8 @@ public final class TraceStream {
      * were encoded each time), and two strings that collide keep the one met more often. Strings of
      * more than {@value #STRING_CACHED_MAX_CHARS} chars (a warning's message) are never kept. The
      * bytes written are the same either way. Entries are immutable, so streams on other threads share
-     * them without locks; the counts are only a hint, and a lost update among threads costs at most
-     * an encoding.
+     * them without locks; the counts are only a hint: a lost update among threads costs a few
+     * encodings, never a wrong byte.
      */
     private static final int STRINGS_CACHED = 2048;
     private static final int STRING_CACHED_MAX_CHARS = 64;
@@ -55,6 +55,12 @@ public final class TraceStream {
     private int executors;
     private int current = -1; // the executor whose record came last
     private long stringsEncoded;
+    private Thread writer; // the thread that wrote first: checked under -ea only
+
+    private boolean writtenBy() {
+        if (writer == null) writer = Thread.currentThread();
+        return writer == Thread.currentThread();
+    }
 
     /**
      * A stream for the records of several executors on one thread (a simulated world's), which also
@@ -113,6 +119,7 @@ public final class TraceStream {
 
     /** Begins executor {@code executor}'s record of {@code kind} at {@code nowNanos}, after a switch record when another executor wrote last. */
     void begin(int executor, int kind, long nowNanos) {
+        assert writtenBy() : "a trace stream is written by one thread: " + writer + " began it, " + Thread.currentThread() + " wrote";
         if (executor != current) {
             current = executor;
             recordStart = length;

@@ -117,6 +117,8 @@ public final class TimerQueue {
         if (rootVacant) {
             // The first timer armed while one fires takes the fired one's place at the root. A link
             // re-arming for its next packet usually belongs there, so it costs a comparison or four.
+            // (With runs, one armed into a run before may have filled the queue: the root is no room then.)
+            if (size() >= capacity) throw full();
             rootVacant = false;
             set(0, timer, deadlineNanos, sequence);
             siftDown(0);

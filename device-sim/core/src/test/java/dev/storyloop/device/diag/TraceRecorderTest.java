@@ -349,5 +349,8 @@ class TraceRecorderTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("kind 99");
         assertThatThrownBy(() -> TraceRecords.toJsonLines(new byte[] {0, 0, 1, 'x', 14, 1, 10, 0, 1}, new StringBuilder()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a switch to executor 1 of 1 named at offset 4");
+        byte[] switchToMinusOne = {0, 0, 1, 'x', 14, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1, 10, 0, 1}; // a ten-byte varint: -1
+        assertThatThrownBy(() -> TraceRecords.toJsonLines(switchToMinusOne, new StringBuilder()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a switch to executor -1 of 1 named at offset 4");
     }
 }

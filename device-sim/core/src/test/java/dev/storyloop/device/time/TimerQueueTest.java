@@ -86,6 +86,31 @@ class TimerQueueTest {
     }
 
     /**
+     * With runs, the vacant root of a firing timer is no room of its own: a timer armed into a run first
+     * can fill the queue, and one armed after it into the heap must then be refused, as without runs.
+     */
+    @Test
+    void shouldRefuseATimerBeyondItsCapacityWhileOneFiresWithRuns() {
+        TimerQueue queue = new TimerQueue(2, 1);
+        List<Long> fired = new ArrayList<>();
+        Recording intoRun = new Recording(fired, 2);
+        Recording intoHeap = new Recording(fired, 3);
+        Timer firing = new Timer() {
+            @Override protected void onFire(long nowNanos) {
+                queue.arm(intoRun, 10); // after the run's tail (5): into the run, the queue is full
+                queue.arm(intoHeap, 1); // before it: the heap
+            }
+        };
+        queue.arm(new Recording(fired, 1), 5); // the empty run takes it
+        queue.arm(firing, 3); // before the run's tail: the heap
+
+        assertThatThrownBy(() -> queue.fire(3, 10)).isInstanceOf(TimerQueueFullException.class)
+                .hasMessageContaining("all 2 timers are armed");
+        assertThat(queue.size()).isEqualTo(2);
+        assertThat(intoHeap.isArmed()).isFalse();
+    }
+
+    /**
      * Against a sorted set of (deadline, arming order, id): random arms, re-arms, arms with an
      * earlier sequence, cancels and fires, where a firing timer may itself arm timers (itself or
      * another, as a link re-arms for its next packet), with few distinct deadlines so ties are
@@ -117,7 +142,8 @@ class TimerQueueTest {
         final long[][] keys; // {deadline, order, id} while armed
         final TreeSet<long[]> sorted = new TreeSet<>(Comparator.<long[]>comparingLong(k -> k[0])
                 .thenComparingLong(k -> k[1]).thenComparingLong(k -> k[2]));
-        long order;
+        long next; // the queue's next sequence: every arm without one and every taken one move it
+        final List<Long> taken = new ArrayList<>(); // sequences taken and not used yet
         long now;
         final boolean fixedDelays;
 
@@ -141,25 +167,44 @@ class TimerQueueTest {
                         fired++;
                         int arms = random.nextInt(3); // none, one or two arms from inside the callback
                         for (int a = 0; a < arms; a++) arm(a == 0 && random.nextBoolean() ? id : random.nextInt(all.length));
+                        if (random.nextInt(4) == 0) cancel(random.nextInt(all.length)); // and a cancel, maybe of one just armed
                     }
                 };
             }
         }
 
+        /**
+         * Arms with a new sequence, or with one taken now, or with one taken earlier and kept (as a link
+         * arms its timer for a packet with the sequence the packet took when it was offered).
+         */
         void arm(int id) {
             long deadline = now + (fixedDelays ? new int[] {0, 5, 60}[random.nextInt(3)] : random.nextInt(8));
             if (keys[id] != null) sorted.remove(keys[id]);
             long sequence;
-            if (random.nextInt(5) == 0) {
+            int kind = random.nextInt(10);
+            if (kind == 0 && !taken.isEmpty()) {
+                sequence = taken.remove(random.nextInt(taken.size()));
+                queue.arm(all[id], deadline, sequence);
+            } else if (kind < 3) {
+                if (taken.size() < 8 && random.nextBoolean()) {
+                    taken.add(queue.takeSequence()); // kept for a later arm
+                    next++;
+                }
                 sequence = queue.takeSequence();
+                next++;
                 queue.arm(all[id], deadline, sequence);
             } else {
-                sequence = order;
+                sequence = next++;
                 queue.arm(all[id], deadline);
             }
-            order = sequence + 1;
             keys[id] = new long[] {deadline, sequence, id};
             sorted.add(keys[id]);
+        }
+
+        void cancel(int id) {
+            queue.cancel(all[id]);
+            if (keys[id] != null) sorted.remove(keys[id]);
+            keys[id] = null;
         }
 
         void run(int steps) {
@@ -169,9 +214,7 @@ class TimerQueueTest {
                 if (op < 5) {
                     arm(id);
                 } else if (op < 7) {
-                    queue.cancel(all[id]);
-                    if (keys[id] != null) sorted.remove(keys[id]);
-                    keys[id] = null;
+                    cancel(id);
                 } else {
                     now += random.nextInt(4);
                     int limit = 1 + random.nextInt(4);
