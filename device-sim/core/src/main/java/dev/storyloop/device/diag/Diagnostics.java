@@ -200,6 +200,18 @@ public final class Diagnostics implements LoopObserver {
         lastIdleCloses = idleCloses;
     }
 
+    /**
+     * True unless every task this executor's checks look at waits along counted resources only and the
+     * checks take the executor's changes: then an idle turn with nothing polled, no waker let go of and no
+     * counted close since the last would find what the last found, and may be skipped.
+     */
+    @Override
+    public boolean looksAtEveryIdle() {
+        if (!takesChanges) return true;
+        for (long word : walkEveryIdle) if (word != 0) return true;
+        return false;
+    }
+
     private void checkLostWaker(TaskView task) {
         checkClosedWait(task);
         // Holders first, state second. Another thread wakes a task by queueing it and only then releasing

@@ -42,6 +42,7 @@ public final class Executor implements Spawner {
     private final MpscIntQueue interrupts;
     private LoopObserver observer;
     private Runnable readyHook;
+    private Runnable changeListener;
     // Tasks the idle checks must look at again, one bit a slot: polled since they last looked, or the
     // last holder of their waker let go of it on the loop thread. A waker let go of on another thread
     // sets changedElsewhere instead, and the next look is at every task.
@@ -408,9 +409,24 @@ public final class Executor implements Spawner {
         return timers.nextDeadlineNanos();
     }
 
-    /** Tells the observers that the loop is idle (this is where lost wakers are found). */
-    public void idle() {
+    /**
+     * Tells the observers that the loop is idle (this is where lost wakers are found). Returns true when
+     * one of them must be told at every idle turn, even one with nothing changed since this one
+     * ({@link LoopObserver#looksAtEveryIdle}).
+     */
+    public boolean idle() {
         observer.onIdle(this, clock.nanos());
+        return observer.looksAtEveryIdle();
+    }
+
+    /**
+     * Runs {@code listener} on the loop thread whenever the last holder of a task's waker lets go of it
+     * there: a change an idle check must see, which a loop that checked this executor since must know of.
+     * A waker let go of on another thread is not told (the next check looks at every task): a simulated
+     * world runs all its executors on its own thread. One listener; null removes it.
+     */
+    public void onChange(Runnable listener) {
+        this.changeListener = listener;
     }
 
     /** Runs alone on the calling thread until {@code done} holds: shorthand for {@code LoopRunner.of(this).runUntil(done)}. */
@@ -436,8 +452,12 @@ public final class Executor implements Spawner {
 
     /** The last holder of a task's waker let go of it (any thread): the task's standing may have changed. */
     void holdersGone(int slot) {
-        if (Thread.currentThread() == loopThread) markChanged(slot);
-        else changedElsewhere = true;
+        if (Thread.currentThread() == loopThread) {
+            markChanged(slot);
+            if (changeListener != null) changeListener.run();
+        } else {
+            changedElsewhere = true;
+        }
     }
 
     /**

@@ -29,6 +29,15 @@ public interface LoopObserver {
     /** Nothing is runnable; the loop is about to park or jump to the next deadline. */
     default void onIdle(Executor executor, long nowNanos) {}
 
+    /**
+     * True when this observer's {@link #onIdle} must run at every idle turn even if nothing in the
+     * executor changed since the last one (no task polled, no waker let go of, no counted close):
+     * a loop that knows nothing changed may then skip telling it. Asked right after {@code onIdle}.
+     */
+    default boolean looksAtEveryIdle() {
+        return false;
+    }
+
     /** Both observers, in order. */
     static LoopObserver both(LoopObserver first, LoopObserver second) {
         if (first == NONE) return second;
@@ -57,6 +66,7 @@ public interface LoopObserver {
                 second.onNote(task, kind, subject, now);
             }
             @Override public void onIdle(Executor executor, long now) { first.onIdle(executor, now); second.onIdle(executor, now); }
+            @Override public boolean looksAtEveryIdle() { return first.looksAtEveryIdle() || second.looksAtEveryIdle(); }
         };
     }
 }

@@ -20,6 +20,7 @@ final class ExecutorSchedule {
     private int size;
     private boolean[] scheduled = new boolean[16];
     private boolean[] worked = new boolean[16];
+    private boolean[] checked = new boolean[16]; // told it is idle after its last step, and nothing changed since
     private long[] busyUntil = new long[16]; // when each executor's CPU is free: the local time its last step ended at
     private final IntSet turn = new IntSet();
     private final IntSet next = new IntSet();
@@ -40,6 +41,7 @@ final class ExecutorSchedule {
             int n = scheduled.length * 2;
             scheduled = Arrays.copyOf(scheduled, n);
             worked = Arrays.copyOf(worked, n);
+            checked = Arrays.copyOf(checked, n);
             busyUntil = Arrays.copyOf(busyUntil, n);
             key = Arrays.copyOf(key, n);
             pos = Arrays.copyOf(pos, n);
@@ -115,7 +117,10 @@ final class ExecutorSchedule {
         assert i == current : "stepped " + i + " while stepping " + current;
         assert stepEndNanos >= now : "a step ended before it began";
         busyUntil[i] = stepEndNanos;
-        if (didWork) markWorked(i);
+        if (didWork) {
+            markWorked(i);
+            checked[i] = false;
+        }
         if (stepEndNanos > now) {
             setDeadline(i, runnable ? stepEndNanos : Math.max(deadline, stepEndNanos));
             return;
@@ -125,6 +130,26 @@ final class ExecutorSchedule {
             scheduled[i] = true;
             next.add(i);
         }
+    }
+
+    /**
+     * Executor {@code i} was told it is idle right after its step; {@code again}: its observers must be told
+     * at every idle turn all the same. Until it changes, the pass at the instant's end may skip it.
+     */
+    void checkedIdle(int i, boolean again) {
+        checked[i] = !again;
+    }
+
+    /** Something changed in executor {@code i} that an idle check must see (a waker let go of). */
+    void changed(int i) {
+        checked[i] = false;
+    }
+
+    /** True when executor {@code i}, taken by {@link #pollWorked}, must be told it is idle: it was not since its last change. */
+    boolean lookAgain(int i) {
+        boolean again = !checked[i];
+        checked[i] = false;
+        return again;
     }
 
     private void markWorked(int i) {

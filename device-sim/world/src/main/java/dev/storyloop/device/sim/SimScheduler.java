@@ -1,5 +1,6 @@
 package dev.storyloop.device.sim;
 
+import dev.storyloop.device.exec.Closable;
 import dev.storyloop.device.exec.Executor;
 import dev.storyloop.device.time.Timer;
 import dev.storyloop.device.time.TimerQueue;
@@ -36,6 +37,7 @@ final class SimScheduler {
     private final ExecutorSchedule schedule = new ExecutorSchedule();
     private final Runnable beforeJump;
     private long eventsFired;
+    private long closesAtLastPass = Closable.closesCounted();
 
     SimScheduler(VirtualClock clock, int eventCapacity, Runnable beforeJump) {
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -55,6 +57,7 @@ final class SimScheduler {
         executors.add(executor);
         int index = schedule.add(executor.nextDeadlineNanos());
         executor.onReady(() -> schedule.ready(index, clock.worldNanos()));
+        executor.onChange(() -> schedule.changed(index));
         return index;
     }
 
@@ -93,13 +96,21 @@ final class SimScheduler {
                     stepEnd = clock.exitLocal();
                 }
                 work += done1;
-                schedule.stepped(i, executor.nextDeadlineNanos(), done1 > 0, executor.hasRunnable(), stepEnd, now);
+                boolean runnable = executor.hasRunnable();
+                schedule.stepped(i, executor.nextDeadlineNanos(), done1 > 0, runnable, stepEnd, now);
+                // Quiet after a step that worked, with its CPU free: told it is idle now, while its state is
+                // in the cache. The pass at the instant's end then looks again only if something changed since.
+                if (done1 > 0 && !runnable && stepEnd <= now) schedule.checkedIdle(i, executor.idle());
             }
             int fired = events.fire(now, EVENTS_PER_TURN);
             eventsFired += fired;
             work += fired;
             if (work > 0 || schedule.anyReady()) continue;
-            for (int i = schedule.pollWorked(now); i >= 0; i = schedule.pollWorked(now)) executors.get(i).idle();
+            boolean closed = Closable.closesCounted() != closesAtLastPass; // a counted close: every check looks again
+            for (int i = schedule.pollWorked(now); i >= 0; i = schedule.pollWorked(now)) {
+                if (closed || schedule.lookAgain(i)) executors.get(i).idle();
+            }
+            closesAtLastPass = Closable.closesCounted();
             beforeJump.run();
             long next = Math.min(Math.min(events.nextDeadlineNanos(), untilNanos), schedule.earliestDeadline());
             if (next == Long.MAX_VALUE) return false;
