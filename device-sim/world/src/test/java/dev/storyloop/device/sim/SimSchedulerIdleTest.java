@@ -3,6 +3,7 @@ package dev.storyloop.device.sim;
 import dev.storyloop.device.diag.Diagnostics;
 import dev.storyloop.device.diag.LostWakerReport;
 import dev.storyloop.device.exec.Closable;
+import dev.storyloop.device.exec.Context;
 import dev.storyloop.device.exec.Executor;
 import dev.storyloop.device.exec.Future;
 import dev.storyloop.device.exec.Poll;
@@ -12,6 +13,9 @@ import dev.storyloop.device.exec.WakerSlot;
 import dev.storyloop.device.time.VirtualClock;
 import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,36 +28,46 @@ class SimSchedulerIdleTest {
     private static final long MS = 1_000_000L;
 
     /**
-     * A task wakes at 50 ms and leaves its waker with a resource. At the same instant, in the same turn,
-     * a second device's task (stepped after it) makes the resource let go of the waker without waking it
-     * ({@code dropsIt}). The check right after the first device's step saw a held waker; the one at the
-     * instant's end must see the loss, at 50 ms. Without the drop, nothing is reported.
+     * Two devices in one world, stepped in this order at 50 ms: {@code waiting} (with diagnostics), whose
+     * task wakes then and does {@code waiterAt50}, and {@code acting}, whose task wakes then and does
+     * {@code actAt50} to what the waiter left. Runs to 100 ms; returns the waiting device's diagnostics.
      */
-    private static Diagnostics run(boolean dropsIt) {
+    private static Diagnostics run(Consumer<Context> waiterAt50, Runnable actAt50) {
         VirtualClock clock = new VirtualClock();
         SimWorld world = new SimWorld(1, BrokerLimits.MOSQUITTO_DEFAULTS, LinkProfile.lan(), clock, 64);
         Executor waiting = Executor.builder("waiting").clock(clock).taskCapacity(4).build();
         Diagnostics diagnostics = Diagnostics.attach(waiting);
         world.add(waiting);
-        Executor dropping = Executor.builder("dropping").clock(clock).taskCapacity(4).build();
-        world.add(dropping);
-        WakerSlot resource = new WakerSlot();
+        Executor acting = Executor.builder("acting").clock(clock).taskCapacity(4).build();
+        world.add(acting);
         Sleep waiterSleep = Sleep.until(50 * MS);
         waiting.spawn("waiter", Future.<Void>of((cx, out) -> {
             if (waiterSleep.poll(cx) == Poll.PENDING) return Poll.PENDING;
-            resource.register(cx); // held by the resource: not lost, until the resource lets go
+            waiterAt50.accept(cx);
             return Poll.PENDING;
         }));
-        Sleep dropperSleep = Sleep.until(50 * MS);
-        dropping.spawn("dropper", Future.<Void>of((cx, out) -> {
-            if (dropperSleep.poll(cx) == Poll.PENDING) return Poll.PENDING;
-            assertThat(resource.isRegistered()).as("the waiter's step came first").isTrue();
-            if (dropsIt) resource.clear();
+        Sleep actorSleep = Sleep.until(50 * MS);
+        acting.spawn("actor", Future.<Void>of((cx, out) -> {
+            if (actorSleep.poll(cx) == Poll.PENDING) return Poll.PENDING;
+            actAt50.run();
             return Poll.READY;
         }));
-
         world.runUntil(() -> false, 100 * MS);
         return diagnostics;
+    }
+
+    /**
+     * A task wakes at 50 ms and leaves its waker with a resource. At the same instant, in the same turn,
+     * the actor (stepped after it) makes the resource let go of the waker without waking it
+     * ({@code dropsIt}). The check right after the first device's step saw a held waker; the one at the
+     * instant's end must see the loss, at 50 ms. Without the drop, nothing is reported.
+     */
+    private static Diagnostics run(boolean dropsIt) {
+        WakerSlot resource = new WakerSlot();
+        return run(resource::register, () -> {
+            assertThat(resource.isRegistered()).as("the waiter's step came first").isTrue();
+            if (dropsIt) resource.clear();
+        });
     }
 
     @Test
@@ -101,33 +115,16 @@ class SimSchedulerIdleTest {
         assertThat(closedWaitsWhenClosedAfterTheStep(true)).containsExactly(Tuple.tuple("waiter", 50 * MS));
     }
 
-    private static java.util.List<Tuple> closedWaitsWhenClosedAfterTheStep(boolean counted) {
-        VirtualClock clock = new VirtualClock();
-        SimWorld world = new SimWorld(1, BrokerLimits.MOSQUITTO_DEFAULTS, LinkProfile.lan(), clock, 64);
-        Executor waiting = Executor.builder("waiting").clock(clock).taskCapacity(4).build();
-        Diagnostics diagnostics = Diagnostics.attach(waiting);
-        world.add(waiting);
-        Executor closing = Executor.builder("closing").clock(clock).taskCapacity(4).build();
-        world.add(closing);
+    private static List<Tuple> closedWaitsWhenClosedAfterTheStep(boolean counted) {
         ClosesWithoutWaking resource = new ClosesWithoutWaking(counted);
         WakerSlot held = new WakerSlot();
-        Sleep waiterSleep = Sleep.until(50 * MS);
-        waiting.spawn("waiter", Future.<Void>of((cx, out) -> {
-            if (waiterSleep.poll(cx) == Poll.PENDING) return Poll.PENDING;
+        Diagnostics diagnostics = run(cx -> {
             held.register(cx);
             cx.waitingOn(resource);
-            return Poll.PENDING;
-        }));
-        Sleep closerSleep = Sleep.until(50 * MS);
-        closing.spawn("closer", Future.<Void>of((cx, out) -> {
-            if (closerSleep.poll(cx) == Poll.PENDING) return Poll.PENDING;
+        }, () -> {
             assertThat(held.isRegistered()).as("the waiter's step came first").isTrue();
             resource.close();
-            return Poll.READY;
-        }));
-
-        world.runUntil(() -> false, 100 * MS);
-
+        });
         return diagnostics.closedWaits().stream().map(r -> Tuple.tuple(r.task(), r.atNanos())).toList();
     }
 }
