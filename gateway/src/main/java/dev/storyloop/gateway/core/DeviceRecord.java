@@ -28,24 +28,23 @@ public final class DeviceRecord {
     DeviceRecord evictPrev, evictNext; // EvictionWatch's list
     boolean evictWatched;
     long lastFrameNanos;      // the last authenticated frame (statuses are not authenticated)
-    // recent readings: ring of up to `capacity` frames, each up to Frame.MAX_READINGS values. The ring starts at
-    // RING_INITIAL frames and doubles when full up to `capacity`: at its full size from the start it was 3.7 kB of
-    // every device, most of a fleet's gateway, for devices that had sent a few readings.
+    // Recent readings: a ring of up to `capacity` frames in one array, a frame a row of FRAME_HEADER longs (sequence,
+    // device time, receipt time, reading count) and then a long a reading (sensor << 32 | value). A row is as wide as
+    // the widest frame seen: a meter's frames all carry the same few readings, so a row is 7 longs rather than room
+    // for Frame.MAX_READINGS, and a frame touches one array instead of six. The ring starts at RING_INITIAL frames and
+    // doubles when full up to `capacity`: at its full size from the start it was 3.7 kB of every device, most of a
+    // fleet's gateway, for devices that had sent a few readings.
     static final int RING_INITIAL = 4;
+    private static final int FRAME_HEADER = 4;
     private final int capacity;
-    private long[] ringSequence;
-    private long[] ringDeviceMillis;
-    private long[] ringReceivedNanos;
-    private int[] ringCount;
-    private byte[] ringSensor;
-    private int[] ringValue;
+    private long[] ring;
+    private int ringFrames;   // rows the array holds
+    private int rowWidth;     // longs a row: FRAME_HEADER + the most readings a frame has carried
     private int ringNext;
     private int ringSize;
-    // aggregates per sensor, over every accepted reading
-    private final long[] count = new long[SENSORS];
-    private final long[] sum = new long[SENSORS];
-    private final int[] min = new int[SENSORS];
-    private final int[] max = new int[SENSORS];
+    // aggregates per sensor, over every accepted reading: count, sum, min and max of a sensor side by side
+    private static final int COUNT = 0, SUM = 1, MIN = 2, MAX = 3, AGGREGATE = 4;
+    private final long[] aggregates = new long[SENSORS * AGGREGATE];
     int outstandingCommands;
     long commandSequence;
     boolean dirty;            // changed since the durable store last took it (see GatewayCore#takeDirty)
@@ -57,63 +56,57 @@ public final class DeviceRecord {
         this.firstSeenNanos = nowNanos;
         this.lastSeenNanos = nowNanos;
         this.capacity = history;
-        allocateRing(Math.min(RING_INITIAL, history));
-        java.util.Arrays.fill(min, Integer.MAX_VALUE);
-        java.util.Arrays.fill(max, Integer.MIN_VALUE);
-    }
-
-    private void allocateRing(int frames) {
-        ringSequence = new long[frames];
-        ringDeviceMillis = new long[frames];
-        ringReceivedNanos = new long[frames];
-        ringCount = new int[frames];
-        ringSensor = new byte[frames * Frame.MAX_READINGS];
-        ringValue = new int[frames * Frame.MAX_READINGS];
-    }
-
-    /** Doubles the full ring, up to {@code capacity}, keeping its frames oldest first from index 0. */
-    private void growRing() {
-        long[] sequence = ringSequence, deviceMillis = ringDeviceMillis, receivedNanos = ringReceivedNanos;
-        int[] counts = ringCount, values = ringValue;
-        byte[] sensors = ringSensor;
-        int length = sequence.length;
-        assert ringSize == length : "the ring grows only when full";
-        allocateRing(Math.min(length * 2, capacity));
-        for (int i = 0; i < length; i++) {
-            int from = (ringNext + i) % length; // full: the oldest frame is where the next one would go
-            ringSequence[i] = sequence[from];
-            ringDeviceMillis[i] = deviceMillis[from];
-            ringReceivedNanos[i] = receivedNanos[from];
-            ringCount[i] = counts[from];
-            System.arraycopy(sensors, from * Frame.MAX_READINGS, ringSensor, i * Frame.MAX_READINGS, Frame.MAX_READINGS);
-            System.arraycopy(values, from * Frame.MAX_READINGS, ringValue, i * Frame.MAX_READINGS, Frame.MAX_READINGS);
+        for (int s = 0; s < SENSORS; s++) {
+            aggregates[s * AGGREGATE + MIN] = Integer.MAX_VALUE;
+            aggregates[s * AGGREGATE + MAX] = Integer.MIN_VALUE;
         }
-        ringNext = length;
+    }
+
+    /** Lays the ring out again with {@code frames} rows of {@code width} longs, its frames oldest first from row 0. */
+    private void relayRing(int frames, int width) {
+        long[] old = ring;
+        int oldWidth = rowWidth;
+        ring = new long[frames * width];
+        for (int i = 0; i < ringSize; i++) {
+            int from = Math.floorMod(ringNext - ringSize + i, ringFrames); // the oldest frame first
+            System.arraycopy(old, from * oldWidth, ring, i * width, oldWidth);
+        }
+        ringFrames = frames;
+        rowWidth = width;
+        ringNext = ringSize == frames ? 0 : ringSize;
     }
 
     /** Records an accepted telemetry frame's readings. */
     void record(Frame frame, long nowNanos) {
-        if (ringSize == ringSequence.length && ringSize < capacity) growRing();
-        int slot = ringNext;
-        ringSequence[slot] = frame.sequence();
-        ringDeviceMillis[slot] = frame.timestampMillis();
-        ringReceivedNanos[slot] = nowNanos;
         int readings = frame.readingCount();
-        ringCount[slot] = readings;
-        int base = slot * Frame.MAX_READINGS;
-        for (int i = 0; i < readings; i++) {
-            Sensor sensor = frame.sensor(i);
-            int value = frame.value(i);
-            ringSensor[base + i] = (byte) sensor.ordinal();
-            ringValue[base + i] = value;
-            int s = sensor.ordinal();
-            count[s]++;
-            sum[s] += value;
-            if (value < min[s]) min[s] = value;
-            if (value > max[s]) max[s] = value;
+        if (ring == null) {
+            ringFrames = Math.min(RING_INITIAL, capacity);
+            rowWidth = FRAME_HEADER + readings;
+            ring = new long[ringFrames * rowWidth];
+        } else if (FRAME_HEADER + readings > rowWidth) {
+            relayRing(ringSize == ringFrames ? Math.min(ringFrames * 2, capacity) : ringFrames, FRAME_HEADER + readings);
+        } else if (ringSize == ringFrames && ringSize < capacity) {
+            relayRing(Math.min(ringFrames * 2, capacity), rowWidth);
         }
-        ringNext = slot + 1 == ringSequence.length ? 0 : slot + 1;
-        if (ringSize < ringSequence.length) ringSize++;
+        long[] r = ring;
+        int row = ringNext * rowWidth;
+        r[row] = frame.sequence();
+        r[row + 1] = frame.timestampMillis();
+        r[row + 2] = nowNanos;
+        r[row + 3] = readings;
+        long[] a = aggregates;
+        for (int i = 0; i < readings; i++) {
+            int s = frame.sensor(i).ordinal();
+            int value = frame.value(i);
+            r[row + FRAME_HEADER + i] = (long) s << 32 | (value & 0xFFFF_FFFFL);
+            int at = s * AGGREGATE;
+            a[at + COUNT]++;
+            a[at + SUM] += value;
+            if (value < a[at + MIN]) a[at + MIN] = value;
+            if (value > a[at + MAX]) a[at + MAX] = value;
+        }
+        ringNext = ringNext + 1 == ringFrames ? 0 : ringNext + 1;
+        if (ringSize < ringFrames) ringSize++;
     }
 
     void seen(long nowNanos) {
@@ -140,25 +133,27 @@ public final class DeviceRecord {
         int shown = Math.min(maxReadings, ringSize);
         Reading[] recent = new Reading[shown];
         for (int i = 0; i < shown; i++) {
-            int slot = Math.floorMod(ringNext - 1 - i, ringSequence.length); // newest first
-            int readings = ringCount[slot];
+            int row = Math.floorMod(ringNext - 1 - i, ringFrames) * rowWidth; // newest first
+            int readings = (int) ring[row + 3];
             Sensor[] sensors = new Sensor[readings];
             int[] values = new int[readings];
             for (int r = 0; r < readings; r++) {
-                sensors[r] = Sensor.values()[ringSensor[slot * Frame.MAX_READINGS + r]];
-                values[r] = ringValue[slot * Frame.MAX_READINGS + r];
+                long reading = ring[row + FRAME_HEADER + r];
+                sensors[r] = Sensor.values()[(int) (reading >>> 32)];
+                values[r] = (int) reading;
             }
-            recent[i] = new Reading(ringSequence[slot], ringDeviceMillis[slot], ringReceivedNanos[slot], sensors, values);
+            recent[i] = new Reading(ring[row], ring[row + 1], ring[row + 2], sensors, values);
         }
-        Aggregate[] aggregates = new Aggregate[SENSORS];
+        Aggregate[] perSensor = new Aggregate[SENSORS];
         for (Sensor sensor : Sensor.values()) {
-            int s = sensor.ordinal();
-            aggregates[s] = count[s] == 0 ? new Aggregate(sensor, 0, 0, 0, 0)
-                    : new Aggregate(sensor, count[s], min[s], max[s], (double) sum[s] / count[s]);
+            int at = sensor.ordinal() * AGGREGATE;
+            long count = aggregates[at + COUNT];
+            perSensor[sensor.ordinal()] = count == 0 ? new Aggregate(sensor, 0, 0, 0, 0)
+                    : new Aggregate(sensor, count, (int) aggregates[at + MIN], (int) aggregates[at + MAX], (double) aggregates[at + SUM] / count);
         }
         return new Snapshot(id, liveness(), firstSeenNanos, lastSeenNanos, sequences.received(), sequences.missing(),
                 sequences.duplicates(), sequences.reordered(), sequences.tooOld(), sequences.highestSequence(),
-                outstandingCommands, recent, aggregates);
+                outstandingCommands, recent, perSensor);
     }
 
     /** One telemetry frame's readings. */

@@ -103,6 +103,37 @@ class GatewayCoreTest {
     }
 
     @Test
+    void shouldKeepEveryReadingOfFramesThatCarryMoreReadingsThanTheFirstAtEveryFillOfTheRing() {
+        int history = GatewayConfig.defaults().historyPerDevice();
+        Sensor[] sensors = Sensor.values();
+        long now = 0;
+        // The reading count changes while the ring is partly full (frame 2), full at its first size (frame 4, one
+        // reading more than the frames before it) and full at its largest (after the wrap); values are negative too.
+        int[] readingsOf = new int[history + 10];
+        for (int s = 0; s < readingsOf.length; s++) readingsOf[s] = s < 2 ? 1 : s < 4 ? 2 : s < history + 3 ? 3 : sensors.length;
+        for (int s = 0; s < readingsOf.length; s++) {
+            Frame frame = new Frame().reset(FrameType.TELEMETRY, "pi-1", s, s * 1000L);
+            for (int r = 0; r < readingsOf[s]; r++) frame.addReading(sensors[r], -50_000 + s * 100 + r);
+            core.handle(now += 1_000, Topics.telemetry("pi-1"), encode(frame, "pi-1"));
+            DeviceRecord.Reading[] recent = core.device("pi-1").snapshot(history + 10).recent();
+            assertThat(recent).hasSize(Math.min(s + 1, history));
+            for (int i = 0; i < recent.length; i++) {
+                int sequence = s - i;
+                assertThat(recent[i].sequence()).isEqualTo(sequence);
+                assertThat(recent[i].deviceMillis()).isEqualTo(sequence * 1000L);
+                assertThat(recent[i].sensors()).containsExactly(java.util.Arrays.copyOf(sensors, readingsOf[sequence]));
+                int[] values = new int[readingsOf[sequence]];
+                for (int r = 0; r < values.length; r++) values[r] = -50_000 + sequence * 100 + r;
+                assertThat(recent[i].values()).containsExactly(values);
+            }
+        }
+        DeviceRecord.Aggregate temperature = core.device("pi-1").snapshot(0).aggregates()[Sensor.TEMPERATURE.ordinal()];
+        assertThat(temperature.count()).isEqualTo(readingsOf.length);
+        assertThat(temperature.min()).isEqualTo(-50_000);
+        assertThat(temperature.max()).isEqualTo(-50_000 + (readingsOf.length - 1) * 100);
+    }
+
+    @Test
     void shouldRejectEveryKindOfBadInputByReasonAndKeepServing() {
         byte[] good = telemetry("pi-1", 0);
         assertThat(core.handle(0, Topics.telemetry("pi-1"), new byte[300])).isEqualTo(Rejection.OVERSIZED);
