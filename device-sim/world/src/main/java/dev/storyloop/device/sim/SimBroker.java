@@ -71,6 +71,10 @@ public final class SimBroker {
     private final ArrayList<FilterEntry> wildcardFilters = new ArrayList<>();
     private final ArrayList<Session> matched = new ArrayList<>();
     private long routeEpoch;
+    // Bumped when a filter enters or leaves the index: the routes cached on sessions are then found again.
+    private long filtersVersion;
+    private static final FilterEntry[] NO_ENTRIES = {};
+    private final ArrayList<FilterEntry> entriesScratch = new ArrayList<>();
     private final BrokerStats stats = new BrokerStats();
     private boolean running = true;
 
@@ -104,6 +108,9 @@ public final class SimBroker {
         long filedDeadlineNanos = -1; // the keepAliveDue bucket its valid entry is in; -1 when it is in none
         long expiredAtNanos;          // the keepalive walk that found it lapsed
         String lastValidTopic;        // the last topic this client published to that passed the check
+        String routeTopic;            // the last topic it published to, and the filters that topic reaches ...
+        FilterEntry[] routeEntries;
+        long routeVersion;            // ... while the index has had the same filters (filtersVersion)
         boolean indexed;              // it is the session sessionsById holds for its client id
         Port port;                    // the caller's connection its last CONNECT came by (null: not given)
 
@@ -267,7 +274,7 @@ public final class SimBroker {
             from.lastValidTopic = topic;
         }
         if (message.qos() == 1) send(from, Packet.Type.PUBACK, packetId, null);
-        route(message, now);
+        route(message, from, now);
     }
 
     /**
@@ -295,6 +302,7 @@ public final class SimBroker {
             entry = new FilterEntry(filter);
             filters.put(filter, entry);
             if (entry.wildcard) wildcardFilters.add(entry);
+            filtersVersion++;
         }
         if (entry.subscribers.put(session, granted) == null) entry.inOrder.add(session);
         send(session, Packet.Type.SUBACK, granted, null);
@@ -327,6 +335,7 @@ public final class SimBroker {
         if (entry.subscribers.isEmpty()) {
             filters.remove(filter);
             if (entry.wildcard) wildcardFilters.remove(entry);
+            filtersVersion++;
         }
     }
 
@@ -487,7 +496,8 @@ public final class SimBroker {
 
     // ---- routing ------------------------------------------------------------------------------
 
-    private void route(Message message, long now) {
+    /** Routes a message {@code from} a client's PUBLISH (null: a will). */
+    private void route(Message message, Session from, long now) {
         stats.publishedIn++;
         if (message.retain()) {
             retained.store(message); // an empty payload clears the topic's retained message
@@ -495,12 +505,7 @@ public final class SimBroker {
         // One copy per client, at the QoS of the subscription Mosquitto's subscription tree reaches first.
         long epoch = ++routeEpoch;
         matched.clear();
-        FilterEntry literal = filters.get(message.topic());
-        if (literal != null && !literal.wildcard) collect(literal, epoch);
-        for (int i = 0; i < wildcardFilters.size(); i++) {
-            FilterEntry entry = wildcardFilters.get(i);
-            if (TopicFilter.matches(entry.filter, message.topic())) collect(entry, epoch);
-        }
+        for (FilterEntry entry : entriesFor(message.topic(), from)) collect(entry, epoch);
         if (matched.isEmpty()) {
             stats.unrouted++;
             return;
@@ -513,6 +518,32 @@ public final class SimBroker {
                     : new Message(message.topic(), message.payload(), qos, false);
             deliver(session, copy, now);
         }
+    }
+
+    /**
+     * The index's entries {@code topic} reaches, in the order routing collects them: its literal filter, then the
+     * wildcard filters in the order they were first subscribed. A client publishes to a few topics, each usually the
+     * same String, so the answer is kept on its session for its last topic until a filter enters or leaves the index
+     * (the subscribers of an entry are read when routing, so they may change without it).
+     */
+    private FilterEntry[] entriesFor(String topic, Session from) {
+        if (from != null && topic == from.routeTopic && from.routeVersion == filtersVersion) return from.routeEntries;
+        ArrayList<FilterEntry> found = entriesScratch;
+        found.clear();
+        FilterEntry literal = filters.get(topic);
+        if (literal != null && !literal.wildcard) found.add(literal);
+        for (int i = 0; i < wildcardFilters.size(); i++) {
+            FilterEntry entry = wildcardFilters.get(i);
+            if (TopicFilter.matches(entry.filter, topic)) found.add(entry);
+        }
+        FilterEntry[] entries = found.isEmpty() ? NO_ENTRIES : found.toArray(NO_ENTRIES);
+        found.clear();
+        if (from != null) {
+            from.routeTopic = topic;
+            from.routeEntries = entries;
+            from.routeVersion = filtersVersion;
+        }
+        return entries;
     }
 
     private void collect(FilterEntry entry, long epoch) {
@@ -620,7 +651,7 @@ public final class SimBroker {
             stats.wills++;
             stats.willSilenceNanosMax = Math.max(stats.willSilenceNanosMax, decidedAt - session.lastSeenNanos);
             stats.willSilenceNanosMin = Math.min(stats.willSilenceNanosMin, decidedAt - session.lastSeenNanos);
-            route(will, now);
+            route(will, null, now);
         }
     }
 

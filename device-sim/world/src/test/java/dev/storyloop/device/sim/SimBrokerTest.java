@@ -65,6 +65,36 @@ class SimBrokerTest {
     }
 
     @Test
+    void shouldRouteTheSameTopicStringAfreshWhenFiltersComeAndGo() {
+        // The route of a client's last topic is kept on its session: it must follow the index as filters enter
+        // and leave it, the same String published every time.
+        String topic = "t/a";
+        broker.connect(0, "pub", true, 60, null);
+        broker.publish(1, "pub", msg(topic, "1", 0, false), 0);
+        broker.connect(1, "wild", true, 60, null);
+        broker.subscribe(1, "wild", "t/+", 0);
+        broker.publish(2, "pub", msg(topic, "2", 0, false), 0);
+        broker.connect(2, "literal", true, 60, null);
+        broker.subscribe(2, "literal", topic, 0);
+        broker.publish(3, "pub", msg(topic, "3", 0, false), 0);
+        broker.connect(3, "late", true, 60, null);
+        broker.subscribe(3, "late", "t/+", 0); // an entry that is already indexed: read when routing, not cached
+        broker.publish(4, "pub", msg(topic, "4", 0, false), 0);
+        broker.unsubscribe(4, "wild", "t/+");
+        broker.unsubscribe(4, "late", "t/+");
+        broker.unsubscribe(4, "literal", topic);
+        broker.publish(5, "pub", msg(topic, "5", 0, false), 0);
+        broker.subscribe(5, "late", "t/#", 0);
+        broker.publish(6, "pub", msg(topic, "6", 0, false), 0);
+
+        assertThat(port.to("wild", "PUBLISH")).containsExactly("wild <- PUBLISH t/a '2' qos0", "wild <- PUBLISH t/a '3' qos0",
+                "wild <- PUBLISH t/a '4' qos0");
+        assertThat(port.to("literal", "PUBLISH")).containsExactly("literal <- PUBLISH t/a '3' qos0", "literal <- PUBLISH t/a '4' qos0");
+        assertThat(port.to("late", "PUBLISH")).containsExactly("late <- PUBLISH t/a '4' qos0", "late <- PUBLISH t/a '6' qos0");
+        assertThat(broker.stats().unrouted()).isEqualTo(2);
+    }
+
+    @Test
     void shouldFindASessionThroughItsPortOnlyWhileItIsTheClientsAndWriteToThePortOfTheLastConnect() {
         SimBroker.Port first = port("first");
         SimBroker.Port second = port("second");
