@@ -43,7 +43,7 @@ public final class FrameCodec {
         final byte[] expectedTag = new byte[Frame.TAG_BYTES];
     }
 
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private static final PerThread<Scratch> SCRATCH = new PerThread<>(Scratch::new);
 
     /** Finds the authenticator of the device a decoded frame claims to come from; null when unknown. */
     @FunctionalInterface

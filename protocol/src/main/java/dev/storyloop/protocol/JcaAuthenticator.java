@@ -30,7 +30,7 @@ public final class JcaAuthenticator implements Authenticator {
         final byte[] full = new byte[DIGEST_BYTES];
     }
 
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private static final PerThread<Scratch> SCRATCH = new PerThread<>(Scratch::new);
 
     /** The key, or its SHA-256 when longer than a block; the pads are this XOR 0x36 and 0x5c, zero-filled to a block. */
     private final byte[] keyBlock;
