@@ -19,6 +19,7 @@ public final class Frame {
     private final byte[] deviceId = new byte[DeviceIds.MAX_LENGTH];
     private int deviceIdLength;
     private String deviceIdString;
+    private String checkedId; // the last id reset() found valid: a device resets its frame with the same String each time
     private long sequence;
     private long timestampMillis;
     // TELEMETRY
@@ -38,7 +39,10 @@ public final class Frame {
     /** Starts a frame of {@code type} from {@code deviceId}; clears every payload field. */
     public Frame reset(FrameType type, String deviceId, long sequence, long timestampMillis) {
         if (type == null) throw new IllegalArgumentException("type is null");
-        DeviceIds.require(deviceId);
+        if (deviceId != checkedId) { // a String does not change: the same one is still valid
+            DeviceIds.require(deviceId);
+            checkedId = deviceId;
+        }
         if (sequence < 0 || sequence > U32_MAX) throw new IllegalArgumentException("sequence is not a u32: " + sequence);
         this.type = type;
         for (int i = 0; i < deviceId.length(); i++) this.deviceId[i] = (byte) deviceId.charAt(i);

@@ -143,6 +143,10 @@ class FrameCodecTest {
         assertThatThrownBy(() -> new Frame().reset(FrameType.TELEMETRY, "bad/id", 1, 0))
                 .hasMessage("device id has '/' at 3; only A-Z a-z 0-9 _ - are allowed");
         assertThatThrownBy(() -> new Frame().reset(FrameType.TELEMETRY, "ok", -1, 0)).hasMessageContaining("u32");
+        Frame reused = new Frame().reset(FrameType.TELEMETRY, "ok", 1, 0); // a valid id is checked once a String ...
+        assertThatThrownBy(() -> reused.reset(FrameType.TELEMETRY, "bad id", 2, 0)).hasMessageContaining("' ' at 3");
+        assertThatThrownBy(() -> reused.reset(FrameType.TELEMETRY, "bad id", 2, 0)).hasMessageContaining("' ' at 3"); // ... a bad one every time
+        assertThat(reused.reset(FrameType.TELEMETRY, "ok", 3, 0).deviceId()).isEqualTo("ok");
         assertThatThrownBy(() -> new Frame().reset(FrameType.ACK, "ok", 1, 0).addReading(Sensor.BATTERY, 1))
                 .hasMessage("a ACK frame has no TELEMETRY payload");
         Frame empty = new Frame().reset(FrameType.TELEMETRY, "ok", 1, 0);
