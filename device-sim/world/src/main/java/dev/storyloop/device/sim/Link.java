@@ -41,14 +41,13 @@ public final class Link {
     private final SplittableRandom random;
     private final TimerQueue events;
     private final End end;
-    // The packets on the way, oldest first, as a ring over parallel arrays. It holds at most one
-    // packet per byte of the send buffer (every packet is at least 2 bytes), which bounds its growth.
-    private byte[] types = new byte[RING_CAPACITY_INITIAL];
-    private int[] args = new int[RING_CAPACITY_INITIAL];
+    // The packets on the way, oldest first, as a ring: a packet's numbers in a row of PACKET longs (type and
+    // size, argument, arrival, arming sequence), its reference beside in refs. Two arrays rather than one per
+    // field: an offer and a delivery write and read one row. It holds at most one packet per byte of the send
+    // buffer (every packet is at least 2 bytes), which bounds its growth.
+    private static final int PACKET = 4, TYPE_AND_SIZE = 0, ARG = 1, ARRIVAL = 2, SEQUENCE = 3;
+    private long[] ring = new long[RING_CAPACITY_INITIAL * PACKET];
     private Object[] refs = new Object[RING_CAPACITY_INITIAL];
-    private int[] sizes = new int[RING_CAPACITY_INITIAL];
-    private long[] arrivals = new long[RING_CAPACITY_INITIAL];
-    private long[] sequences = new long[RING_CAPACITY_INITIAL];
     private int head;
     private int count;
     private int bytesInFlight;
@@ -120,14 +119,14 @@ public final class Link {
         if (arrival < partitionedUntilNanos) arrival = partitionedUntilNanos + profile.latency().sampleNanos(random);
         arrival = Math.max(arrival, lastArrivalNanos); // TCP delivers in order
         lastArrivalNanos = arrival;
-        if (count == types.length) grow();
+        if (count == refs.length) grow();
         int slot = slot(count);
-        types[slot] = (byte) type.ordinal();
-        args[slot] = arg;
+        int row = slot * PACKET;
+        ring[row + TYPE_AND_SIZE] = (long) type.ordinal() << 32 | bytes; // bytes > 0 (checked above)
+        ring[row + ARG] = arg;
+        ring[row + ARRIVAL] = arrival;
+        ring[row + SEQUENCE] = events.takeSequence();
         refs[slot] = ref;
-        sizes[slot] = bytes;
-        arrivals[slot] = arrival;
-        sequences[slot] = events.takeSequence();
         count++;
         bytesInFlight += bytes;
         if (count == 1) armHead();
@@ -137,16 +136,18 @@ public final class Link {
     private void deliverHead(long now) {
         assert count > 0 : "link " + name + " fired with nothing on the way";
         int slot = head;
-        assert arrivals[slot] <= now : "link " + name + " delivered early";
+        int row = slot * PACKET;
+        assert ring[row + ARRIVAL] <= now : "link " + name + " delivered early";
         long free = end.freeAtNanos();
         if (free > now) {
-            events.arm(headArrives, free, sequences[slot]); // the far end is busy: taken when it is free, still in order
+            events.arm(headArrives, free, ring[row + SEQUENCE]); // the far end is busy: taken when it is free, still in order
             return;
         }
-        Packet.Type type = Packet.TYPES[types[slot]];
-        int arg = args[slot];
+        long typeAndSize = ring[row + TYPE_AND_SIZE];
+        Packet.Type type = Packet.TYPES[(int) (typeAndSize >>> 32)];
+        int bytes = (int) typeAndSize;
+        int arg = (int) ring[row + ARG];
         Object ref = refs[slot];
-        int bytes = sizes[slot];
         refs[slot] = null; // the ring must not keep a delivered message alive
         head = slot(1);
         count--;
@@ -159,37 +160,26 @@ public final class Link {
     }
 
     private void armHead() {
-        events.arm(headArrives, arrivals[head], sequences[head]);
+        int row = head * PACKET;
+        events.arm(headArrives, ring[row + ARRIVAL], ring[row + SEQUENCE]);
     }
 
     private int slot(int offset) {
         int i = head + offset;
-        return i >= types.length ? i - types.length : i;
+        return i >= refs.length ? i - refs.length : i;
     }
 
     private void grow() {
-        int capacity = types.length * 2;
-        byte[] nextTypes = new byte[capacity];
-        int[] nextArgs = new int[capacity];
+        int capacity = refs.length * 2;
+        long[] nextRing = new long[capacity * PACKET];
         Object[] nextRefs = new Object[capacity];
-        int[] nextSizes = new int[capacity];
-        long[] nextArrivals = new long[capacity];
-        long[] nextSequences = new long[capacity];
         for (int i = 0; i < count; i++) {
             int from = slot(i);
-            nextTypes[i] = types[from];
-            nextArgs[i] = args[from];
+            System.arraycopy(ring, from * PACKET, nextRing, i * PACKET, PACKET);
             nextRefs[i] = refs[from];
-            nextSizes[i] = sizes[from];
-            nextArrivals[i] = arrivals[from];
-            nextSequences[i] = sequences[from];
         }
-        types = nextTypes;
-        args = nextArgs;
+        ring = nextRing;
         refs = nextRefs;
-        sizes = nextSizes;
-        arrivals = nextArrivals;
-        sequences = nextSequences;
         head = 0;
     }
 
@@ -198,13 +188,13 @@ public final class Link {
         partitionedUntilNanos = Math.max(partitionedUntilNanos, untilNanos);
         long arrival = partitionedUntilNanos;
         for (int i = 0; i < count; i++) {
-            int slot = slot(i);
-            if (arrivals[slot] < arrival) {
+            int row = slot(i) * PACKET;
+            if (ring[row + ARRIVAL] < arrival) {
                 // Held back: it is re-armed now, so it ties behind what was armed before it.
-                arrivals[slot] = arrival;
-                sequences[slot] = events.takeSequence();
+                ring[row + ARRIVAL] = arrival;
+                ring[row + SEQUENCE] = events.takeSequence();
             }
-            arrival = Math.max(arrival, arrivals[slot]);
+            arrival = Math.max(arrival, ring[row + ARRIVAL]);
         }
         lastArrivalNanos = Math.max(lastArrivalNanos, arrival);
         if (count > 0) armHead();
@@ -227,7 +217,7 @@ public final class Link {
         for (int i = 0; i < count; i++) {
             int slot = slot(i);
             lostOnClose++;
-            if (types[slot] == Packet.Type.PUBLISH.ordinal()) publishesLost++;
+            if (ring[slot * PACKET + TYPE_AND_SIZE] >>> 32 == Packet.Type.PUBLISH.ordinal()) publishesLost++;
             refs[slot] = null;
         }
         count = 0;
