@@ -39,7 +39,7 @@ public final class Frame {
     /** Starts a frame of {@code type} from {@code deviceId}; clears every payload field. */
     public Frame reset(FrameType type, String deviceId, long sequence, long timestampMillis) {
         if (type == null) throw new IllegalArgumentException("type is null");
-        if (deviceId != checkedId) { // a String does not change: the same one is still valid
+        if (deviceId == null || deviceId != checkedId) { // a String does not change: the same one is still valid
             DeviceIds.require(deviceId);
             checkedId = deviceId;
         }

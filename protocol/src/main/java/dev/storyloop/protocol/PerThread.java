@@ -10,6 +10,7 @@ import java.util.function.Supplier;
  * warm fleet. Here the last thread's value is kept with its owner: the same thread again gets it after one
  * comparison. Another thread sees the owner differ and takes its own from the {@code ThreadLocal}; the pair is
  * immutable, so a thread that reads another's pair still sees its owner right, and never uses another's value.
+ * The last pair keeps its thread and value reachable until another thread asks: one thread's scratch at most.
  */
 final class PerThread<T> {
     private record Owned<T>(Thread owner, T value) {}

@@ -147,6 +147,7 @@ class FrameCodecTest {
         assertThatThrownBy(() -> reused.reset(FrameType.TELEMETRY, "bad id", 2, 0)).hasMessageContaining("' ' at 3");
         assertThatThrownBy(() -> reused.reset(FrameType.TELEMETRY, "bad id", 2, 0)).hasMessageContaining("' ' at 3"); // ... a bad one every time
         assertThat(reused.reset(FrameType.TELEMETRY, "ok", 3, 0).deviceId()).isEqualTo("ok");
+        assertThatThrownBy(() -> new Frame().reset(FrameType.TELEMETRY, null, 1, 0)).hasMessage("device id is empty"); // never checked yet
         assertThatThrownBy(() -> new Frame().reset(FrameType.ACK, "ok", 1, 0).addReading(Sensor.BATTERY, 1))
                 .hasMessage("a ACK frame has no TELEMETRY payload");
         Frame empty = new Frame().reset(FrameType.TELEMETRY, "ok", 1, 0);

@@ -21,8 +21,8 @@ class PerThreadTest {
         int[] mine = perThread.get();
         assertThat(perThread.get()).isSameAs(mine);
 
-        // Four threads take turns with this one, each asking many times while the others ask too: none may ever
-        // see another's value, the one the last caller left behind included.
+        // Four threads ask many times at once, after this one and before it asks again: none may ever see
+        // another's value, the one the last caller left behind included.
         int threads = 4, rounds = 2_000;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {

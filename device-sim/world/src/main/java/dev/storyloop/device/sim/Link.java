@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
  * <p>{@link #offer} computes when a packet arrives (serialisation at the link's bandwidth,
  * latency, jitter, retransmissions after losses, never before the packet ahead of it, never during
  * a partition) and hands it to the link's {@link End} then. The packets on the way are kept
- * flattened (see {@link Packet}) in parallel arrays used as a ring, and one timer on the world's
+ * flattened (see {@link Packet}) in a ring, a row of numbers a packet beside its reference, and one timer on the world's
  * queue stands for the packet at the head: a packet costs no object, so a message allocates
  * nothing once the ring has grown to the link's traffic. Each packet keeps the arming sequence it
  * was given when offered, so packets of different links that arrive at the same instant are
