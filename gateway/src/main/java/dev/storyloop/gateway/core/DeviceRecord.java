@@ -30,7 +30,7 @@ public final class DeviceRecord {
     long lastFrameNanos;      // the last authenticated frame (statuses are not authenticated)
     // Recent readings: a ring of up to `capacity` frames in one array, a frame a row of FRAME_HEADER longs (sequence,
     // device time, receipt time, reading count) and then a long a reading (sensor << 32 | value). A row is as wide as
-    // the widest frame seen: a meter's frames all carry the same few readings, so a row is 7 longs rather than room
+    // the widest frame seen: a meter's frames all carry the same four readings, so a row is 8 longs rather than room
     // for Frame.MAX_READINGS, and a frame touches one array instead of six. The ring starts at RING_INITIAL frames and
     // doubles when full up to `capacity`: at its full size from the start it was 3.7 kB of every device, most of a
     // fleet's gateway, for devices that had sent a few readings.
