@@ -31,6 +31,8 @@ public final class TraceRecorder implements LoopObserver {
     private final Appendable sink;
     private final StringBuilder jsonLine;
     private long events;
+    private String ownString; // see string(String)
+    private byte[] ownBytes;
 
     public TraceRecorder(String executorName, Appendable sink) {
         this(executorName, sink, null);
@@ -217,8 +219,21 @@ public final class TraceRecorder implements LoopObserver {
         stream.endRecord();
     }
 
+    /**
+     * A string, and the last one of this executor's own that the shared cache did not have: a device's MQTT wake
+     * source ({@code mqtt:meter-17}) comes in every reading's records, and is written from its bytes kept here
+     * instead of reading its {@code String} (cold in a fleet) and encoding it again. The bytes are the same.
+     */
     private void string(String value) {
-        stream.string(value);
+        if (value == ownString) {
+            stream.encoded(ownBytes);
+            return;
+        }
+        byte[] own = stream.stringNotShared(value);
+        if (own != null) {
+            ownString = value;
+            ownBytes = own;
+        }
     }
 
     private void signed(long value) {

@@ -170,21 +170,41 @@ public final class TraceStream {
 
     /** A string as its UTF-8 length and bytes, from {@link #STRINGS} when it is there. */
     void string(String value) {
+        write(value);
+    }
+
+    /**
+     * A string as {@link #string} writes it; when its bytes were encoded here rather than found in the shared cache
+     * (a string the cache does not keep, such as a device's own name), also a copy of them, for a caller that keeps
+     * its own; null otherwise.
+     */
+    byte[] stringNotShared(String value) {
+        int offset = length - recordStart; // write() may move the record to the block's start; its offset in the record holds
+        if (write(value)) return null;
+        return Arrays.copyOfRange(block, recordStart + offset, length);
+    }
+
+    /** Bytes {@link #stringNotShared} returned for a string, written again as they were. */
+    void encoded(byte[] bytes) {
+        ensure(bytes.length);
+        System.arraycopy(bytes, 0, block, length, bytes.length);
+        length += bytes.length;
+    }
+
+    /** Writes {@code value}; true when its bytes came from the shared cache. */
+    private boolean write(String value) {
         int index = value.hashCode() & (STRINGS_CACHED - 1);
         EncodedName cached = STRINGS[index];
         int count = STRING_COUNTS[index];
         if (cached != null && (cached.name == value || cached.name.equals(value))) {
             if (count < STRING_COUNT_MAX) STRING_COUNTS[index] = count + 1;
-            byte[] bytes = cached.bytes;
-            ensure(bytes.length);
-            System.arraycopy(bytes, 0, block, length, bytes.length);
-            length += bytes.length;
-            return;
+            encoded(cached.bytes);
+            return true;
         }
         int offset = length - recordStart; // ensure() may move the record to the block's start; its offset in the record holds
         encode(value);
         stringsEncoded++;
-        if (value.length() > STRING_CACHED_MAX_CHARS) return;
+        if (value.length() > STRING_CACHED_MAX_CHARS) return false;
         if (count > 0) {
             STRING_COUNTS[index] = count - 1;
         } else {
@@ -192,6 +212,7 @@ public final class TraceStream {
             STRINGS[index] = new EncodedName(value, Arrays.copyOfRange(block, start, length));
             STRING_COUNTS[index] = 1;
         }
+        return false;
     }
 
     /** A string as its UTF-8 length and bytes, as {@code String.getBytes(UTF_8)} would give them (a lone surrogate becomes '?'). */

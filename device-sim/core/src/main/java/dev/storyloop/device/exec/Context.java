@@ -69,15 +69,15 @@ public final class Context {
 
     /** Tells the observers that the task dropped {@code what} before it finished (select, timeout). */
     public void cancelled(Object what) {
-        executor.observer().onNote(task, "cancel", WakeSource.nameOf(what), executor.nowNanos());
+        executor.note(task, "cancel", WakeSource.nameOf(what));
     }
 
     void withdrawn(Registration r) {
-        executor.observer().onNote(task, "withdraw", WakeSource.nameOf(r.subject()), executor.nowNanos());
+        executor.note(task, "withdraw", WakeSource.nameOf(r.subject()));
     }
 
     /** Tells the observers about a notable moment, e.g. "chan.full" of channel "uplink". */
     public void note(String kind, WakeSource subject) {
-        executor.observer().onNote(task, kind, subject.wakeSourceName(), executor.nowNanos());
+        executor.note(task, kind, subject.wakeSourceName());
     }
 }

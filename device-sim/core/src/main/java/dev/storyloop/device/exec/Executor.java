@@ -40,7 +40,10 @@ public final class Executor implements Spawner {
     private int freeCount;
     private final IntRing runQueue;
     private final MpscIntQueue interrupts;
+    // The observers, called in order: two fields rather than one composite, which would be one more object of every
+    // device to load on every loop event (more than two are composed into the second).
     private LoopObserver observer;
+    private LoopObserver secondObserver = LoopObserver.NONE;
     private Runnable readyHook;
     private Runnable changeListener;
     // Tasks the idle checks must look at again, one bit a slot: polled since they last looked, or the
@@ -185,6 +188,7 @@ public final class Executor implements Spawner {
         runQueue.push(slot.index);
         if (readyHook != null) readyHook.run();
         observer.onSpawn(slot, slot.sinceNanos);
+        secondObserver.onSpawn(slot, slot.sinceNanos);
         return Optional.of(handle);
     }
 
@@ -205,6 +209,7 @@ public final class Executor implements Spawner {
         runQueue.push(slot.index);
         if (readyHook != null) readyHook.run();
         observer.onWake(slot, source, polling == slot, now);
+        secondObserver.onWake(slot, source, polling == slot, now);
     }
 
     /**
@@ -247,6 +252,7 @@ public final class Executor implements Spawner {
             if (clock.isVirtual()) slot.wokenAtNanos = now;
             runQueue.push(index);
             observer.onWake(slot, WakeSource.INTERRUPT, false, now);
+            secondObserver.onWake(slot, WakeSource.INTERRUPT, false, now);
         }
     }
 
@@ -293,7 +299,10 @@ public final class Executor implements Spawner {
         long now = clock.nanos();
         if (timers.nextDeadlineNanos() > now) return 0;
         int fired = timers.fire(now, timersPerTurn);
-        if (fired > 0) observer.onTimersFired(fired, now);
+        if (fired > 0) {
+            observer.onTimersFired(fired, now);
+            secondObserver.onTimersFired(fired, now);
+        }
         return fired;
     }
 
@@ -310,6 +319,7 @@ public final class Executor implements Spawner {
     private void pollTask(TaskSlot slot) {
         long start = clock.nanos();
         observer.onPollStart(slot, slot.wokenAtNanos, start);
+        secondObserver.onPollStart(slot, slot.wokenAtNanos, start);
         slot.waitedOnBefore = slot.waitingOn;
         slot.waitingOn = null;
         slot.scope = null;
@@ -340,12 +350,14 @@ public final class Executor implements Spawner {
         long end = clock.nanos();
         slot.sinceNanos = end;
         observer.onPollEnd(slot, result, start, end);
+        secondObserver.onPollEnd(slot, result, start, end);
         if (result == Poll.READY) {
             // Rust drops a finished task's future with every child in it; here whatever the
             // children left registered is withdrawn instead.
             slot.withdrawWithin(null);
             if (failure != null && slot.waitingOn == null) slot.waitingOn = slot.waitedOnBefore; // for the report
             observer.onComplete(slot, failure, false, end);
+            secondObserver.onComplete(slot, failure, false, end);
             JoinHandle<Object> handle = (JoinHandle<Object>) slot.handle;
             release(slot);
             if (failure == null) {
@@ -364,7 +376,9 @@ public final class Executor implements Spawner {
         if (slot.running) throw new IllegalStateException("task '" + slot.name + "' cannot abort itself");
         slot.future.cancel();
         slot.withdrawWithin(null); // what the future's cancel did not reach
-        observer.onComplete(slot, null, true, clock.nanos());
+        long now = clock.nanos();
+        observer.onComplete(slot, null, true, now);
+        secondObserver.onComplete(slot, null, true, now);
         JoinHandle<?> handle = slot.handle;
         release(slot);
         handle.cancelled();
@@ -415,8 +429,10 @@ public final class Executor implements Spawner {
      * ({@link LoopObserver#looksAtEveryIdle}).
      */
     public boolean idle() {
-        observer.onIdle(this, clock.nanos());
-        return observer.looksAtEveryIdle();
+        long now = clock.nanos();
+        observer.onIdle(this, now);
+        secondObserver.onIdle(this, now);
+        return observer.looksAtEveryIdle() || secondObserver.looksAtEveryIdle();
     }
 
     /**
@@ -515,7 +531,12 @@ public final class Executor implements Spawner {
     public long nowNanos() { return clock.nanos(); }
     public TimerQueue timers() { return timers; }
     public int taskCapacity() { return slots.length; }
-    LoopObserver observer() { return observer; }
+    /** Tells the observers of a note about {@code task} (a cancellation, a withdrawal, a full channel). */
+    void note(TaskView task, String kind, String subject) {
+        long now = clock.nanos();
+        observer.onNote(task, kind, subject, now);
+        secondObserver.onNote(task, kind, subject, now);
+    }
     /** Tasks that ended by throwing; the executor keeps running. */
     public long failures() { return failures; }
 
@@ -528,6 +549,8 @@ public final class Executor implements Spawner {
 
     /** Adds an observer after construction (before the loop runs). */
     public void addObserver(LoopObserver extra) {
-        observer = LoopObserver.both(observer, extra);
+        if (observer == LoopObserver.NONE) observer = extra;
+        else if (secondObserver == LoopObserver.NONE) secondObserver = extra;
+        else secondObserver = LoopObserver.both(secondObserver, extra);
     }
 }

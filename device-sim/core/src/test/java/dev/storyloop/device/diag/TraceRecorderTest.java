@@ -215,6 +215,48 @@ class TraceRecorderTest {
     }
 
     /**
+     * A device's own wake source (its MQTT session, {@code mqtt:meter-7}) comes in every reading's records, and the
+     * shared cache does not keep it when its slot holds a string met more often. The recorder keeps its last own
+     * string's bytes: the same {@code String} again is written from them, not encoded again, and the lines name
+     * each source right while two own strings take turns.
+     */
+    @Test
+    void shouldWriteADevicesOwnStringFromItsKeptBytesWhileTheSharedSlotIsHeld() throws Exception {
+        String own = "mqtt:meter-7";
+        String other = "mqtt:meter-8";
+        TraceStream.clearStringCache();
+        ByteArrayOutputStream records = new ByteArrayOutputStream();
+        TraceStream stream = TraceStream.shared(records);
+        TraceRecorder recorder = new TraceRecorder(stream, "meter", null);
+        for (int i = 0; i < 15; i++) recorder.onNote(null, collidingWith(own), collidingWith(other), i); // both slots held
+        long before = stream.stringsEncoded();
+        String[] sources = new String[40];
+        for (int i = 0; i < sources.length; i++) sources[i] = i < 20 ? own : (i % 2 == 0 ? own : other);
+        for (int i = 0; i < sources.length; i++) {
+            String source = sources[i];
+            recorder.onWake(view("uplink", 3), () -> source, false, 100 + i);
+        }
+        long ownEncodings = stream.stringsEncoded() - before;
+        recorder.digestHex();
+
+        StringBuilder lines = new StringBuilder();
+        TraceRecords.toJsonLines(records.toByteArray(), lines);
+        java.util.List<String> named = lines.toString().lines().filter(l -> l.contains("\"e\":\"wake\""))
+                .map(l -> l.substring(l.indexOf("\"src\":\"") + 7, l.indexOf('"', l.indexOf("\"src\":\"") + 7))).toList();
+        assertThat(named).containsExactly(sources);
+        // "uplink" once, own once for its first twenty, then other and own each time they take turns (one is kept)
+        assertThat(ownEncodings).isEqualTo(1 + 1 + 19L);
+    }
+
+    /** A string that takes the same shared cache slot as {@code name}. */
+    private static String collidingWith(String name) {
+        for (int i = 0; ; i++) {
+            String candidate = "held-" + i;
+            if ((candidate.hashCode() & 2047) == (name.hashCode() & 2047) && !candidate.equals(name)) return candidate;
+        }
+    }
+
+    /**
      * A string first met (so encoded and kept) in a record that runs past the block's end, which moves
      * the record to the block's start while the string is being written: what the cache keeps must be
      * the string's bytes, not whatever lies where the record began. Tried at every start position.

@@ -27,6 +27,51 @@ class ExecutorTest {
         assertThat(log.events).containsSubsequence("poll A", "wake A by itself", "pend A", "poll B", "wake B by itself", "pend B");
     }
 
+    /** Observers added after the builder's are each told every event, in the order they were added. */
+    @Test
+    void shouldTellEveryObserverEveryEventInTheOrderTheyWereAdded() {
+        List<String> told = new java.util.ArrayList<>();
+        boolean[] everyIdle = {false, false, false};
+        class Tagged implements LoopObserver {
+            final int tag;
+            Tagged(int tag) { this.tag = tag; }
+            @Override public void onSpawn(TaskView task, long now) { told.add(tag + " spawn " + task.name()); }
+            @Override public void onWake(TaskView task, WakeSource source, boolean self, long now) { told.add(tag + " wake " + task.name()); }
+            @Override public void onPollStart(TaskView task, long wokenAt, long now) { told.add(tag + " poll " + task.name()); }
+            @Override public void onPollEnd(TaskView task, Poll result, long start, long end) { told.add(tag + " " + result + " " + task.name()); }
+            @Override public void onComplete(TaskView task, Throwable failure, boolean aborted, long now) {
+                told.add(tag + (aborted ? " abort " : " done ") + task.name());
+            }
+            @Override public void onNote(TaskView task, String kind, String subject, long now) { told.add(tag + " " + kind + " " + subject); }
+            @Override public void onIdle(Executor idle, long now) { told.add(tag + " idle"); }
+            @Override public boolean looksAtEveryIdle() { return tag > 0 && everyIdle[tag - 1]; }
+        }
+        Executor observed = Executor.builder("observed").taskCapacity(4).observer(new Tagged(0)).build();
+        for (int tag = 1; tag <= 3; tag++) observed.addObserver(new Tagged(tag));
+        observed.spawn("A", Futures.selfWaking(1));
+        JoinHandle<Void> stuck = observed.spawn("B", Futures.of(cx -> {
+            cx.note("chan.full", () -> "channel 'c'");
+            return Poll.PENDING;
+        }));
+        observed.runBatch();
+        observed.runBatch();
+        stuck.abort();
+        boolean again = observed.idle();
+
+        List<String> events = told.stream().filter(e -> e.startsWith("0 ")).map(e -> e.substring(2)).toList();
+        assertThat(events).containsExactly("spawn A", "spawn B", "poll A", "wake A", "PENDING A", "poll B", "chan.full channel 'c'", "PENDING B",
+                "poll A", "READY A", "done A", "abort B", "idle");
+        List<String> expected = new java.util.ArrayList<>();
+        for (String event : events) for (int tag = 0; tag <= 3; tag++) expected.add(tag + " " + event);
+        assertThat(told).containsExactlyElementsOf(expected);
+        assertThat(again).isFalse();
+        everyIdle[2] = true; // the third added: composed behind the second
+        assertThat(observed.idle()).isTrue();
+        everyIdle[2] = false;
+        everyIdle[0] = true;
+        assertThat(observed.idle()).isTrue();
+    }
+
     @Test
     void shouldRunABatchOnlyOverTheTasksQueuedWhenItStarted() {
         executor.spawn("A", Futures.selfWaking(5));
