@@ -33,6 +33,8 @@ public final class TraceRecorder implements LoopObserver {
     private long events;
     private String ownString; // see string(String)
     private byte[] ownBytes;
+    private String olderOwnString;
+    private byte[] olderOwnBytes;
 
     public TraceRecorder(String executorName, Appendable sink) {
         this(executorName, sink, null);
@@ -220,17 +222,24 @@ public final class TraceRecorder implements LoopObserver {
     }
 
     /**
-     * A string, and the last one of this executor's own that the shared cache did not have: a device's MQTT wake
-     * source ({@code mqtt:meter-17}) comes in every reading's records, and is written from its bytes kept here
-     * instead of reading its {@code String} (cold in a fleet) and encoding it again. The bytes are the same.
+     * A string, and the last two of this executor's own that the shared cache did not have: a device names its own
+     * wake sources ({@code mqtt:meter-17}, {@code device:meter-17}) in every reading's records, and each is written
+     * from its bytes kept here instead of reading its {@code String} (cold in a fleet) and encoding it again. The
+     * bytes are the same.
      */
     private void string(String value) {
         if (value == ownString) {
             stream.encoded(ownBytes);
             return;
         }
+        if (value == olderOwnString) {
+            stream.encoded(olderOwnBytes);
+            return;
+        }
         byte[] own = stream.stringNotShared(value);
         if (own != null) {
+            olderOwnString = ownString;
+            olderOwnBytes = ownBytes;
             ownString = value;
             ownBytes = own;
         }

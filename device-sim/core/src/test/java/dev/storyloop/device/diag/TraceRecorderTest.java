@@ -215,28 +215,34 @@ class TraceRecorderTest {
     }
 
     /**
-     * A device's own wake source (its MQTT session, {@code mqtt:meter-7}) comes in every reading's records, and the
-     * shared cache does not keep it when its slot holds a string met more often. The recorder keeps its last own
-     * string's bytes: the same {@code String} again is written from them, not encoded again, and the lines name
-     * each source right while two own strings take turns.
+     * A device's own wake sources (its MQTT session, {@code mqtt:meter-7}, and itself) come in every reading's records,
+     * and the shared cache does not keep them when their slots hold strings met more often. The recorder keeps the
+     * bytes of its last two own strings: the same {@code String} again is written from them, not encoded again, and
+     * the lines name each source right, also while three take turns and each pushes out the oldest.
      */
     @Test
-    void shouldWriteADevicesOwnStringFromItsKeptBytesWhileTheSharedSlotIsHeld() throws Exception {
+    void shouldWriteADevicesOwnStringsFromTheirKeptBytesWhileTheSharedSlotsAreHeld() throws Exception {
         String own = "mqtt:meter-7";
-        String other = "mqtt:meter-8";
+        String other = "device:meter-7";
+        String third = "mqtt:meter-9";
         TraceStream.clearStringCache();
         ByteArrayOutputStream records = new ByteArrayOutputStream();
         TraceStream stream = TraceStream.shared(records);
         TraceRecorder recorder = new TraceRecorder(stream, "meter", null);
-        for (int i = 0; i < 15; i++) recorder.onNote(null, collidingWith(own), collidingWith(other), i); // both slots held
+        for (int i = 0; i < 15; i++) { // every slot held
+            recorder.onNote(null, collidingWith(own), collidingWith(other), i);
+            recorder.onNote(null, collidingWith(third), collidingWith(third), i);
+        }
         long before = stream.stringsEncoded();
-        String[] sources = new String[40];
-        for (int i = 0; i < sources.length; i++) sources[i] = i < 20 ? own : (i % 2 == 0 ? own : other);
+        String[] sources = new String[50];
+        for (int i = 0; i < sources.length; i++) {
+            sources[i] = i < 20 ? own : i < 40 ? (i % 2 == 0 ? own : other) : new String[] {own, other, third}[i % 3];
+        }
         for (int i = 0; i < sources.length; i++) {
             String source = sources[i];
             recorder.onWake(view("uplink", 3), () -> source, false, 100 + i);
         }
-        long ownEncodings = stream.stringsEncoded() - before;
+        long encodings = stream.stringsEncoded() - before;
         recorder.digestHex();
 
         StringBuilder lines = new StringBuilder();
@@ -244,8 +250,9 @@ class TraceRecorderTest {
         java.util.List<String> named = lines.toString().lines().filter(l -> l.contains("\"e\":\"wake\""))
                 .map(l -> l.substring(l.indexOf("\"src\":\"") + 7, l.indexOf('"', l.indexOf("\"src\":\"") + 7))).toList();
         assertThat(named).containsExactly(sources);
-        // "uplink" once, own once for its first twenty, then other and own each time they take turns (one is kept)
-        assertThat(ownEncodings).isEqualTo(1 + 1 + 19L);
+        // "uplink" once, own and other once each while two take turns; as three take turns (from other, still kept),
+        // each of the nine after it pushes out the one that comes next
+        assertThat(encodings).isEqualTo(1 + 1 + 1 + 9L);
     }
 
     /** A string that takes the same shared cache slot as {@code name}. */
