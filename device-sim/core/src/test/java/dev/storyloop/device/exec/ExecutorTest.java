@@ -31,7 +31,7 @@ class ExecutorTest {
     @Test
     void shouldTellEveryObserverEveryEventInTheOrderTheyWereAdded() {
         List<String> told = new java.util.ArrayList<>();
-        boolean[] everyIdle = {false, false, false};
+        boolean[] everyIdle = {false, false, false, false};
         class Tagged implements LoopObserver {
             final int tag;
             Tagged(int tag) { this.tag = tag; }
@@ -44,7 +44,7 @@ class ExecutorTest {
             }
             @Override public void onNote(TaskView task, String kind, String subject, long now) { told.add(tag + " " + kind + " " + subject); }
             @Override public void onIdle(Executor idle, long now) { told.add(tag + " idle"); }
-            @Override public boolean looksAtEveryIdle() { return tag > 0 && everyIdle[tag - 1]; }
+            @Override public boolean looksAtEveryIdle() { return everyIdle[tag]; }
         }
         Executor observed = Executor.builder("observed").taskCapacity(4).observer(new Tagged(0)).build();
         for (int tag = 1; tag <= 3; tag++) observed.addObserver(new Tagged(tag));
@@ -65,11 +65,11 @@ class ExecutorTest {
         for (String event : events) for (int tag = 0; tag <= 3; tag++) expected.add(tag + " " + event);
         assertThat(told).containsExactlyElementsOf(expected);
         assertThat(again).isFalse();
-        everyIdle[2] = true; // the third added: composed behind the second
-        assertThat(observed.idle()).isTrue();
-        everyIdle[2] = false;
-        everyIdle[0] = true;
-        assertThat(observed.idle()).isTrue();
+        for (int tag = 0; tag <= 3; tag++) { // the builder's, the first added, the second, the third composed behind it
+            everyIdle[tag] = true;
+            assertThat(observed.idle()).as("observer %d looks at every idle turn", tag).isTrue();
+            everyIdle[tag] = false;
+        }
     }
 
     @Test
