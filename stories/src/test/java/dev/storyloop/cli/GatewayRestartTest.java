@@ -88,7 +88,10 @@ class GatewayRestartTest {
 
         System.out.printf("SIGTERM restarts: %d frames published, per process received/missing/duplicates: %s%n", total,
                 books.stream().map(Arrays::toString).toList());
-        assertThat(books.stream().mapToLong(b -> b[0]).sum()).as("every frame applied exactly once over the %d processes", books.size()).isEqualTo(total);
+        // Without a store, a frame applied but not acknowledged when a connection is lost is applied again by design:
+        // the processes' warnings say whether that happened (then the count is not the stop's fault).
+        assertThat(books.stream().mapToLong(b -> b[0]).sum()).as("every frame applied exactly once over the %d processes; their warnings: %s",
+                books.size(), warnings()).isEqualTo(total);
         assertThat(books).allSatisfy(b -> assertThat(b[1]).as("missing, in every process").isZero());
         assertThat(books).allSatisfy(b -> assertThat(b[2]).as("duplicates, in every process").isZero());
         assertThat(books).allSatisfy(b -> assertThat(b[0]).as("each process applied some").isPositive());
@@ -137,6 +140,17 @@ class GatewayRestartTest {
         assertThat(end.getLong("missing")).as("no false gaps").isZero();
         restarted.process.destroy();
         assertThat(restarted.summary()[0]).isEqualTo(total);
+    }
+
+    /** Every gateway process's warning lines so far (a lost connection, a stop that did not hear the broker's answer). */
+    private List<String> warnings() throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < started.size(); i++) {
+            for (String line : Files.readAllLines(dir.resolve("gateway-" + i + ".log"), StandardCharsets.UTF_8)) {
+                if (line.startsWith("WARNING") || line.startsWith("SEVERE")) lines.add("process " + i + ": " + line);
+            }
+        }
+        return lines;
     }
 
     private static long replays(JsonObject stats) {

@@ -65,6 +65,14 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
      */
     public static final int MQTT_MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
     private static final long MILLI = 1_000_000L;
+    /**
+     * What a graceful stop unsubscribes from, a filter this gateway never subscribes to: the broker answers an
+     * UNSUBSCRIBE after it has read every packet sent before it, so the answer says the last PUBACKs were read.
+     * Unsubscribing from a filter the session does not hold changes nothing in it.
+     */
+    public static final String STOP_BARRIER_FILTER = "storyloop/gateway/stop-barrier";
+    /** How long a stop waits for the broker's answer to the barrier before it disconnects anyway. */
+    static final long STOP_BARRIER_MILLIS = 2_000;
 
     private final GatewayOptions options;
     private final GatewayCore core;
@@ -86,6 +94,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
     private boolean drainScheduled;
     private int inflight;
     private long tickTimer = -1;
+    private Promise<Void> stopBarrier;               // a stop's UNSUBSCRIBE, until the broker answers it
 
     private record Outgoing(String topic, byte[] payload, int qos, boolean retained) {}
 
@@ -140,6 +149,10 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
             inflight = Math.max(0, inflight - 1);
             pump();
         });
+        // This verticle unsubscribes only for a stop's barrier: any UNSUBACK while one is out answers it.
+        client.unsubscribeCompletionHandler(packetId -> {
+            if (stopBarrier != null) stopBarrier.tryComplete();
+        });
         client.publishCompletionExpirationHandler(packetId -> {
             inflight = Math.max(0, inflight - 1);
             pump();
@@ -162,8 +175,9 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
     }
 
     /**
-     * Stops taking messages, applies what was received, commits and acknowledges it, then
-     * disconnects: a graceful stop loses nothing and applies nothing twice.
+     * Stops taking messages, applies what was received, commits and acknowledges it, waits until the
+     * broker has read the acknowledgements, then disconnects: a graceful stop loses nothing and applies
+     * nothing twice.
      */
     @Override
     public Future<?> stop() {
@@ -176,9 +190,32 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         Promise<Void> quiet = Promise.promise();
         quietWaiters.add(quiet);
         persist();
-        return quiet.future().compose(v -> client != null && client.isConnected()
+        return quiet.future().compose(v -> brokerReadAcks())
+                .compose(v -> client != null && client.isConnected()
                         ? client.disconnect().recover(e -> Future.succeededFuture()) : Future.<Void>succeededFuture())
                 .eventually(() -> storeThread == null ? Future.succeededFuture() : storeThread.close());
+    }
+
+    /**
+     * Completes once the broker has read every PUBACK written so far, or after {@link #STOP_BARRIER_MILLIS}.
+     * Closing the socket while the broker's next PUBLISHes sit unread in it makes the kernel send a reset,
+     * and a reset lets the broker's kernel discard what the broker had not read yet: the last PUBACKs, whose
+     * messages the broker would then deliver again to the next process, which (without a store) applies them
+     * a second time. The broker answers packets in the order it reads them, so the answer to an UNSUBSCRIBE
+     * sent after the PUBACKs says they were read.
+     */
+    private Future<Void> brokerReadAcks() {
+        if (client == null || !client.isConnected()) return Future.succeededFuture();
+        stopBarrier = Promise.promise();
+        Promise<Void> answered = stopBarrier;
+        long timer = vertx.setTimer(STOP_BARRIER_MILLIS, id -> {
+            if (answered.tryComplete()) {
+                LOG.log(System.Logger.Level.WARNING, "the broker did not answer the stop's UNSUBSCRIBE within " + STOP_BARRIER_MILLIS
+                        + " ms; disconnecting without knowing it read the last acknowledgements");
+            }
+        });
+        client.unsubscribe(STOP_BARRIER_FILTER).onFailure(e -> answered.tryComplete()); // not sent: nothing to wait for
+        return answered.future().onComplete(done -> vertx.cancelTimer(timer));
     }
 
     // ---- MQTT ----------------------------------------------------------------------------------
