@@ -43,15 +43,15 @@ import static org.awaitility.Awaitility.await;
  * <p>Accounting, once the fleet has drained: every reading a device sampled was received by the
  * gateway or is counted missing there, except what a device still held when it was shut down
  * ({@code received + missing == sampled - buffered}, so a duplicate is never applied twice); every reading a device dropped is a gap; and the only other gaps are
- * copies a SIGKILL took from the broker after it had acknowledged them to the device (at most the
- * broker's in-flight window towards the gateway per kill).
+ * copies a SIGKILL took from the broker after it had acknowledged them to the device: at most what the
+ * broker held for the gateway at each kill, which is at most what the devices had delivered less what
+ * the gateway had applied. With the gateway keeping up that is about Mosquitto's
+ * in-flight window (20) a kill; a gateway that lags (a starved host) leaves more queued for a kill to take.
  */
 class FaultSuiteTest {
     static final int FLEET = Integer.getInteger("storyloop.faults.devices", 50);
     static final String TOKEN = "fault-suite-token-0123456789";
     static final int KILLS = 10;
-    /** Mosquitto's max_inflight_messages (20): the copies towards the gateway a kill can take after the device let go of them. */
-    static final int KILL_LOSS_BOUND = BrokerConfig.MOSQUITTO_DEFAULT_INFLIGHT;
 
     // Persistence on: a graceful restart saves the gateway's session (its subscriptions), so after a
     // kill the broker queues for the gateway what devices publish before the gateway is back.
@@ -74,16 +74,17 @@ class FaultSuiteTest {
     void theBrokerKilledTenTimesUnderAQos1Fleet(MosquittoBroker broker) throws Exception {
         int port = startGateway(broker);
         startFleet(broker, "kill", FLEET, 64, 5);
-        for (int k = 0; k < KILLS; k++) outage(broker, port, 1_000);
+        long held = 0;
+        for (int k = 0; k < KILLS; k++) held += outage(broker, port, 1_000);
         Books books = drained(port);
 
-        System.out.printf("broker killed %d times under %d devices: %s%n", KILLS, FLEET, books);
+        System.out.printf("broker killed %d times under %d devices: %s; at most %d held for the gateway at the kills%n", KILLS, FLEET, books, held);
         assertThat(books.unaccounted).as("every reading delivered, dropped or held").isZero();
         assertThat(books.dropped).as("each outage fits the devices' store").isZero();
         assertThat(books.received + books.missing).as("every reading received or counted missing, none twice: " + books)
                 .isEqualTo(books.sampled - books.buffered);
         assertThat(books.missing - books.dropped).as("gaps beyond the devices' drops: copies the kills took from the broker")
-                .isBetween(0L, (long) KILLS * KILL_LOSS_BOUND);
+                .isBetween(0L, held);
         assertThat(books.connectionsLost).isGreaterThanOrEqualTo((long) FLEET * KILLS);
     }
 
@@ -91,14 +92,15 @@ class FaultSuiteTest {
     void outagesBeyondTheStoreAreCountedOnBothSides(MosquittoBroker broker) throws Exception {
         int port = startGateway(broker);
         startFleet(broker, "small", Math.max(5, FLEET / 5), 4, 5);
-        for (int k = 0; k < 3; k++) outage(broker, port, 3_000);
+        long held = 0;
+        for (int k = 0; k < 3; k++) held += outage(broker, port, 3_000);
         Books books = drained(port);
 
-        System.out.printf("outages beyond a 4-frame store: %s%n", books);
+        System.out.printf("outages beyond a 4-frame store: %s; at most %d held for the gateway at the kills%n", books, held);
         assertThat(books.unaccounted).isZero();
         assertThat(books.dropped).as("3 s outages at 10 readings/s overflow a store of 4 + 4").isPositive();
         assertThat(books.received + books.missing).isEqualTo(books.sampled - books.buffered);
-        assertThat(books.missing - books.dropped).isBetween(0L, 3L * KILL_LOSS_BOUND);
+        assertThat(books.missing - books.dropped).isBetween(0L, held);
     }
 
     @Test
@@ -208,16 +210,23 @@ class FaultSuiteTest {
 
     /**
      * 1.5 s of traffic with the gateway connected, then the broker killed (SIGKILL) and started again
-     * {@code downMillis} later. With the gateway connected, the copies a kill can take after the
-     * broker acknowledged them to a device are those in flight towards the gateway; were the gateway
-     * away, everything queued for it would go too, and no bound could be stated.
+     * {@code downMillis} later. Returns a bound on the copies the kill can take after the broker
+     * acknowledged them to a device: those it held for the gateway, in flight towards it or queued
+     * behind (with the gateway keeping up, about the in-flight window).
      */
-    private static void outage(MosquittoBroker broker, int port, long downMillis) throws Exception {
+    private long outage(MosquittoBroker broker, int port, long downMillis) throws Exception {
         Thread.sleep(1_500);
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> "connected".equals(stats(port).getString("mqtt")));
+        // Both counts only grow, and each is read on the side that makes the bound larger: what the gateway applied before
+        // the kill, what the devices had delivered after it. (Copies an earlier kill took are counted again: a looser
+        // bound, by what the earlier kills took; subtracting the gateway's gaps would not be sound, since a gap that a
+        // late frame fills is counted missing for a while.)
+        long applied = stats(port).getLong("received");
         broker.kill();
+        long held = Math.max(0, delivered() - applied);
         Thread.sleep(downMillis);
         broker.restart();
+        return held;
     }
 
     /** {@code count} QoS 1 devices sampling every 100 ms, with a store of {@code capacity} and a window of up to 8. */
