@@ -104,6 +104,8 @@ public final class VirtualFleetBench {
         long threadCpuStarted = threads.getCurrentThreadCpuTime();
         long[] lastPrint = {started};
         double[] boot = {-1, -1, -1}; // wall, process CPU and the world's thread's CPU seconds to the end of the first simulated second: the boot, mostly
+        com.sun.management.ThreadMXBean allocation = (com.sun.management.ThreadMXBean) threads;
+        long[] bootAllocated = {-1}; // bytes the world's thread allocated to the end of the first simulated second
         String histogramAt = System.getProperty("storyloop.fleet.histogramAt");
         double[] histogramSecond = {histogramAt == null ? Double.MAX_VALUE : Double.parseDouble(histogramAt)};
         RunResult run = SimRunner.run(scenario, scenario.variants().get(0), 1, (variant, done, total, events) -> {
@@ -112,6 +114,7 @@ public final class VirtualFleetBench {
                 boot[0] = (now - started) / 1e9;
                 boot[1] = (processCpuNanos() - cpuStarted) / 1e9;
                 boot[2] = (threads.getCurrentThreadCpuTime() - threadCpuStarted) / 1e9; // the callback runs on the world's thread
+                bootAllocated[0] = allocation.getCurrentThreadAllocatedBytes();
             }
             if (done >= histogramSecond[0]) {
                 histogramSecond[0] = Double.MAX_VALUE;
@@ -123,6 +126,7 @@ public final class VirtualFleetBench {
         }, null, SERIES_PERIOD_NANOS);
         double cpu = (processCpuNanos() - cpuStarted) / 1e9;
         double threadCpu = (threads.getCurrentThreadCpuTime() - threadCpuStarted) / 1e9;
+        long allocatedAfterBoot = allocation.getCurrentThreadAllocatedBytes() - bootAllocated[0];
         double wall = (System.nanoTime() - started) / 1e9;
         long heapPeak = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
@@ -143,8 +147,9 @@ public final class VirtualFleetBench {
                 cpu, threadCpu, boot[0], boot[1]);
         // The world's own work per reading after the boot: less noisy than the process's total, which also
         // holds the collector and the compilers; the readings of the first simulated second are counted in.
-        System.out.printf(Locale.ROOT, "  the world's thread after the first simulated second: %.1f s, %.2f µs a reading received%n",
-                threadCpu - boot[2], (threadCpu - boot[2]) * 1e6 / Math.max(1, received));
+        System.out.printf(Locale.ROOT, "  the world's thread after the first simulated second: %.1f s, %.2f µs a reading received; allocated %.0f MB, %.0f B a reading (boot: %.0f MB)%n",
+                threadCpu - boot[2], (threadCpu - boot[2]) * 1e6 / Math.max(1, received), allocatedAfterBoot / 1e6,
+                allocatedAfterBoot / (double) Math.max(1, received), bootAllocated[0] / 1e6);
         System.out.printf(Locale.ROOT, "  digest %s%n", run.digest());
         System.out.printf(Locale.ROOT, "  heap peak %.2f GiB (sum of the heap pools' peaks; -Xmx %.1f GiB), %d GCs taking %.1f s%n",
                 heapPeak / (double) (1L << 30), Runtime.getRuntime().maxMemory() / (double) (1L << 30), gcs, gcMillis / 1e3);

@@ -24,6 +24,8 @@ public final class Topics {
     public enum Kind {
         TELEMETRY("telemetry"), STATUS("status"), CMD("cmd"), ACK("ack"), FLOW("flow");
 
+        private static final Kind[] KINDS = values(); // values() copies its array at every call
+
         private final String level;
 
         Kind(String level) {
@@ -40,7 +42,7 @@ public final class Topics {
         }
 
         static Kind ofLevel(String text, int from, int to) {
-            for (Kind kind : values()) {
+            for (Kind kind : KINDS) {
                 if (kind.level.length() == to - from && text.regionMatches(from, kind.level, 0, kind.level.length())) return kind;
             }
             return null;

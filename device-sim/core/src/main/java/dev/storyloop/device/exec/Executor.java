@@ -69,7 +69,7 @@ public final class Executor implements Spawner {
         this.slots = new TaskSlot[b.taskCapacity];
         this.freeSlots = new int[b.taskCapacity];
         for (int i = 0; i < slots.length; i++) {
-            slots[i] = new TaskSlot(i);
+            slots[i] = new TaskSlot(this, i);
             freeSlots[i] = slots.length - 1 - i; // slot 0 is handed out first
         }
         this.freeCount = slots.length;
@@ -175,7 +175,6 @@ public final class Executor implements Spawner {
         slot.name = taskName;
         slot.future = future;
         slot.waker = new Waker(this, slot.index, generation);
-        slot.context = new Context(this, slot, slot.waker);
         slot.handle = handle;
         slot.waitingOn = null;
         assert slot.registrations == null : "a free slot still has registrations";
@@ -329,7 +328,7 @@ public final class Executor implements Spawner {
         Object output = null;
         Throwable failure = null;
         try {
-            result = slot.future.poll(slot.context);
+            result = slot.future.poll(slot); // the slot is the task's context
             if (result == Poll.READY) output = slot.future.output();
         } catch (VirtualMachineError e) {
             if (!(e instanceof StackOverflowError)) throw e; // the JVM itself is failing: no task can be trusted to go on

@@ -26,7 +26,7 @@ import java.lang.invoke.VarHandle;
  *                                                             loop reaches its last queue entry
  * </pre>
  */
-final class TaskSlot implements TaskView {
+final class TaskSlot extends Context implements TaskView {
     static final long SPAWNED = 1L;
     static final long REMOTE_QUEUED = 2L;
     private static final VarHandle STATE;
@@ -46,8 +46,6 @@ final class TaskSlot implements TaskView {
     // Loop-thread fields, valid while the slot is spawned.
     String name;
     Future<?> future;
-    Context context;
-    Waker waker;
     JoinHandle<?> handle;
     Object waitingOn;
     boolean running;
@@ -63,7 +61,8 @@ final class TaskSlot implements TaskView {
     // What the task waited on before its current poll, kept for the report when that poll throws.
     Object waitedOnBefore;
 
-    TaskSlot(int index) {
+    TaskSlot(Executor executor, int index) {
+        super(executor);
         this.index = index;
     }
 
@@ -96,7 +95,7 @@ final class TaskSlot implements TaskView {
                 delist(r);
                 r.withdraw();
                 withdrawn++;
-                if (context != null) context.withdrawn(r);
+                withdrawn(r);
                 r = registrations;
             } else {
                 r = r.next;
@@ -128,7 +127,6 @@ final class TaskSlot implements TaskView {
     @Override public String name() { return name; }
     @Override public int slot() { return index; }
     @Override public int generation() { return generationOf(word()); }
-    @Override public Object waitingOn() { return waitingOn; }
     @Override public int wakerHolders() { return waker == null ? 0 : waker.holders(); }
     @Override public long polls() { return polls; }
     @Override public long sinceNanos() { return sinceNanos; }

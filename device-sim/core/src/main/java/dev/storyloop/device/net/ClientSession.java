@@ -131,7 +131,7 @@ public final class ClientSession implements Transport, WakeSource {
     @Override
     public Future<Boolean> publish(String topic, byte[] payload, int qos, boolean retained) {
         if (qos < 0 || qos > 1) throw new IllegalArgumentException("QoS must be 0 or 1");
-        return new PublishFuture(Objects.requireNonNull(topic, "topic"), payload.clone(), qos, retained);
+        return new PublishFuture(Objects.requireNonNull(topic, "topic"), Objects.requireNonNull(payload, "payload"), qos, retained); // not copied: see Transport
     }
 
     @Override

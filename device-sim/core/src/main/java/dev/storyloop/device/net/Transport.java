@@ -13,6 +13,10 @@ import dev.storyloop.device.exec.Future;
  *       never an error and never a busy retry. It is ready with true once a QoS 0 message was
  *       written or a QoS 1 message acknowledged, false when the connection was lost first (the
  *       firmware keeps the frame and sends it again after reconnecting).</li>
+ *   <li>{@link #publish} takes its payload as it is, without a copy: the caller must not change the
+ *       array afterwards (the session holds it until the message is written, at QoS 1 until it is
+ *       acknowledged, and the simulated broker delivers that array). The firmware's payloads are
+ *       encoded afresh for each message, or constant.</li>
  *   <li>{@link #receive} is ready with the next inbound message; QoS 1 messages are acknowledged
  *       when the firmware takes them.</li>
  *   <li>{@link #connectionLost} is ready, with the reason, once the current connection is gone.</li>
