@@ -83,10 +83,11 @@ public final class Diagnostics implements LoopObserver {
     // auto-resizing one about 2 KiB, most of a quiet simulated device's heap in a fleet.
     private final LazyHistogram pollDurations = new LazyHistogram(HISTOGRAM_MAX_NANOS);
     private final LazyHistogram scheduleDelays = new LazyHistogram(HISTOGRAM_MAX_NANOS);
-    private final List<LostWakerReport> lostWakers = new ArrayList<>();
-    private final List<LongPollReport> longPolls = new ArrayList<>();
-    private final List<FailedTaskReport> failed = new ArrayList<>();
-    private final List<ClosedWaitReport> closedWaits = new ArrayList<>();
+    // The reports kept, each list made at its first report (null until then): most devices of a fleet never report.
+    private List<LostWakerReport> lostWakers;
+    private List<LongPollReport> longPolls;
+    private List<FailedTaskReport> failed;
+    private List<ClosedWaitReport> closedWaits;
     private long closedWaitCount;
     private long lostWakerCount;
     private long longPollCount;
@@ -169,7 +170,7 @@ public final class Diagnostics implements LoopObserver {
         if (duration > longPollThresholdNanos) {
             longPollCount++;
             LongPollReport report = new LongPollReport(task.name(), slot, duration, longPollThresholdNanos, startNanos, stack);
-            if (longPolls.size() < REPORTS_KEPT_MAX) longPolls.add(report);
+            longPolls = keep(longPolls, report);
             reportListener.accept(report);
         }
     }
@@ -180,7 +181,7 @@ public final class Diagnostics implements LoopObserver {
         failedTasks++;
         FailedTaskReport report = new FailedTaskReport(task.name(), task.slot(), task.generation(), failure,
                 String.valueOf(task.waitingOn()), task.polls(), nowNanos);
-        if (failed.size() < REPORTS_KEPT_MAX) failed.add(report);
+        failed = keep(failed, report);
         reportListener.accept(report);
     }
 
@@ -226,7 +227,7 @@ public final class Diagnostics implements LoopObserver {
         lostWakerCount++;
         LostWakerReport report = new LostWakerReport(task.name(), slot, task.generation(),
                 String.valueOf(task.waitingOn()), task.polls(), idleNowNanos, WaitChain.of(task, idleNowNanos).chain());
-        if (lostWakers.size() < REPORTS_KEPT_MAX) lostWakers.add(report);
+        lostWakers = keep(lostWakers, report);
         reportListener.accept(report);
     }
 
@@ -250,7 +251,7 @@ public final class Diagnostics implements LoopObserver {
         closedWaitCount++;
         ClosedWaitReport report = new ClosedWaitReport(task.name(), slot, task.generation(),
                 String.valueOf(task.waitingOn()), task.polls(), idleNowNanos);
-        if (closedWaits.size() < REPORTS_KEPT_MAX) closedWaits.add(report);
+        closedWaits = keep(closedWaits, report);
         reportListener.accept(report);
     }
 
@@ -276,11 +277,22 @@ public final class Diagnostics implements LoopObserver {
         return null;
     }
 
-    public List<FailedTaskReport> failedTaskReports() { return Collections.unmodifiableList(failed); }
-    public List<ClosedWaitReport> closedWaits() { return Collections.unmodifiableList(closedWaits); }
+    /** Keeps {@code report} in {@code kept} (made now when null), up to {@link #REPORTS_KEPT_MAX}; returns the list. */
+    private static <T> List<T> keep(List<T> kept, T report) {
+        List<T> list = kept == null ? new ArrayList<>() : kept;
+        if (list.size() < REPORTS_KEPT_MAX) list.add(report);
+        return list;
+    }
+
+    private static <T> List<T> view(List<T> kept) {
+        return kept == null ? List.of() : Collections.unmodifiableList(kept);
+    }
+
+    public List<FailedTaskReport> failedTaskReports() { return view(failed); }
+    public List<ClosedWaitReport> closedWaits() { return view(closedWaits); }
     public long closedWaitCount() { return closedWaitCount; }
-    public List<LostWakerReport> lostWakers() { return Collections.unmodifiableList(lostWakers); }
-    public List<LongPollReport> longPolls() { return Collections.unmodifiableList(longPolls); }
+    public List<LostWakerReport> lostWakers() { return view(lostWakers); }
+    public List<LongPollReport> longPolls() { return view(longPolls); }
     public long lostWakerCount() { return lostWakerCount; }
     public long longPollCount() { return longPollCount; }
     public long failedTasks() { return failedTasks; }
