@@ -105,7 +105,8 @@ public final class VirtualFleetBench {
         long[] lastPrint = {started};
         double[] boot = {-1, -1, -1}; // wall, process CPU and the world's thread's CPU seconds to the end of the first simulated second: the boot, mostly
         com.sun.management.ThreadMXBean allocation = (com.sun.management.ThreadMXBean) threads;
-        long[] bootAllocated = {-1}; // bytes the world's thread allocated to the end of the first simulated second
+        long allocatedStarted = allocation.getCurrentThreadAllocatedBytes();
+        long[] bootAllocated = {-1}; // bytes the world's thread allocated from here to the end of the first simulated second
         String histogramAt = System.getProperty("storyloop.fleet.histogramAt");
         double[] histogramSecond = {histogramAt == null ? Double.MAX_VALUE : Double.parseDouble(histogramAt)};
         RunResult run = SimRunner.run(scenario, scenario.variants().get(0), 1, (variant, done, total, events) -> {
@@ -114,7 +115,7 @@ public final class VirtualFleetBench {
                 boot[0] = (now - started) / 1e9;
                 boot[1] = (processCpuNanos() - cpuStarted) / 1e9;
                 boot[2] = (threads.getCurrentThreadCpuTime() - threadCpuStarted) / 1e9; // the callback runs on the world's thread
-                bootAllocated[0] = allocation.getCurrentThreadAllocatedBytes();
+                bootAllocated[0] = allocation.getCurrentThreadAllocatedBytes() - allocatedStarted;
             }
             if (done >= histogramSecond[0]) {
                 histogramSecond[0] = Double.MAX_VALUE;
@@ -126,7 +127,7 @@ public final class VirtualFleetBench {
         }, null, SERIES_PERIOD_NANOS);
         double cpu = (processCpuNanos() - cpuStarted) / 1e9;
         double threadCpu = (threads.getCurrentThreadCpuTime() - threadCpuStarted) / 1e9;
-        long allocatedAfterBoot = allocation.getCurrentThreadAllocatedBytes() - bootAllocated[0];
+        long allocatedAfterBoot = allocation.getCurrentThreadAllocatedBytes() - allocatedStarted - bootAllocated[0];
         double wall = (System.nanoTime() - started) / 1e9;
         long heapPeak = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {

@@ -30,9 +30,13 @@ import static org.awaitility.Awaitility.await;
 /**
  * A burst past the broker's queue for the gateway, against the real Mosquitto: without flow
  * control the broker drops silently; with it the gateway sees the drops (sequence gaps, the
- * broker's {@code $SYS} drop counter), slows the devices to a rate it can take and fewer frames
- * are lost. Both runs
+ * broker's {@code $SYS} drop counter) and slows the devices to a rate it can take. Both runs
  * account for every frame: received by the gateway plus dropped by the broker is what was sent.
+ *
+ * <p>How many frames each run gets through is printed, not asserted: without flow control it is a
+ * race between the publishers and the gateway, which the machine's load decides (773, 2,613 and
+ * 6,852 of 10,000 in three runs on 2026-12-07, against 6,287-6,424 with flow control), so "more
+ * got through with flow control" held in most runs and failed in one. bench/README.md keeps the figures.
  */
 class BrokerDropFlowLiveTest {
     static final String TOKEN = "test-token-0123456789abcdef";
@@ -61,8 +65,6 @@ class BrokerDropFlowLiveTest {
         assertThat(off.pauses()).isZero();
         assertThat(on.throttles()).as("the gateway throttled on drops").isPositive();
         assertThat(on.pauses()).as("the devices were slowed").isPositive();
-        assertThat(on.received()).as("more frames got through the same queue").isGreaterThan(off.received());
-        assertThat(on.brokerDropped()).as("fewer drops with flow control").isLessThan(off.brokerDropped());
         for (Run run : List.of(off, on)) {
             assertThat(run.received() + run.brokerDropped()).as("every frame received or counted dropped: %s", run).isEqualTo(run.sent());
             assertThat(run.missing()).as("gaps the gateway saw are broker drops: %s", run).isLessThanOrEqualTo(run.brokerDropped());

@@ -218,11 +218,24 @@ class FaultSuiteTest {
         Thread.sleep(1_500);
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> "connected".equals(stats(port).getString("mqtt")));
         // Both counts only grow, and each is read on the side that makes the bound larger: what the gateway applied before
-        // the kill, what the devices had delivered after it. (Copies an earlier kill took are counted again: a looser
+        // the kill, what the devices had delivered after it (once each had taken the loss). (Copies an earlier kill took are counted again: a looser
         // bound, by what the earlier kills took; subtracting the gateway's gaps would not be sound, since a gap that a
         // late frame fills is counted missing for a while.)
         long applied = stats(port).getLong("received");
+        long[] lostBefore = new long[devices.size()]; // -1: not connected at the kill (it took its last loss already)
+        for (int i = 0; i < lostBefore.length; i++) {
+            Device d = devices.get(i).device();
+            lostBefore[i] = d.isConnected() ? d.stats().connectionsLost() : -1;
+        }
         broker.kill();
+        // A device counts a reading delivered when its loop takes the PUBACK, which may be after the kill: once its
+        // loop has taken the connection's loss, it has taken every PUBACK that came before it.
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            for (int i = 0; i < lostBefore.length; i++) {
+                if (lostBefore[i] >= 0 && devices.get(i).device().stats().connectionsLost() <= lostBefore[i]) return false;
+            }
+            return true;
+        });
         long held = Math.max(0, delivered() - applied);
         Thread.sleep(downMillis);
         broker.restart();

@@ -159,6 +159,11 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
         });
         client.closeHandler(v -> {
             if (!stopping) LOG.log(System.Logger.Level.WARNING, "MQTT connection to " + options.brokerHost() + ":" + options.brokerPort() + " closed; reconnecting");
+            if (stopBarrier != null && stopBarrier.tryComplete()) {
+                // Lost while a stop waited for the broker's answer: the broker may not have read the last acknowledgements.
+                LOG.log(System.Logger.Level.WARNING, "MQTT connection to " + options.brokerHost() + ":" + options.brokerPort()
+                        + " closed while stopping, before the broker answered the stop's UNSUBSCRIBE");
+            }
             connected = false;
             generation++; // packet ids of the old connection mean nothing on the next one; the broker resends those messages
             inflight = 0;
@@ -214,7 +219,7 @@ public final class GatewayVerticle extends VerticleBase implements Outbox {
                         + " ms; disconnecting without knowing it read the last acknowledgements");
             }
         });
-        client.unsubscribe(STOP_BARRIER_FILTER).onFailure(e -> answered.tryComplete()); // not sent: nothing to wait for
+        client.unsubscribe(STOP_BARRIER_FILTER); // its future completes when sent, not answered: the UNSUBACK handler and the timer end the wait
         return answered.future().onComplete(done -> vertx.cancelTimer(timer));
     }
 

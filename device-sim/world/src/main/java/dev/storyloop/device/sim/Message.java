@@ -3,7 +3,10 @@ package dev.storyloop.device.sim;
 import java.util.Arrays;
 import java.util.Objects;
 
-/** An application message as the broker stores and routes it: immutable, payload copied once. */
+/**
+ * An application message as the broker stores and routes it. The payload array is the publisher's, not a copy
+ * (a device's transport takes it on the same terms, see {@code Transport}): nothing here or downstream changes it.
+ */
 public record Message(String topic, byte[] payload, int qos, boolean retain) {
     public Message {
         Objects.requireNonNull(topic, "topic");
