@@ -5,12 +5,19 @@ import dev.storyloop.stories.run.SimRunner;
 import dev.storyloop.stories.scenario.Scenario;
 import dev.storyloop.stories.scenario.ScenarioFile;
 
+import com.sun.management.GarbageCollectionNotificationInfo;
+
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.ThreadMXBean;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+import javax.management.NotificationEmitter;
+import javax.management.openmbean.CompositeData;
 
 /**
  * The virtual fleet: N simulated devices (firmware on their executors, the simulated broker and
@@ -61,6 +68,28 @@ public final class VirtualFleetBench {
         }
     }
 
+    /**
+     * The collections of the run by cause ("Allocation Failure", or "System.gc()" for the runner's compactions of a
+     * fleet's boot, see {@code SimRunner.COMPACT_FROM_DEVICES}): count and pause milliseconds, from the collectors'
+     * notifications, which arrive on a JMX thread.
+     */
+    private static Map<String, long[]> recordCollections() {
+        Map<String, long[]> byCause = new ConcurrentSkipListMap<>();
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (!(gc instanceof NotificationEmitter emitter)) continue;
+            emitter.addNotificationListener((notification, handback) -> {
+                if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) return;
+                GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData());
+                long[] tally = byCause.computeIfAbsent(info.getGcAction() + ", " + info.getGcCause(), k -> new long[2]);
+                synchronized (tally) {
+                    tally[0]++;
+                    tally[1] += info.getGcInfo().getDuration();
+                }
+            }, null, null);
+        }
+        return byCause;
+    }
+
     /** CPU time of the whole JVM (every thread: the world's, the collector's, the compilers'). */
     private static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
@@ -98,6 +127,7 @@ public final class VirtualFleetBench {
                 """.formatted(args[2], devices, args[1]);
         Scenario scenario = ScenarioFile.parse("virtual fleet", yaml);
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) pool.resetPeakUsage();
+        Map<String, long[]> collections = recordCollections();
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long started = System.nanoTime();
         long cpuStarted = processCpuNanos();
@@ -154,5 +184,7 @@ public final class VirtualFleetBench {
         System.out.printf(Locale.ROOT, "  digest %s%n", run.digest());
         System.out.printf(Locale.ROOT, "  heap peak %.2f GiB (sum of the heap pools' peaks; -Xmx %.1f GiB), %d GCs taking %.1f s%n",
                 heapPeak / (double) (1L << 30), Runtime.getRuntime().maxMemory() / (double) (1L << 30), gcs, gcMillis / 1e3);
+        Thread.sleep(200); // the last collection's notification comes on another thread
+        collections.forEach((cause, tally) -> System.out.printf(Locale.ROOT, "    %d x %s: %.1f s%n", tally[0], cause, tally[1] / 1e3));
     }
 }
