@@ -80,14 +80,14 @@ public final class Timeout<T> implements Future<T>, WaitNode {
 
     @Override
     public String waitLabel(long nowNanos) {
-        double left = Math.max(0, deadline.deadlineNanos() - nowNanos) / 1e9;
+        String left = SecondsText.of(Math.max(0, deadline.deadlineNanos() - nowNanos), 1);
         return durationNanos >= 0
-                ? String.format(Locale.ROOT, "timeout(%s, %.1f s left)", seconds(durationNanos), left)
-                : String.format(Locale.ROOT, "timeout(until %.3f s, %.1f s left)", deadline.deadlineNanos() / 1e9, left);
+                ? "timeout(" + seconds(durationNanos) + ", " + left + " s left)"
+                : "timeout(until " + SecondsText.of(deadline.deadlineNanos(), 3) + " s, " + left + " s left)";
     }
 
     private static String seconds(long nanos) {
-        return nanos % 1_000_000_000L == 0 ? nanos / 1_000_000_000L + " s" : String.format(Locale.ROOT, "%.3f s", nanos / 1e9);
+        return nanos % 1_000_000_000L == 0 ? nanos / 1_000_000_000L + " s" : SecondsText.of(nanos, 3) + " s";
     }
 
     @Override
