@@ -48,16 +48,19 @@ public final class SimRunner {
     private static final FirmwareConfig FIRMWARE_DEFAULTS = FirmwareConfig.builder("defaults").build();
 
     /**
-     * From this many devices, the runner asks the JVM for a full collection twice during the boot:
+     * From this many devices, the runner may ask the JVM for a full collection twice during the boot:
      * once the devices are built, and again at the end of the first simulated second, when each has
      * connected and sent its first reading. A full collection slides every live object down in the
      * order it was made, so each device's objects stay next to each other, where a young collection
      * copies them breadth first: every device's executor together, then every device's task slots,
-     * and so on, which puts the dozens of objects a reading touches on as many pages. With a young
-     * generation large enough to hold the boot between the two (the fleet benchmark's), the whole
-     * fleet ends up in the order it was built. Measured on {@code bench/virtual-fleet 100000 1m 1h}
-     * (bench/README.md); stories and swarms, with a few devices, never pay for it. The digest does
-     * not depend on it: no run reads the heap's layout. {@code -XX:+DisableExplicitGC} turns it off.
+     * and so on, which puts the dozens of objects a reading touches on as many pages. It asks only
+     * when the JVM has not collected since the run began or since its last compaction
+     * ({@link Compactor}): after a young collection the order is lost already, and a full one would
+     * only cost. With a young generation large enough to hold the boot between the two (the fleet
+     * benchmark's), the whole fleet ends up in the order it was built. Measured on
+     * {@code bench/virtual-fleet 100000 1m 1h} (bench/README.md); stories and swarms, with a few
+     * devices, never pay for it. The digest does not depend on it: no run reads the heap's layout.
+     * {@code -XX:+DisableExplicitGC} turns it off.
      */
     static final int COMPACT_FROM_DEVICES = 10_000;
 
@@ -124,6 +127,7 @@ public final class SimRunner {
         world.runFor(20_000_000L); // the gateway is subscribed before the devices boot
 
         SortedMap<String, Object> metrics = new TreeMap<>();
+        Compactor compactor = scenario.devices().count() >= COMPACT_FROM_DEVICES ? Compactor.ofThisJvm() : null; // before the build
         List<Device> devices = new ArrayList<>();
         List<SimTransport> transports = new ArrayList<>();
         List<Diagnostics> diagnostics = new ArrayList<>();
@@ -152,8 +156,7 @@ public final class SimRunner {
             devices.add(device);
             transports.add(transport);
         }
-        boolean compact = devices.size() >= COMPACT_FROM_DEVICES;
-        if (compact) System.gc(); // the devices as built; see COMPACT_FROM_DEVICES
+        if (compactor != null) compactor.step(); // the devices as built
         long start = world.nowNanos();
         for (Scenario.Partition partition : net.partitions()) {
             world.at(start + partition.at().nanos(), () -> {
@@ -196,7 +199,7 @@ public final class SimRunner {
         for (long done = 0; done < scenario.duration().nanos(); done += SECOND) {
             long target = start + Math.min(done + SECOND, scenario.duration().nanos()); // absolute: a poll that spends time cannot stretch the run
             world.runUntil(() -> world.nowNanos() >= target, target);
-            if (compact && done == 0) System.gc(); // the boot's connections and first readings, behind the devices
+            if (compactor != null && done == 0) compactor.step(); // the boot's connections and first readings, behind the devices
             progress.update(variant.name(), (target - start) / 1e9, total, world.eventsFired());
             progress.stepped(variant.name(), world.nowNanos(), devices, diagnostics);
         }
