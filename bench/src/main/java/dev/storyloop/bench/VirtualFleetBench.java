@@ -90,6 +90,13 @@ public final class VirtualFleetBench {
         return byCause;
     }
 
+    /** Collections so far, by every collector. */
+    private static long collectionCount() {
+        long total = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) total += Math.max(0, gc.getCollectionCount());
+        return total;
+    }
+
     /** CPU time of the whole JVM (every thread: the world's, the collector's, the compilers'). */
     private static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
@@ -127,6 +134,7 @@ public final class VirtualFleetBench {
                 """.formatted(args[2], devices, args[1]);
         Scenario scenario = ScenarioFile.parse("virtual fleet", yaml);
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) pool.resetPeakUsage();
+        long collectionsBefore = collectionCount();
         Map<String, long[]> collections = recordCollections();
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long started = System.nanoTime();
@@ -184,7 +192,9 @@ public final class VirtualFleetBench {
         System.out.printf(Locale.ROOT, "  digest %s%n", run.digest());
         System.out.printf(Locale.ROOT, "  heap peak %.2f GiB (sum of the heap pools' peaks; -Xmx %.1f GiB), %d GCs taking %.1f s%n",
                 heapPeak / (double) (1L << 30), Runtime.getRuntime().maxMemory() / (double) (1L << 30), gcs, gcMillis / 1e3);
-        Thread.sleep(200); // the last collection's notification comes on another thread
+        // The notifications come on another thread: wait (a little) until they account for every collection of the run.
+        long made = collectionCount() - collectionsBefore;
+        for (int wait = 0; wait < 50 && collections.values().stream().mapToLong(t -> t[0]).sum() < made; wait++) Thread.sleep(20);
         collections.forEach((cause, tally) -> System.out.printf(Locale.ROOT, "    %d x %s: %.1f s%n", tally[0], cause, tally[1] / 1e3));
     }
 }

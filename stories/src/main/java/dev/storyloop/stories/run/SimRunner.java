@@ -54,10 +54,11 @@ public final class SimRunner {
      * order it was made, so each device's objects stay next to each other, where a young collection
      * copies them breadth first: every device's executor together, then every device's task slots,
      * and so on, which puts the dozens of objects a reading touches on as many pages. It asks only
-     * when the JVM has not collected since the run began or since its last compaction
-     * ({@link Compactor}): after a young collection the order is lost already, and a full one would
-     * only cost. With a young generation large enough to hold the boot between the two (the fleet
-     * benchmark's), the whole fleet ends up in the order it was built. Measured on
+     * when the JVM has not collected since the run began or since the last step ({@link Compactor}):
+     * after a young collection the order of what came before is lost already, and a full one would
+     * only cost. (A second step after a skipped first keeps the first second's order only; nothing
+     * measured says whether that pays.) With a young generation large enough to hold the boot between
+     * the two (the fleet benchmark's), the whole fleet ends up in the order it was built. Measured on
      * {@code bench/virtual-fleet 100000 1m 1h} (bench/README.md); stories and swarms, with a few
      * devices, never pay for it. The digest does not depend on it: no run reads the heap's layout.
      * {@code -XX:+DisableExplicitGC} turns it off.

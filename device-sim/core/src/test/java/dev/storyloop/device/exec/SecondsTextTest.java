@@ -21,7 +21,7 @@ class SecondsTextTest {
         assertThat(SecondsText.of(nanos, decimals)).isEqualTo(formatted(nanos, decimals));
     }
 
-    /** A simulated run's times and timeouts: up to a few days, where every half-way case of the rounding lies. */
+    /** A simulated run's times and timeouts: from -1 s to a few days. */
     @Property(tries = 20_000)
     void shouldMatchTheFormatterOverARunsTimes(@ForAll @LongRange(min = -1_000_000_000L, max = 400_000_000_000_000L) long nanos,
                                               @ForAll @IntRange(min = 1, max = 6) int decimals) {
